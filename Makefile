@@ -1,0 +1,32 @@
+# govkg developer tasks. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: help venv install test build serve check lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+venv: ## create the virtual environment (FRESH=1 recreates it)
+	@if [ -n "$${FRESH:-}" ]; then rm -rf "$(VENV)"; fi
+	@[ -x "$(BIN)/python" ] || $(PYTHON) -m venv "$(VENV)"
+	@$(BIN)/python -m pip install -q --upgrade pip
+
+install: venv ## install govkg with its test dependencies
+	$(BIN)/python -m pip install -q '.[test]'
+
+test: install ## run the test suite (exit 5, no tests collected, counts as failure)
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+build: install ## build the graph into ./build
+	$(BIN)/govkg build
+
+check: install ## run the quality-control queries
+	$(BIN)/govkg check
+
+clean: ## remove build output and virtual environments
+	rm -rf build .venv .ci-venv dist

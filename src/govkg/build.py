@@ -1,0 +1,222 @@
+"""The build: source files → one named graph per file → SHACL check (a failure stops the
+build) → OWL 2 RL inferences in their own named graph → dumps and a report in a build folder.
+
+The build folder is replaced atomically: a build that fails or is interrupted leaves the
+previous build as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
+from govkg import __version__
+from govkg.errors import InputError
+from govkg.export import write_dumps
+from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
+from govkg.namespaces import GK, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, VOID
+from govkg.paths import Layout
+from govkg.progress import Progress
+from govkg.reasoning import materialise
+from govkg.validation import load_shapes, require_conformance, validate
+
+MANIFEST = "manifest.json"
+REPORT = "report.json"
+DATASET_DUMP = "govkg.nq"
+GRAPH_ONTOLOGY = "https://w3id.org/govkg/graph/ontology/"
+DATASET_IRI = URIRef("https://w3id.org/govkg/id/dataset/govkg")
+#: Shapes the shipped data must conform to, and shapes for the ontology's own terms.
+DATA_SHAPES = ("data.ttl",)
+TERM_SHAPES = ("terms.ttl",)
+
+
+@dataclass
+class BuildReport:
+    """What a build produced and how long each step took.
+
+    Attributes:
+        version: The govkg version that built it.
+        sources_digest: SHA-256 over the source files (names and contents).
+        graphs: Triples per named graph.
+        asserted: Asserted triples in all graphs (with duplicates across graphs).
+        inferred: Triples in the inferred graph.
+        conforms: The SHACL result of the shipped data (always True for a finished build).
+        timings: Seconds per step.
+    """
+
+    version: str
+    sources_digest: str
+    graphs: dict[str, int] = field(default_factory=dict)
+    asserted: int = 0
+    inferred: int = 0
+    conforms: bool = True
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """Render the report for a terminal."""
+        lines = [f"govkg {self.version} build", f"named graphs: {len(self.graphs)}"]
+        lines += [f"  {count:>7}  {iri}" for iri, count in sorted(self.graphs.items())]
+        lines.append(f"asserted triples: {self.asserted}")
+        lines.append(f"inferred triples: {self.inferred}")
+        lines.append(f"SHACL: {'conforms' if self.conforms else 'violations'}")
+        lines += [f"time {name}: {seconds:.2f} s" for name, seconds in self.timings.items()]
+        lines.append(f"time total: {sum(self.timings.values()):.2f} s")
+        return "\n".join(lines)
+
+
+def sources_digest(layout: Layout) -> str:
+    """Return a SHA-256 over the names and contents of every file the build reads."""
+    digest = hashlib.sha256(__version__.encode())
+    paths = bundled_source_paths(layout) + sorted(layout.shapes.glob("*.ttl"))
+    for path in paths:
+        digest.update(path.relative_to(layout.root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def is_current(layout: Layout, build_dir: Path) -> bool:
+    """Tell whether ``build_dir`` holds a finished build of the current sources."""
+    manifest = build_dir / MANIFEST
+    if not (manifest.is_file() and (build_dir / DATASET_DUMP).is_file()):
+        return False
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("sources_digest")
+    except (OSError, ValueError):
+        return False
+    return bool(recorded == sources_digest(layout))
+
+
+def ensure_built(layout: Layout, build_dir: Path, progress: Progress | None = None) -> Path:
+    """Build unless ``build_dir`` already holds a build of the current sources.
+
+    Returns:
+        The path of the whole-dataset N-Quads dump.
+    """
+    if not is_current(layout, build_dir):
+        build(layout, build_dir, progress)
+    return build_dir / DATASET_DUMP
+
+
+def build(layout: Layout, build_dir: Path, progress: Progress | None = None) -> BuildReport:
+    """Build the graph from ``layout`` into ``build_dir`` (see the module docstring).
+
+    Raises:
+        InputError: a source file is unreadable or breaks the data conventions.
+        ValidationFailed: the shipped data or the ontology does not conform to its shapes.
+        InconsistencyError: the OWL 2 RL closure is inconsistent.
+    """
+    progress = progress or Progress(stream=None)
+    progress.total = 5
+    report = BuildReport(version=__version__, sources_digest=sources_digest(layout))
+
+    with progress.step("load sources"):
+        sources = load_sources(layout)
+        ontology = union([s for s in sources if s.graph_iri.startswith(GRAPH_ONTOLOGY)])
+        data = union([s for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)])
+        progress.note(f"{len(sources)} files, {len(ontology)} ontology and {len(data)} data "
+                      "triples")
+
+    with progress.step("validate with SHACL"):
+        shapes = load_shapes([layout.shapes / name for name in DATA_SHAPES])
+        require_conformance(validate(data, shapes, ontology), "the shipped data")
+        term_shapes = load_shapes([layout.shapes / name for name in TERM_SHAPES])
+        require_conformance(validate(ontology, term_shapes), "the ontology")
+
+    with progress.step("materialise OWL 2 RL inferences"):
+        inferred = materialise(ontology + data, ontology, progress.note)
+        progress.note(f"{len(inferred)} inferred triples kept")
+
+    graphs: dict[URIRef, Graph] = {s.graph_iri: s.graph for s in sources}
+    graphs[INFERRED_GRAPH] = inferred
+    graphs[META_GRAPH] = _meta_graph(sources, inferred)
+    report.graphs = {str(iri): len(g) for iri, g in sorted(graphs.items())}
+    report.asserted = sum(len(s.graph) for s in sources)
+    report.inferred = len(inferred)
+
+    with progress.step("write dumps"):
+        staging = Path(tempfile.mkdtemp(prefix=".govkg-build-", dir=_parent(build_dir)))
+        try:
+            write_dumps(graphs, staging)
+            _copy_sources(layout, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    with progress.step("write report"):
+        report.timings = dict(progress.timings)
+        (staging / REPORT).write_text(json.dumps(asdict(report), indent=2, sort_keys=True) + "\n",
+                                      encoding="utf-8")
+        (staging / MANIFEST).write_text(json.dumps({
+            "version": __version__, "sources_digest": report.sources_digest}, indent=2) + "\n",
+            encoding="utf-8")
+        _replace_folder(staging, build_dir)
+    report.timings = dict(progress.timings)
+    return report
+
+
+def _parent(build_dir: Path) -> Path:
+    parent = build_dir.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the build folder: {exc.strerror}", build_dir) from None
+    return parent
+
+
+def _copy_sources(layout: Layout, staging: Path) -> None:
+    """Copy the ontology modules and shapes beside the dumps, as downloads."""
+    for folder in ("ontology", "shapes"):
+        target = staging / folder
+        target.mkdir()
+        for path in sorted((layout.root / folder).glob("*.ttl")):
+            shutil.copyfile(path, target / path.name)
+
+
+def _replace_folder(staging: Path, build_dir: Path) -> None:
+    """Swap ``staging`` in for ``build_dir`` so that readers see the old or the new build."""
+    old = None
+    if build_dir.exists():
+        old = build_dir.with_name(f".{build_dir.name}-old-{time.time_ns()}")
+        build_dir.rename(old)
+    staging.rename(build_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _meta_graph(sources: list[SourceFile], inferred: Graph) -> Graph:
+    """Describe the dataset and each of its named graphs (no timestamps: dumps stay stable)."""
+    meta = Graph()
+    meta.add((META_GRAPH, RDF.type, GK.SourceGraph))
+    meta.add((META_GRAPH, RDFS.label, Literal("govkg build metadata", lang="en")))
+    meta.add((DATASET_IRI, RDF.type, VOID.Dataset))
+    meta.add((DATASET_IRI, RDFS.label, Literal("govkg knowledge graph", lang="en")))
+    meta.add((DATASET_IRI, DCTERMS.hasVersion, Literal(__version__)))
+    meta.add((DATASET_IRI, DCTERMS.conformsTo, ONTOLOGY_IRI))
+    for source in sources:
+        meta.add((DATASET_IRI, VOID.subset, source.graph_iri))
+        meta.add((source.graph_iri, VOID.triples, Literal(len(source.graph), datatype=XSD.integer)))
+        meta.add((source.graph_iri, DCTERMS.identifier,
+                  Literal(_relative_name(source.path))))
+    meta.add((DATASET_IRI, VOID.subset, INFERRED_GRAPH))
+    meta.add((INFERRED_GRAPH, RDF.type, GK.SourceGraph))
+    meta.add((INFERRED_GRAPH, RDFS.label, Literal("OWL 2 RL inferences (owlrl)", lang="en")))
+    meta.add((INFERRED_GRAPH, VOID.triples, Literal(len(inferred), datatype=XSD.integer)))
+    return meta
+
+
+def _relative_name(path: Path) -> str:
+    """Return ``ontology/x.ttl`` or ``data/…/x.ttl`` for a source path (never a machine path)."""
+    parts = path.resolve().parts
+    for anchor in ("data", "ontology"):
+        if anchor in parts:
+            index = len(parts) - 1 - parts[::-1].index(anchor)
+            return "/".join(parts[index:])
+    return path.name

@@ -1,0 +1,77 @@
+"""Named queries: the ``queries/*.rq`` files (grlc-style ``#+ summary:`` header) and the
+quality-control queries ``queries/qc/*-violation.rq``, which must return no rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from govkg.errors import InputError, UnknownQueryError
+from govkg.paths import Layout
+
+SUMMARY = "#+ summary:"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A named query file.
+
+    Attributes:
+        name: ``cq01-fact-sheet-principles`` or ``qc/missing-label-violation``.
+        summary: Its one-line summary.
+        text: The SPARQL text.
+        path: The file.
+    """
+
+    name: str
+    summary: str
+    text: str
+    path: Path
+
+    @property
+    def is_qc(self) -> bool:
+        return self.name.startswith("qc/")
+
+
+def read_query(path: Path, name: str | None = None) -> NamedQuery:
+    """Read one ``.rq`` file; its first line must be the ``#+ summary:`` header."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read query: {exc}", path) from None
+    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    summary = first[len(SUMMARY):].strip() if first.startswith(SUMMARY) else ""
+    return NamedQuery(name=name or path.stem, summary=summary, text=text, path=path)
+
+
+def load_catalogue(layout: Layout) -> dict[str, NamedQuery]:
+    """Return every named query by name, sorted.
+
+    Raises:
+        InputError: a query file has no ``#+ summary:`` header.
+
+    >>> from govkg.paths import bundled_layout
+    >>> "cq01-fact-sheet-principles" in load_catalogue(bundled_layout())
+    True
+    """
+    queries = {}
+    for path in sorted(layout.queries.rglob("*.rq")):
+        name = path.relative_to(layout.queries).with_suffix("").as_posix()
+        query = read_query(path, name)
+        if not query.summary:
+            raise InputError(f"named query without a '{SUMMARY}' first line", path, 1)
+        queries[name] = query
+    return queries
+
+
+def resolve(layout: Layout, name_or_path: str) -> NamedQuery:
+    """Find a query by catalogue name, or read it from a ``.rq`` path."""
+    catalogue = load_catalogue(layout)
+    if name_or_path in catalogue:
+        return catalogue[name_or_path]
+    path = Path(name_or_path)
+    if path.suffix == ".rq" or path.exists():
+        return read_query(path)
+    close = [n for n in catalogue if name_or_path in n]
+    hint = f"; did you mean {', '.join(close[:3])}?" if close else "; see `govkg queries`"
+    raise UnknownQueryError(f"no named query {name_or_path!r}{hint}")

@@ -1,0 +1,182 @@
+"""The ``govkg`` command: a thin face over the core modules.
+
+Exit codes (``errors.ExitCode``): 0 success; 1 the data, a submission or a QC query has
+violations; 2 unreadable input or bad usage; 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from govkg import __version__, cli_mappings, cli_serve
+from govkg.build import REPORT, BuildReport, build, ensure_built
+from govkg.catalogue import load_catalogue, read_query, resolve
+from govkg.errors import ExitCode, GovkgError, InputError
+from govkg.formats import RDF_SYNTAXES, syntax_by_name
+from govkg.paths import bundled_layout, default_build_dir
+from govkg.progress import Progress
+from govkg.querying import open_backend, run_qc, run_query
+from govkg.results import RESULT_FORMATS, render
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (never raises, never prints a traceback)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return ExitCode.INPUT_ERROR
+    try:
+        return int(args.run(args))
+    except GovkgError as exc:
+        print(f"govkg: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("govkg: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return ExitCode.OK
+    except Exception as exc:  # noqa: BLE001 - the boundary: one line, no traceback
+        if os.environ.get("GOVKG_DEBUG"):
+            raise
+        print(f"govkg: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return ExitCode.INTERNAL_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="govkg", description="Build, query and serve the govkg AI-governance graph.",
+        epilog="Exit codes: 0 ok, 1 violations, 2 bad input or usage, 3 internal error.")
+    parser.add_argument("--version", action="version", version=f"govkg {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--build-dir", type=Path, default=None,
+                        help="where the build lives (default: $GOVKG_BUILD_DIR, ./build in a "
+                             "checkout, else ~/.cache/govkg/<version>/build)")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("build", parents=[common], help="build the graph and its dumps",
+                       description="Load every source file into its own named graph, validate "
+                       "with SHACL, add OWL 2 RL inferences, write dumps and a report.")
+    p.add_argument("--force", action="store_true", help="rebuild even if the build is current")
+    p.set_defaults(run=_build)
+
+    p = sub.add_parser("query", parents=[common], help="run a named query or a .rq file",
+                       description="Run a named query (see `govkg queries`), a .rq file, or "
+                       "- for a query on standard input.")
+    p.add_argument("query", help="query name, path of a .rq file, or -")
+    p.add_argument("--format", choices=RESULT_FORMATS, default="table",
+                   help="result format (csv/tsv/json are the SPARQL 1.1 results formats)")
+    p.set_defaults(run=_query)
+
+    p = sub.add_parser("queries", parents=[common], help="list the named queries")
+    p.set_defaults(run=_queries)
+
+    p = sub.add_parser("check", parents=[common],
+                       help="run the quality-control queries (each must return no rows)")
+    p.set_defaults(run=_check)
+
+    p = sub.add_parser("export", parents=[common], help="write the graph in an RDF syntax",
+                       description="Write the union graph (Turtle, N-Triples, JSON-LD, "
+                       "RDF/XML) or the whole dataset (TriG, N-Quads).")
+    p.add_argument("--format", required=True, choices=[s.name for s in RDF_SYNTAXES])
+    p.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    p.set_defaults(run=_export)
+
+    p = sub.add_parser("stats", parents=[common], help="triples per graph and per class")
+    p.set_defaults(run=_stats)
+
+    cli_serve.add_commands(sub, common)
+    cli_mappings.add_commands(sub, common)
+    return parser
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    return Progress(stream=None if args.quiet else sys.stderr)
+
+
+def _build_dir(args: argparse.Namespace) -> Path:
+    return Path(args.build_dir) if args.build_dir else default_build_dir(bundled_layout())
+
+
+def _build(args: argparse.Namespace) -> int:
+    layout = bundled_layout()
+    build_dir = _build_dir(args)
+    report_path = build_dir / REPORT
+    if not args.force and report_path.is_file():
+        from govkg.build import is_current
+
+        if is_current(layout, build_dir):
+            print(f"build is current: {build_dir}")
+            return ExitCode.OK
+    report: BuildReport = build(layout, build_dir, _progress(args))
+    print(report.text())
+    print(f"written to {build_dir}")
+    return ExitCode.OK
+
+
+def _query(args: argparse.Namespace) -> int:
+    layout = bundled_layout()
+    if args.query == "-":
+        text = sys.stdin.read()
+    else:
+        text = resolve(layout, args.query).text
+    store = open_backend(layout, _build_dir(args), _progress(args))
+    sys.stdout.write(render(run_query(store, text), args.format))
+    return ExitCode.OK
+
+
+def _queries(args: argparse.Namespace) -> int:
+    for name, query in load_catalogue(bundled_layout()).items():
+        print(f"{name:<40} {query.summary}")
+    return ExitCode.OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    layout = bundled_layout()
+    store = open_backend(layout, _build_dir(args), _progress(args))
+    failed = 0
+    for result in run_qc(layout, store):
+        status = "ok" if result.passed else f"FAIL ({len(result.rows)} rows)"
+        print(f"{status:<16} {result.query.name}: {result.query.summary}")
+        for row in result.rows[:10]:
+            print("                 " + json.dumps(row, ensure_ascii=False))
+        failed += not result.passed
+    return ExitCode.VIOLATIONS if failed else ExitCode.OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    layout = bundled_layout()
+    build_dir = _build_dir(args)
+    ensure_built(layout, build_dir, _progress(args))
+    syntax = syntax_by_name(args.format)
+    data = (build_dir / f"govkg.{syntax.extension}").read_bytes()
+    if args.output:
+        try:
+            args.output.write_bytes(data)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", args.output) from None
+    else:
+        sys.stdout.buffer.write(data)
+    return ExitCode.OK
+
+
+def _stats(args: argparse.Namespace) -> int:
+    layout = bundled_layout()
+    build_dir = _build_dir(args)
+    store = open_backend(layout, build_dir, _progress(args))
+    report = json.loads((build_dir / REPORT).read_text(encoding="utf-8"))
+    print(f"quads in store: {len(store)}")
+    print(f"named graphs: {len(report['graphs'])}, asserted triples: {report['asserted']}, "
+          f"inferred triples: {report['inferred']}")
+    query = read_query(layout.queries / "count-instances-per-class.rq")
+    sys.stdout.write(render(run_query(store, query.text), "table"))
+    return ExitCode.OK

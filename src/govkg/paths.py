@@ -1,0 +1,74 @@
+"""The one place that knows where govkg's bundled files and its build folder live.
+
+Bundled sources (``ontology/``, ``data/``, ``shapes/``, ``queries/``) come from the wheel
+(``govkg/_resources/``, put there by hatchling's force-include) or, in a source checkout or
+editable install, from the repository root. The build folder is, in this order: the
+``--build-dir`` flag, the ``GOVKG_BUILD_DIR`` environment variable, ``build/`` in a source
+checkout, or a per-user cache folder (``$XDG_CACHE_HOME/govkg/<version>/build``, by default
+``~/.cache/govkg/<version>/build``) when govkg runs from an installed wheel.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from govkg import __version__
+
+SOURCE_FOLDERS = ("ontology", "data", "shapes", "queries")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the sources of one govkg graph are.
+
+    Attributes:
+        root: The folder holding ``ontology/``, ``data/``, ``shapes/`` and ``queries/``.
+        checkout: True when ``root`` is a source checkout (not an installed wheel).
+    """
+
+    root: Path
+    checkout: bool
+
+    @property
+    def ontology(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def queries(self) -> Path:
+        return self.root / "queries"
+
+
+def bundled_layout() -> Layout:
+    """Return the layout of the sources shipped with this govkg.
+
+    >>> (bundled_layout().ontology / "govkg.ttl").is_file()
+    True
+    """
+    packaged = Path(str(resources.files("govkg"))) / "_resources"
+    if (packaged / "ontology").is_dir():
+        return Layout(root=packaged, checkout=False)
+    checkout = Path(__file__).resolve().parents[2]
+    return Layout(root=checkout, checkout=True)
+
+
+def default_build_dir(layout: Layout | None = None) -> Path:
+    """Return the build folder to use when none is given on the command line."""
+    env = os.environ.get("GOVKG_BUILD_DIR")
+    if env:
+        return Path(env)
+    layout = layout or bundled_layout()
+    if layout.checkout:
+        return layout.root / "build"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "govkg" / __version__ / "build"

@@ -1,0 +1,102 @@
+"""The build: named graphs, SHACL gate, inferences, dumps, determinism, atomic replacement."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph
+
+from govkg.build import REPORT, BuildReport, build, is_current
+from govkg.errors import InputError, ValidationFailed
+from govkg.formats import RDF_SYNTAXES
+from govkg.loading import bundled_source_paths
+from govkg.namespaces import INFERRED_GRAPH, META_GRAPH
+from govkg.paths import Layout
+
+
+def test_every_source_file_is_its_own_named_graph(layout: Layout, built: tuple[Path, BuildReport]):
+    _, report = built
+    sources = bundled_source_paths(layout)
+    assert len(report.graphs) == len(sources) + 2  # + inferred + meta
+    assert str(INFERRED_GRAPH) in report.graphs and str(META_GRAPH) in report.graphs
+    assert "https://w3id.org/govkg/graph/fact-sheet/us-sg-ai-fact-sheet-2024-06-05" in report.graphs
+    assert all(count > 0 for count in report.graphs.values())
+
+
+def test_report_is_written_with_counts_and_timings(build_dir: Path):
+    report = json.loads((build_dir / REPORT).read_text(encoding="utf-8"))
+    assert report["conforms"] is True
+    assert report["inferred"] > 100
+    assert report["asserted"] > 1000
+    assert {"load sources", "validate with SHACL", "materialise OWL 2 RL inferences",
+            "write dumps"} <= set(report["timings"])
+
+
+@pytest.mark.parametrize("syntax", RDF_SYNTAXES, ids=lambda s: s.name)
+def test_every_dump_parses_to_the_same_triples(build_dir: Path, syntax):
+    path = build_dir / f"govkg.{syntax.extension}"
+    graph: Graph = Dataset() if syntax.datasets else Graph()
+    graph.parse(path, format=syntax.rdflib)
+    union = Graph().parse(build_dir / "govkg.nt", format="nt")
+    if syntax.datasets:
+        assert {(s, p, o) for s, p, o, _ in graph.quads()} == set(union)
+    else:
+        assert len(graph) == len(union)
+
+
+def test_inferred_triples_are_kept_apart_from_asserted(build_dir: Path):
+    dataset = Dataset()
+    dataset.parse(build_dir / "govkg.nq", format="nquads")
+    inferred = set(dataset.graph(INFERRED_GRAPH))
+    asserted = {(s, p, o) for s, p, o, g in dataset.quads() if g != INFERRED_GRAPH}
+    assert inferred and not inferred & asserted
+
+
+@pytest.mark.slow
+def test_dumps_are_byte_identical(layout: Layout, build_dir: Path, tmp_path: Path):
+    again = tmp_path / "again"
+    build(layout, again)
+    for syntax in RDF_SYNTAXES:
+        name = f"govkg.{syntax.extension}"
+        assert (again / name).read_bytes() == (build_dir / name).read_bytes(), name
+
+
+def _copy_layout(layout: Layout, target: Path) -> Layout:
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(layout.root / folder, target / folder)
+    return Layout(root=target, checkout=True)
+
+
+def test_a_shape_violation_stops_the_build_and_keeps_the_old_build(layout: Layout,
+                                                                   build_dir: Path,
+                                                                   tmp_path: Path):
+    copy = _copy_layout(layout, tmp_path / "src")
+    target = tmp_path / "build"
+    shutil.copytree(build_dir, target)
+    before = (target / "govkg.nq").read_bytes()
+    fact_sheet = copy.data / "fact-sheet" / "us-sg-ai-fact-sheet-2024-06-05.ttl"
+    text = fact_sheet.read_text(encoding="utf-8")
+    fact_sheet.write_text(text.replace('gk:value 6000 ;', 'gk:value "six thousand" ;'),
+                          encoding="utf-8")
+    with pytest.raises(ValidationFailed) as failure:
+        build(copy, target)
+    message = str(failure.value)
+    assert "us-companies-operating-in-singapore" in message
+    assert "Indicator-value" in message
+    assert (target / "govkg.nq").read_bytes() == before
+    assert not is_current(copy, target)
+
+
+def test_a_syntax_error_names_file_and_line(layout: Layout, tmp_path: Path):
+    copy = _copy_layout(layout, tmp_path / "src")
+    broken = copy.data / "context" / "st-pgi-2021.ttl"
+    lines = broken.read_text(encoding="utf-8").splitlines()
+    lines[-2] = lines[-2] + ' "unterminated'
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as failure:
+        build(copy, tmp_path / "build")
+    assert failure.value.path == broken
+    assert failure.value.line == len(lines) - 1
