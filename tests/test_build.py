@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 
 from govkg.build import REPORT, BuildReport, build, is_current
 from govkg.errors import InputError, ValidationFailed
@@ -100,3 +100,30 @@ def test_a_syntax_error_names_file_and_line(layout: Layout, tmp_path: Path):
         build(copy, tmp_path / "build")
     assert failure.value.path == broken
     assert failure.value.line == len(lines) - 1
+
+
+def test_report_counts_match_the_frameworks(built: tuple[Path, BuildReport]):
+    _, report = built
+    framework = "https://w3id.org/govkg/id/framework/"
+    assert report.elements[framework + "nist-ai-rmf-1-0"] == {
+        "TrustworthinessCharacteristic": 7, "Function": 4, "Category": 19, "Subcategory": 72}
+    verify = report.elements[framework + "ai-verify-testing-framework"]
+    assert (verify["Principle"], verify["Area"], verify["TestableCriterion"],
+            verify["ProcessCheck"]) == (11, 5, 72, 97)
+    assert report.elements[framework + "nist-ai-600-1"]["Risk"] == 12
+    mapping_set = "https://w3id.org/govkg/id/mapping-set/"
+    assert report.mappings[mapping_set + "xw-ai-600-1-risk-to-trustworthiness"] == 43
+    assert report.mappings[mapping_set + "xw-ai-rmf-ai-verify-2023"] == 0
+
+
+def test_meta_graph_carries_licences_of_each_graph(build_dir: Path):
+    dataset = Dataset()
+    dataset.parse(build_dir / "govkg.nq", format="nquads")
+    meta = dataset.graph(META_GRAPH)
+    licence = URIRef("http://purl.org/dc/terms/license")
+    graph = "https://w3id.org/govkg/graph/frameworks/"
+    assert (URIRef(graph + "nist-ai-rmf-1-0"), licence,
+            URIRef("https://creativecommons.org/publicdomain/mark/1.0/")) in meta
+    assert (URIRef(graph + "ai-verify-testing-framework"), licence,
+            URIRef("https://www.apache.org/licenses/LICENSE-2.0")) in meta
+    assert (build_dir / "govkg.ttl").read_text(encoding="utf-8").startswith("# govkg ")

@@ -835,9 +835,26 @@ def split_note(note: str | None, level: str | None) -> tuple[list[str], list[str
     return ([note], []) if level in (None, "high") else ([], [note])
 
 
-def license_term(text: str) -> Term:
-    """Return a licence as an IRI where the facts give a known SPDX id, else as text."""
-    return LICENSE_IRIS.get(text, en(text))
+#: The Creative Commons Public Domain Mark, the usual IRI for "no known copyright".
+PUBLIC_DOMAIN_MARK = URIRef("https://creativecommons.org/publicdomain/mark/1.0/")
+
+
+def license_term(text: str) -> URIRef:
+    """Return a licence IRI: the SPDX id's licence, or the Public Domain Mark for U.S.
+    Government works (dcterms:license takes a licence document, not text)."""
+    if text in LICENSE_IRIS:
+        return LICENSE_IRIS[text]
+    if "public domain" in text.lower():
+        return PUBLIC_DOMAIN_MARK
+    raise ValueError(f"unknown licence {text!r}: add it to LICENSE_IRIS")
+
+
+def add_licenses(data: "DataFile", subject: URIRef, texts: Iterable[str]) -> None:
+    """Add dcterms:license IRIs, and the facts' own wording as dcterms:rights."""
+    for text in texts:
+        data.add(subject, DCTERMS.license, license_term(text))
+        if text not in LICENSE_IRIS:
+            data.add(subject, DCTERMS.rights, en(text))
 
 
 # --- sources.ttl -------------------------------------------------------------------------------
@@ -893,7 +910,7 @@ def add_source_document(ctx: Context, data: DataFile, entry: Mapping[str, Any]) 
     locators = present(entry.get("url_path"), repository_locator(entry))
     data.add_all(subject, GK.sourceLocator, (plain(locator) for locator in locators))
     data.add_all(subject, GK.localCopy, (plain(p) for p in as_list(entry.get("local_copy"))))
-    data.add_all(subject, DCTERMS.license, (license_term(t) for t in as_list(entry.get("license"))))
+    add_licenses(data, subject, as_list(entry.get("license")))
     data.add_all(subject, SKOS.note, (en(evidence_note(e)) for e in as_list(entry.get("evidence"))))
     # A source's note says where its metadata comes from: for a source rated below high
     # confidence, that is what is uncertain about it.
@@ -1090,7 +1107,7 @@ def add_framework_identity(
     data.add_all(subject, DCTERMS.modified, (date_literal(d) for d in as_list(fw.get("amended"))))
     data.add_all(subject, OWL.versionInfo, (plain(str(v)) for v in as_list(fw.get("version"))))
     data.add_all(subject, GK.legalStatus, (en(s) for s in as_list(fw.get("legal_status"))))
-    data.add_all(subject, DCTERMS.license, (license_term(t) for t in as_list(fw.get("license"))))
+    add_licenses(data, subject, as_list(fw.get("license")))
     data.add_all(subject, FOAF.page, (URIRef(u) for u in as_list(fw.get("source_url"))))
     data.add(subject, DCTERMS.source, source_iri(element_source({}, fw)))
     add_confidence(data, subject, fw.get("confidence"), ctx.explained(fw.get("confidence"), []))

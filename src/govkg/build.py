@@ -16,13 +16,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from govkg import __version__
 from govkg.errors import InputError
 from govkg.export import write_dumps
 from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
-from govkg.namespaces import GK, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, VOID
+from govkg.namespaces import GK, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM, VOID
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.reasoning import materialise
@@ -32,6 +32,7 @@ MANIFEST = "manifest.json"
 REPORT = "report.json"
 DATASET_DUMP = "govkg.nq"
 GRAPH_ONTOLOGY = "https://w3id.org/govkg/graph/ontology/"
+GOVKG_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 DATASET_IRI = URIRef("https://w3id.org/govkg/id/dataset/govkg")
 #: Shapes the shipped data must conform to, and shapes for the ontology's own terms.
 DATA_SHAPES = ("data.ttl",)
@@ -49,6 +50,8 @@ class BuildReport:
         asserted: Asserted triples in all graphs (with duplicates across graphs).
         inferred: Triples in the inferred graph.
         conforms: The SHACL result of the shipped data (always True for a finished build).
+        elements: Per concept scheme (framework or principle list), elements per govkg class.
+        mappings: Mappings per mapping set.
         timings: Seconds per step.
     """
 
@@ -58,6 +61,8 @@ class BuildReport:
     asserted: int = 0
     inferred: int = 0
     conforms: bool = True
+    elements: dict[str, dict[str, int]] = field(default_factory=dict)
+    mappings: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     def text(self) -> str:
@@ -67,6 +72,12 @@ class BuildReport:
         lines.append(f"asserted triples: {self.asserted}")
         lines.append(f"inferred triples: {self.inferred}")
         lines.append(f"SHACL: {'conforms' if self.conforms else 'violations'}")
+        lines.append("elements per framework:")
+        for scheme, classes in sorted(self.elements.items()):
+            counts = ", ".join(f"{n} {cls}" for cls, n in sorted(classes.items()))
+            lines.append(f"  {scheme}: {counts}")
+        lines.append("mappings per mapping set:")
+        lines += [f"  {count:>7}  {iri}" for iri, count in sorted(self.mappings.items())]
         lines += [f"time {name}: {seconds:.2f} s" for name, seconds in self.timings.items()]
         lines.append(f"time total: {sum(self.timings.values()):.2f} s")
         return "\n".join(lines)
@@ -136,10 +147,11 @@ def build(layout: Layout, build_dir: Path, progress: Progress | None = None) -> 
 
     graphs: dict[URIRef, Graph] = {s.graph_iri: s.graph for s in sources}
     graphs[INFERRED_GRAPH] = inferred
-    graphs[META_GRAPH] = _meta_graph(sources, inferred)
+    graphs[META_GRAPH] = _meta_graph(sources, inferred, data)
     report.graphs = {str(iri): len(g) for iri, g in sorted(graphs.items())}
     report.asserted = sum(len(s.graph) for s in sources)
     report.inferred = len(inferred)
+    report.elements, report.mappings = _content_counts(data)
 
     with progress.step("write dumps"):
         staging = Path(tempfile.mkdtemp(prefix=".govkg-build-", dir=_parent(build_dir)))
@@ -191,9 +203,35 @@ def _replace_folder(staging: Path, build_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _meta_graph(sources: list[SourceFile], inferred: Graph) -> Graph:
-    """Describe the dataset and each of its named graphs (no timestamps: dumps stay stable)."""
+def _content_counts(data: Graph) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Count elements per framework and govkg class, and mappings per mapping set."""
+    elements: dict[str, dict[str, int]] = {}
+    for element, scheme in set(data.subject_objects(SKOS.inScheme)):
+        for cls in set(data.objects(element, RDF.type)):
+            if str(cls).startswith(str(GK)):
+                counts = elements.setdefault(str(scheme), {})
+                name = str(cls)[len(str(GK)):]
+                counts[name] = counts.get(name, 0) + 1
+    mappings: dict[str, int] = {}
+    for mapping_set, _ in set(data.subject_objects(SSSOM.mappings)):
+        mappings[str(mapping_set)] = mappings.get(str(mapping_set), 0) + 1
+    for mapping_set in set(data.subjects(RDF.type, SSSOM.MappingSet)):
+        mappings.setdefault(str(mapping_set), 0)
+    return elements, mappings
+
+
+def _meta_graph(sources: list[SourceFile], inferred: Graph, data: Graph) -> Graph:
+    """Describe the dataset and each of its named graphs (no timestamps: dumps stay stable).
+
+    Each named graph gets the licences of the documents it was derived from, so that a
+    consumer can tell public-domain NIST text from Apache-2.0 AI Verify text.
+    """
     meta = Graph()
+    meta.add((DATASET_IRI, DCTERMS.license, GOVKG_LICENSE))
+    meta.add((DATASET_IRI, DCTERMS.rights, Literal(
+        "The govkg compilation is licensed CC BY 4.0. Texts quoted from frameworks keep the "
+        "terms of their sources: each named graph lists, as dcterms:license, the licences of "
+        "the documents it was derived from.", lang="en")))
     meta.add((META_GRAPH, RDF.type, GK.SourceGraph))
     meta.add((META_GRAPH, RDFS.label, Literal("govkg build metadata", lang="en")))
     meta.add((DATASET_IRI, RDF.type, VOID.Dataset))
@@ -205,6 +243,9 @@ def _meta_graph(sources: list[SourceFile], inferred: Graph) -> Graph:
         meta.add((source.graph_iri, VOID.triples, Literal(len(source.graph), datatype=XSD.integer)))
         meta.add((source.graph_iri, DCTERMS.identifier,
                   Literal(_relative_name(source.path))))
+        for document in source.graph.objects(source.graph_iri, PROV.wasDerivedFrom):
+            for licence in data.objects(document, DCTERMS.license):
+                meta.add((source.graph_iri, DCTERMS.license, licence))
     meta.add((DATASET_IRI, VOID.subset, INFERRED_GRAPH))
     meta.add((INFERRED_GRAPH, RDF.type, GK.SourceGraph))
     meta.add((INFERRED_GRAPH, RDFS.label, Literal("OWL 2 RL inferences (owlrl)", lang="en")))

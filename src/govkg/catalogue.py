@@ -3,13 +3,18 @@ quality-control queries ``queries/qc/*-violation.rq``, which must return no rows
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from govkg.errors import InputError, UnknownQueryError
+from govkg.namespaces import ID
 from govkg.paths import Layout
 
 SUMMARY = "#+ summary:"
+#: A query parameter: a variable whose name starts with an underscore (grlc / BASIL style).
+_PARAMETER = re.compile(r"[?$](_[A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_])")
+_BAD_IRI_CHARACTERS = re.compile(r'[\s<>"{}|^`\\]')
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,45 @@ class NamedQuery:
     @property
     def is_qc(self) -> bool:
         return self.name.startswith("qc/")
+
+    @property
+    def parameters(self) -> list[str]:
+        """The query's parameters (variables named ``?_name``), in order of appearance."""
+        return list(dict.fromkeys(_PARAMETER.findall(self.text)))
+
+    def bind(self, values: dict[str, str]) -> str:
+        """Return the query text with parameters replaced by terms; unbound ones stay
+        variables (they then match anything).
+
+        A value that starts with ``http://`` or ``https://`` is an IRI; one with a ``/`` is a
+        govkg identifier below ``https://w3id.org/govkg/id/``; anything else is a string.
+
+        Raises:
+            InputError: a name is not a parameter of this query, or an IRI is malformed.
+
+        >>> q = NamedQuery("x", "s", "SELECT * { ?_fw ?p ?o }", Path("x.rq"))
+        >>> q.bind({"_fw": "framework/oecd-ai-principles"})
+        'SELECT * { <https://w3id.org/govkg/id/framework/oecd-ai-principles> ?p ?o }'
+        """
+        known = self.parameters
+        terms = {}
+        for name, value in values.items():
+            key = name if name.startswith("_") else f"_{name}"
+            if key not in known:
+                raise InputError(f"query {self.name} has no parameter {name!r} "
+                                 f"(it has: {', '.join(known) or 'none'})")
+            terms[key] = _term(value)
+        return _PARAMETER.sub(lambda m: terms.get(m.group(1), m.group(0)), self.text)
+
+
+def _term(value: str) -> str:
+    if value.startswith(("http://", "https://")) or "/" in value:
+        iri = value if value.startswith(("http://", "https://")) else str(ID) + value
+        if _BAD_IRI_CHARACTERS.search(iri):
+            raise InputError(f"not a valid IRI: {value!r}")
+        return f"<{iri}>"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
 
 
 def read_query(path: Path, name: str | None = None) -> NamedQuery:

@@ -13,9 +13,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from govkg import __version__, cli_mappings, cli_serve
+from govkg import __version__, cli_mappings, cli_serve, coverage
 from govkg.build import REPORT, BuildReport, build, ensure_built
-from govkg.catalogue import load_catalogue, read_query, resolve
+from govkg.catalogue import NamedQuery, load_catalogue, read_query, resolve
 from govkg.errors import ExitCode, GovkgError, InputError
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
 from govkg.paths import bundled_layout, default_build_dir
@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query", help="query name, path of a .rq file, or -")
     p.add_argument("--format", choices=RESULT_FORMATS, default="table",
                    help="result format (csv/tsv/json are the SPARQL 1.1 results formats)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a query parameter (?_NAME): an IRI, a govkg id such as "
+                        "framework/nist-ai-rmf-1-0, or a string; repeatable")
     p.set_defaults(run=_query)
 
     p = sub.add_parser("queries", parents=[common], help="list the named queries")
@@ -93,6 +96,18 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", parents=[common], help="triples per graph and per class")
     p.set_defaults(run=_stats)
+
+    p = sub.add_parser("report", parents=[common], help="reports on the graph",
+                       description="Reports on the graph. `report crosswalk A B` prints the "
+                       "coverage matrix of framework A by framework B and writes it as CSV and "
+                       "as an SVG heatmap.")
+    p.add_argument("kind", choices=["crosswalk"], help="the report to make")
+    p.add_argument("framework_a", metavar="A", help="framework key (e.g. ai-verify-testing-"
+                   "framework), govkg id path or IRI")
+    p.add_argument("framework_b", metavar="B", help="the other framework")
+    p.add_argument("--output-dir", type=Path, default=Path("."),
+                   help="where to write <A>--<B>.csv and .svg (default: current folder)")
+    p.set_defaults(run=_report)
 
     cli_serve.add_commands(sub, common)
     cli_mappings.add_commands(sub, common)
@@ -126,17 +141,29 @@ def _build(args: argparse.Namespace) -> int:
 def _query(args: argparse.Namespace) -> int:
     layout = bundled_layout()
     if args.query == "-":
-        text = sys.stdin.read()
+        query = NamedQuery("-", "", sys.stdin.read(), Path("-"))
     else:
-        text = resolve(layout, args.query).text
+        query = resolve(layout, args.query)
+    text = query.bind(_parameters(args.param))
     store = open_backend(layout, _build_dir(args), _progress(args))
     sys.stdout.write(render(run_query(store, text), args.format))
     return ExitCode.OK
 
 
+def _parameters(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--param takes NAME=VALUE, not {pair!r}")
+        values[name.strip()] = value.strip()
+    return values
+
+
 def _queries(args: argparse.Namespace) -> int:
     for name, query in load_catalogue(bundled_layout()).items():
-        print(f"{name:<40} {query.summary}")
+        params = f" [{', '.join(query.parameters)}]" if query.parameters else ""
+        print(f"{name:<42} {query.summary}{params}")
     return ExitCode.OK
 
 
@@ -166,6 +193,19 @@ def _export(args: argparse.Namespace) -> int:
             raise InputError(f"cannot write: {exc.strerror}", args.output) from None
     else:
         sys.stdout.buffer.write(data)
+    return ExitCode.OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    layout = bundled_layout()
+    store = open_backend(layout, _build_dir(args), _progress(args))
+    a = coverage.resolve_framework(store, args.framework_a)
+    b = coverage.resolve_framework(store, args.framework_b)
+    result = coverage.compute(layout, store, a, b)
+    sys.stdout.write(coverage.to_text(result))
+    stem = f"{a.rsplit('/', 1)[-1]}--{b.rsplit('/', 1)[-1]}"
+    for path in coverage.write_report(result, args.output_dir, stem):
+        print(f"written: {path}")
     return ExitCode.OK
 
 

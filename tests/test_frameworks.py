@@ -1,0 +1,155 @@
+"""Framework content and crosswalks (issue 3): counts match the frameworks, the analysts'
+queries answer, and the coverage report is right."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from govkg import coverage
+from govkg.backends import Backend
+from govkg.catalogue import load_catalogue
+from govkg.cli import main
+from govkg.errors import InputError
+from govkg.paths import Layout, bundled_layout
+from govkg.querying import run_query
+from govkg.results import rows
+
+CATALOGUE = load_catalogue(bundled_layout())
+ID = "https://w3id.org/govkg/id/"
+RMF = ID + "framework/nist-ai-rmf-1-0"
+VERIFY = ID + "framework/ai-verify-testing-framework"
+PROFILE = ID + "framework/nist-ai-600-1"
+FACT_SHEET_LIST = ID + "principle-list/us-sg-ai-fact-sheet-2024-06-05"
+
+
+def _count(store: Backend, cls: str, scheme: str) -> int:
+    query = f"""SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+        ?e a <https://w3id.org/govkg/ontology#{cls}> ;
+           <http://www.w3.org/2004/02/skos/core#inScheme> <{scheme}> }}"""
+    return int(rows(run_query(store, query))[0]["n"])
+
+
+@pytest.mark.parametrize(("cls", "scheme", "expected"), [
+    ("TrustworthinessCharacteristic", RMF, 7),
+    ("Function", RMF, 4),
+    ("Category", RMF, 19),
+    ("Subcategory", RMF, 72),
+    ("Principle", VERIFY, 11),
+    ("Area", VERIFY, 5),
+    ("TestableCriterion", VERIFY, 72),
+    ("ProcessCheck", VERIFY, 97),
+    ("Risk", PROFILE, 12),
+    ("Dimension", ID + "framework/sg-mgf-genai", 9),
+    ("Principle", ID + "framework/asean-guide-ai-governance-ethics", 7),
+    ("Principle", ID + "framework/oecd-ai-principles", 5),
+    ("Recommendation", ID + "framework/oecd-ai-principles", 5),
+    ("Principle", FACT_SHEET_LIST, 13),
+])
+def test_element_counts_match_the_frameworks(store: Backend, cls: str, scheme: str,
+                                             expected: int):
+    assert _count(store, cls, scheme) == expected
+
+
+def _run(store: Backend, name: str, **params: str) -> list[dict[str, str]]:
+    return rows(run_query(store, CATALOGUE[name].bind(params)))
+
+
+def test_official_risk_to_characteristic_set_has_43_pairs(store: Backend):
+    found = _run(store, "cq12-genai-risks-characteristics")
+    assert len({(r["risk"], r["characteristic"]) for r in found}) == 43
+    assert len({r["risk"] for r in found}) == 12
+
+
+def test_the_2023_crosswalk_holds_no_invented_pairs(store: Backend):
+    query = f"""ASK {{ <{ID}mapping-set/xw-ai-rmf-ai-verify-2023>
+                <https://w3id.org/sssom/mappings> ?m }}"""
+    assert not bool(run_query(store, query))
+
+
+def test_cq09_function_counts(store: Backend):
+    found = {r["notation"]: (int(r["categoryCount"]), int(r["subcategoryCount"]))
+             for r in _run(store, "cq09-ai-rmf-structure")}
+    assert found == {"GOVERN": (6, 19), "MAP": (5, 18), "MEASURE": (4, 22), "MANAGE": (4, 13)}
+
+
+def test_cq10_ai_verify_principles(store: Backend):
+    found = [(r["notation"], r["label"]) for r in _run(store, "cq10-ai-verify-principles")]
+    assert [n for n, _ in found] == [str(i) for i in range(1, 12)]
+    assert ("2", "Explainability") in found
+
+
+def test_cq11_every_fact_sheet_principle_has_a_justified_correspondence(store: Backend):
+    found = _run(store, "cq11-principle-correspondences")
+    labels = {r["factSheetLabel"] for r in found}
+    assert len(labels) == 13
+    assert all(r["justification"].startswith("https://w3id.org/semapv/vocab/") for r in found)
+    security = {r["element"] for r in found if r["factSheetLabel"] == "security"}
+    assert VERIFY + "/security" in security and RMF + "/secure-and-resilient" in security
+    assert {r["status"] for r in found} == {"unofficial"}
+
+
+def test_tree_lists_children_after_their_parent(store: Backend):
+    found = _run(store, "list-framework-elements", _framework=RMF)
+    order = [r["element"] for r in found]
+    assert len(order) == len(set(order)) == 102
+    assert order.index(RMF + "/govern") < order.index(RMF + "/govern-1") < \
+        order.index(RMF + "/govern-1-1") < order.index(RMF + "/govern-2")
+
+
+def test_describe_element_shows_text_parent_and_mappings(store: Backend):
+    found = _run(store, "describe-element", _element=RMF + "/govern-1-6")
+    aspects = {r["aspect"] for r in found}
+    assert {"label", "notation", "text", "parent", "framework", "source"} <= aspects
+    assert any(a.startswith("mapped from: ") for a in aspects)
+
+
+def test_elements_without_counterpart(store: Backend):
+    found = _run(store, "list-elements-without-counterpart", _frameworkA=VERIFY,
+                 _frameworkB=RMF)
+    elements = {r["element"] for r in found}
+    assert VERIFY + "/tc-1-1" in elements
+    assert VERIFY + "/tc-12-1" not in elements  # mapped to GOVERN 1.6 by text reuse
+
+
+def test_coverage_of_fact_sheet_principles_by_ai_verify(layout: Layout, store: Backend):
+    result = coverage.compute(layout, store, FACT_SHEET_LIST, VERIFY)
+    assert len(result.rows) == 13 and len(result.columns) == 6
+    by_label = {r.label: r for r in result.rows}
+    columns = {c.label: c for c in result.columns}
+    assert result.count(by_label["fairness"], columns["Fairness / No Unintended Discrimination"]) \
+        == 1
+    assert sum(result.count(by_label["human-AI configuration"], c)
+               for c in result.columns) == 0
+
+
+def test_report_crosswalk_writes_csv_and_svg(capsys, build_dir: Path, tmp_path: Path):
+    code = main(["report", "crosswalk", "ai-verify-testing-framework", "nist-ai-rmf-1-0",
+                 "--build-dir", str(build_dir), "-q", "--output-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "Organisational Considerations" in out
+    table = list(csv.reader(io.StringIO(
+        (tmp_path / "ai-verify-testing-framework--nist-ai-rmf-1-0.csv").read_text())))
+    assert table[0][:2] == ["group of A", "elements"] and "Govern" in table[0]
+    organisational = next(row for row in table if row[0] == "Organisational Considerations")
+    assert organisational[table[0].index("Map")] == "3"
+    svg = ET.parse(tmp_path / "ai-verify-testing-framework--nist-ai-rmf-1-0.svg").getroot()
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_unknown_framework_is_an_input_error(store: Backend):
+    with pytest.raises(InputError, match="no framework"):
+        coverage.resolve_framework(store, "no-such-framework")
+
+
+def test_query_parameters_are_checked(capsys, build_dir: Path):
+    code = main(["query", "describe-element", "--param", "nope=x", "--build-dir",
+                 str(build_dir), "-q"])
+    assert code == 2 and "no parameter" in capsys.readouterr().err
+    code = main(["query", "describe-element", "--param", "element=framework/x y",
+                 "--build-dir", str(build_dir), "-q"])
+    assert code == 2 and "not a valid IRI" in capsys.readouterr().err
