@@ -31,8 +31,12 @@ def test_report_is_written_with_counts_and_timings(build_dir: Path):
     assert report["conforms"] is True
     assert report["inferred"] > 100
     assert report["asserted"] > 1000
-    assert {"load sources", "validate with SHACL", "materialise OWL 2 RL inferences",
-            "write dumps"} <= set(report["timings"])
+    assert {
+        "load sources",
+        "validate with SHACL",
+        "materialise OWL 2 RL inferences",
+        "write dumps",
+    } <= set(report["timings"])
 
 
 @pytest.mark.parametrize("syntax", RDF_SYNTAXES, ids=lambda s: s.name)
@@ -70,17 +74,18 @@ def _copy_layout(layout: Layout, target: Path) -> Layout:
     return Layout(root=target, checkout=True)
 
 
-def test_a_shape_violation_stops_the_build_and_keeps_the_old_build(layout: Layout,
-                                                                   build_dir: Path,
-                                                                   tmp_path: Path):
+def test_a_shape_violation_stops_the_build_and_keeps_the_old_build(
+    layout: Layout, build_dir: Path, tmp_path: Path
+):
     copy = _copy_layout(layout, tmp_path / "src")
     target = tmp_path / "build"
     shutil.copytree(build_dir, target)
     before = (target / "govkg.nq").read_bytes()
     fact_sheet = copy.data / "fact-sheet" / "us-sg-ai-fact-sheet-2024-06-05.ttl"
     text = fact_sheet.read_text(encoding="utf-8")
-    fact_sheet.write_text(text.replace('gk:value 6000 ;', 'gk:value "six thousand" ;'),
-                          encoding="utf-8")
+    fact_sheet.write_text(
+        text.replace("gk:value 6000 ;", 'gk:value "six thousand" ;'), encoding="utf-8"
+    )
     with pytest.raises(ValidationFailed) as failure:
         build(copy, target)
     message = str(failure.value)
@@ -106,10 +111,18 @@ def test_report_counts_match_the_frameworks(built: tuple[Path, BuildReport]):
     _, report = built
     framework = "https://w3id.org/govkg/id/framework/"
     assert report.elements[framework + "nist-ai-rmf-1-0"] == {
-        "TrustworthinessCharacteristic": 7, "Function": 4, "Category": 19, "Subcategory": 72}
+        "TrustworthinessCharacteristic": 7,
+        "Function": 4,
+        "Category": 19,
+        "Subcategory": 72,
+    }
     verify = report.elements[framework + "ai-verify-testing-framework"]
-    assert (verify["Principle"], verify["Area"], verify["TestableCriterion"],
-            verify["ProcessCheck"]) == (11, 5, 72, 97)
+    assert (
+        verify["Principle"],
+        verify["Area"],
+        verify["TestableCriterion"],
+        verify["ProcessCheck"],
+    ) == (11, 5, 72, 97)
     assert report.elements[framework + "nist-ai-600-1"]["Risk"] == 12
     mapping_set = "https://w3id.org/govkg/id/mapping-set/"
     assert report.mappings[mapping_set + "xw-ai-600-1-risk-to-trustworthiness"] == 43
@@ -122,8 +135,14 @@ def test_meta_graph_carries_licences_of_each_graph(build_dir: Path):
     meta = dataset.graph(META_GRAPH)
     licence = URIRef("http://purl.org/dc/terms/license")
     graph = "https://w3id.org/govkg/graph/frameworks/"
-    assert (URIRef(graph + "nist-ai-rmf-1-0"), licence,
-            URIRef("https://creativecommons.org/publicdomain/mark/1.0/")) in meta
-    assert (URIRef(graph + "ai-verify-testing-framework"), licence,
-            URIRef("https://www.apache.org/licenses/LICENSE-2.0")) in meta
+    assert (
+        URIRef(graph + "nist-ai-rmf-1-0"),
+        licence,
+        URIRef("https://creativecommons.org/publicdomain/mark/1.0/"),
+    ) in meta
+    assert (
+        URIRef(graph + "ai-verify-testing-framework"),
+        licence,
+        URIRef("https://www.apache.org/licenses/LICENSE-2.0"),
+    ) in meta
     assert (build_dir / "govkg.ttl").read_text(encoding="utf-8").startswith("# govkg ")

@@ -23,8 +23,16 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_query_csv_has_a_header_row_and_plain_values(capsys, build_dir: Path):
-    code, out, _ = _run(capsys, "query", "cq08-economic-figures", "--format", "csv",
-                        "--build-dir", str(build_dir), "-q")
+    code, out, _ = _run(
+        capsys,
+        "query",
+        "cq08-economic-figures",
+        "--format",
+        "csv",
+        "--build-dir",
+        str(build_dir),
+        "-q",
+    )
     assert code == 0
     table = list(csv.DictReader(io.StringIO(out)))
     assert {"indicator", "indicatorLabel", "value", "unit", "year"} <= set(table[0])
@@ -34,8 +42,16 @@ def test_query_csv_has_a_header_row_and_plain_values(capsys, build_dir: Path):
 
 @pytest.mark.parametrize("fmt", ["table", "tsv", "json"])
 def test_query_formats(capsys, build_dir: Path, fmt: str):
-    code, out, _ = _run(capsys, "query", "cq01-fact-sheet-principles", "--format", fmt,
-                        "--build-dir", str(build_dir), "-q")
+    code, out, _ = _run(
+        capsys,
+        "query",
+        "cq01-fact-sheet-principles",
+        "--format",
+        fmt,
+        "--build-dir",
+        str(build_dir),
+        "-q",
+    )
     assert code == 0
     if fmt == "json":
         assert len(json.loads(out)["results"]["bindings"]) == 13
@@ -48,19 +64,23 @@ def test_query_formats(capsys, build_dir: Path, fmt: str):
 def test_query_from_a_file_and_from_stdin(capsys, monkeypatch, build_dir: Path, tmp_path: Path):
     rq = tmp_path / "count.rq"
     rq.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", encoding="utf-8")
-    code, out, _ = _run(capsys, "query", str(rq), "--format", "csv", "--build-dir",
-                        str(build_dir), "-q")
+    code, out, _ = _run(
+        capsys, "query", str(rq), "--format", "csv", "--build-dir", str(build_dir), "-q"
+    )
     assert code == 0 and int(out.splitlines()[1]) > 1000
     monkeypatch.setattr(sys, "stdin", io.StringIO("ASK { ?s ?p ?o }"))
     code, out, _ = _run(capsys, "query", "-", "--build-dir", str(build_dir), "-q")
     assert code == 0 and out == "true\n"
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("SELECT * WHERE { ?s ?p }", "malformed query"),
-    ("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
-    ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "read-only"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("SELECT * WHERE { ?s ?p }", "malformed query"),
+        ("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "read-only"),
+    ],
+)
 def test_bad_queries_exit_2_with_one_line(capsys, monkeypatch, build_dir: Path, query, message):
     monkeypatch.setattr(sys, "stdin", io.StringIO(query))
     code, out, err = _run(capsys, "query", "-", "--build-dir", str(build_dir), "-q")
@@ -77,8 +97,10 @@ def test_unknown_named_query_exits_2(capsys, build_dir: Path):
 def test_queries_lists_names_with_summaries(capsys):
     code, out, _ = _run(capsys, "queries")
     assert code == 0
-    assert any(line.startswith("cq13-organisation-ancestors") and "part of" in line
-               for line in out.splitlines())
+    assert any(
+        line.startswith("cq13-organisation-ancestors") and "part of" in line
+        for line in out.splitlines()
+    )
 
 
 def test_check_runs_the_qc_queries(capsys, build_dir: Path):
@@ -89,8 +111,17 @@ def test_check_runs_the_qc_queries(capsys, build_dir: Path):
 
 def test_export_writes_parseable_turtle(capsys, build_dir: Path, tmp_path: Path):
     target = tmp_path / "out.ttl"
-    code, _, _ = _run(capsys, "export", "--format", "turtle", "-o", str(target), "--build-dir",
-                      str(build_dir), "-q")
+    code, _, _ = _run(
+        capsys,
+        "export",
+        "--format",
+        "turtle",
+        "-o",
+        str(target),
+        "--build-dir",
+        str(build_dir),
+        "-q",
+    )
     assert code == 0
     assert len(Graph().parse(target, format="turtle")) > 1000
 
@@ -112,6 +143,11 @@ def test_usage_errors_exit_2(capsys):
 
 
 def test_console_script_smoke():
-    done = subprocess.run([sys.executable, "-m", "govkg", "--version"], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "govkg", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0 and done.stdout.startswith("govkg ")

@@ -34,24 +34,26 @@ def _count(store: Backend, cls: str, scheme: str) -> int:
     return int(rows(run_query(store, query))[0]["n"])
 
 
-@pytest.mark.parametrize(("cls", "scheme", "expected"), [
-    ("TrustworthinessCharacteristic", RMF, 7),
-    ("Function", RMF, 4),
-    ("Category", RMF, 19),
-    ("Subcategory", RMF, 72),
-    ("Principle", VERIFY, 11),
-    ("Area", VERIFY, 5),
-    ("TestableCriterion", VERIFY, 72),
-    ("ProcessCheck", VERIFY, 97),
-    ("Risk", PROFILE, 12),
-    ("Dimension", ID + "framework/sg-mgf-genai", 9),
-    ("Principle", ID + "framework/asean-guide-ai-governance-ethics", 7),
-    ("Principle", ID + "framework/oecd-ai-principles", 5),
-    ("Recommendation", ID + "framework/oecd-ai-principles", 5),
-    ("Principle", FACT_SHEET_LIST, 13),
-])
-def test_element_counts_match_the_frameworks(store: Backend, cls: str, scheme: str,
-                                             expected: int):
+@pytest.mark.parametrize(
+    ("cls", "scheme", "expected"),
+    [
+        ("TrustworthinessCharacteristic", RMF, 7),
+        ("Function", RMF, 4),
+        ("Category", RMF, 19),
+        ("Subcategory", RMF, 72),
+        ("Principle", VERIFY, 11),
+        ("Area", VERIFY, 5),
+        ("TestableCriterion", VERIFY, 72),
+        ("ProcessCheck", VERIFY, 97),
+        ("Risk", PROFILE, 12),
+        ("Dimension", ID + "framework/sg-mgf-genai", 9),
+        ("Principle", ID + "framework/asean-guide-ai-governance-ethics", 7),
+        ("Principle", ID + "framework/oecd-ai-principles", 5),
+        ("Recommendation", ID + "framework/oecd-ai-principles", 5),
+        ("Principle", FACT_SHEET_LIST, 13),
+    ],
+)
+def test_element_counts_match_the_frameworks(store: Backend, cls: str, scheme: str, expected: int):
     assert _count(store, cls, scheme) == expected
 
 
@@ -72,8 +74,10 @@ def test_the_2023_crosswalk_holds_no_invented_pairs(store: Backend):
 
 
 def test_cq09_function_counts(store: Backend):
-    found = {r["notation"]: (int(r["categoryCount"]), int(r["subcategoryCount"]))
-             for r in _run(store, "cq09-ai-rmf-structure")}
+    found = {
+        r["notation"]: (int(r["categoryCount"]), int(r["subcategoryCount"]))
+        for r in _run(store, "cq09-ai-rmf-structure")
+    }
     assert found == {"GOVERN": (6, 19), "MAP": (5, 18), "MEASURE": (4, 22), "MANAGE": (4, 13)}
 
 
@@ -97,8 +101,12 @@ def test_tree_lists_children_after_their_parent(store: Backend):
     found = _run(store, "list-framework-elements", _framework=RMF)
     order = [r["element"] for r in found]
     assert len(order) == len(set(order)) == 102
-    assert order.index(RMF + "/govern") < order.index(RMF + "/govern-1") < \
-        order.index(RMF + "/govern-1-1") < order.index(RMF + "/govern-2")
+    assert (
+        order.index(RMF + "/govern")
+        < order.index(RMF + "/govern-1")
+        < order.index(RMF + "/govern-1-1")
+        < order.index(RMF + "/govern-2")
+    )
 
 
 def test_describe_element_shows_text_parent_and_mappings(store: Backend):
@@ -109,8 +117,7 @@ def test_describe_element_shows_text_parent_and_mappings(store: Backend):
 
 
 def test_elements_without_counterpart(store: Backend):
-    found = _run(store, "list-elements-without-counterpart", _frameworkA=VERIFY,
-                 _frameworkB=RMF)
+    found = _run(store, "list-elements-without-counterpart", _frameworkA=VERIFY, _frameworkB=RMF)
     elements = {r["element"] for r in found}
     assert VERIFY + "/tc-1-1" in elements
     assert VERIFY + "/tc-12-1" not in elements  # mapped to GOVERN 1.6 by text reuse
@@ -121,19 +128,33 @@ def test_coverage_of_fact_sheet_principles_by_ai_verify(layout: Layout, store: B
     assert len(result.rows) == 13 and len(result.columns) == 6
     by_label = {r.label: r for r in result.rows}
     columns = {c.label: c for c in result.columns}
-    assert result.count(by_label["fairness"], columns["Fairness / No Unintended Discrimination"]) \
-        == 1
-    assert sum(result.count(by_label["human-AI configuration"], c)
-               for c in result.columns) == 0
+    assert (
+        result.count(by_label["fairness"], columns["Fairness / No Unintended Discrimination"]) == 1
+    )
+    assert sum(result.count(by_label["human-AI configuration"], c) for c in result.columns) == 0
 
 
 def test_report_crosswalk_writes_csv_and_svg(capsys, build_dir: Path, tmp_path: Path):
-    code = main(["report", "crosswalk", "ai-verify-testing-framework", "nist-ai-rmf-1-0",
-                 "--build-dir", str(build_dir), "-q", "--output-dir", str(tmp_path)])
+    code = main(
+        [
+            "report",
+            "crosswalk",
+            "ai-verify-testing-framework",
+            "nist-ai-rmf-1-0",
+            "--build-dir",
+            str(build_dir),
+            "-q",
+            "--output-dir",
+            str(tmp_path),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "Organisational Considerations" in out
-    table = list(csv.reader(io.StringIO(
-        (tmp_path / "ai-verify-testing-framework--nist-ai-rmf-1-0.csv").read_text())))
+    table = list(
+        csv.reader(
+            io.StringIO((tmp_path / "ai-verify-testing-framework--nist-ai-rmf-1-0.csv").read_text())
+        )
+    )
     assert table[0][:2] == ["group of A", "elements"] and "Govern" in table[0]
     organisational = next(row for row in table if row[0] == "Organisational Considerations")
     assert organisational[table[0].index("Map")] == "3"
@@ -147,9 +168,19 @@ def test_unknown_framework_is_an_input_error(store: Backend):
 
 
 def test_query_parameters_are_checked(capsys, build_dir: Path):
-    code = main(["query", "describe-element", "--param", "nope=x", "--build-dir",
-                 str(build_dir), "-q"])
+    code = main(
+        ["query", "describe-element", "--param", "nope=x", "--build-dir", str(build_dir), "-q"]
+    )
     assert code == 2 and "no parameter" in capsys.readouterr().err
-    code = main(["query", "describe-element", "--param", "element=framework/x y",
-                 "--build-dir", str(build_dir), "-q"])
+    code = main(
+        [
+            "query",
+            "describe-element",
+            "--param",
+            "element=framework/x y",
+            "--build-dir",
+            str(build_dir),
+            "-q",
+        ]
+    )
     assert code == 2 and "not a valid IRI" in capsys.readouterr().err

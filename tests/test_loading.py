@@ -17,16 +17,22 @@ def _write(tmp_path: Path, name: str, content: bytes) -> Path:
 
 
 def test_rdfxml_with_entity_declaration_is_refused(tmp_path: Path):
-    path = _write(tmp_path, "x.rdf", b'<?xml version="1.0"?>\n<!DOCTYPE r [\n<!ENTITY e SYSTEM '
-                  b'"file:///etc/passwd">]>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
-                  b'22-rdf-syntax-ns#"/>\n')
+    path = _write(
+        tmp_path,
+        "x.rdf",
+        b'<?xml version="1.0"?>\n<!DOCTYPE r [\n<!ENTITY e SYSTEM '
+        b'"file:///etc/passwd">]>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+        b'22-rdf-syntax-ns#"/>\n',
+    )
     with pytest.raises(InputError, match="DOCTYPE") as failure:
         parse_file(path)
     assert failure.value.path == path and failure.value.line == 2
 
 
-@pytest.mark.parametrize("context", ['"http://127.0.0.1:9/context.jsonld"',
-                                     '["file:///etc/passwd", {"@vocab": "urn:x:"}]'])
+@pytest.mark.parametrize(
+    "context",
+    ['"http://127.0.0.1:9/context.jsonld"', '["file:///etc/passwd", {"@vocab": "urn:x:"}]'],
+)
 def test_jsonld_with_a_remote_or_file_context_is_refused(tmp_path: Path, context: str):
     path = _write(tmp_path, "x.jsonld", f'{{"@context": {context}, "@id": "urn:a"}}'.encode())
     with pytest.raises(InputError, match="@context"):
@@ -34,8 +40,7 @@ def test_jsonld_with_a_remote_or_file_context_is_refused(tmp_path: Path, context
 
 
 def test_jsonld_with_an_inline_context_is_read(tmp_path: Path):
-    path = _write(tmp_path, "x.jsonld", b'{"@context": {"n": "urn:x:n"}, "@id": "urn:a", '
-                  b'"n": "v"}')
+    path = _write(tmp_path, "x.jsonld", b'{"@context": {"n": "urn:x:n"}, "@id": "urn:a", "n": "v"}')
     assert len(parse_file(path)) == 1
 
 

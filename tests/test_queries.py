@@ -17,18 +17,38 @@ ID = "https://w3id.org/govkg/id/"
 #: The variables each competency question must return (issue 2's table).
 REQUIRED_VARIABLES = {
     "cq01-fact-sheet-principles": {"principle", "label"},
-    "cq02-mapped-frameworks": {"framework", "frameworkLabel", "developer", "developerLabel",
-                               "parent", "parentLabel"},
-    "cq03-ai-safety-institutes": {"institute", "instituteLabel", "country", "related",
-                                  "relatedLabel"},
+    "cq02-mapped-frameworks": {
+        "framework",
+        "frameworkLabel",
+        "developer",
+        "developerLabel",
+        "parent",
+        "parentLabel",
+    },
+    "cq03-ai-safety-institutes": {
+        "institute",
+        "instituteLabel",
+        "country",
+        "related",
+        "relatedLabel",
+    },
     "cq04-roundtable": {"event", "date", "leader", "leaderLabel", "role"},
-    "cq05-talent-programmes": {"programme", "programmeLabel", "buildsOn", "buildsOnLabel",
-                               "launchYear"},
+    "cq05-talent-programmes": {
+        "programme",
+        "programmeLabel",
+        "buildsOn",
+        "buildsOnLabel",
+        "launchYear",
+    },
     "cq06-bilateral-platforms": {"platform", "platformLabel"},
     "cq07-regional-instruments": {"instrument", "instrumentLabel"},
     "cq08-economic-figures": {"indicator", "indicatorLabel", "value", "unit", "year"},
-    "cq13-organisation-ancestors": {"organisation", "organisationLabel", "ancestor",
-                                    "ancestorLabel"},
+    "cq13-organisation-ancestors": {
+        "organisation",
+        "organisationLabel",
+        "ancestor",
+        "ancestorLabel",
+    },
 }
 
 
@@ -54,52 +74,83 @@ def test_competency_questions_return_their_variables(store: Backend, name: str):
 
 def test_cq01_lists_the_thirteen_principles_in_order(store: Backend):
     labels = [r["label"] for r in _run(store, "cq01-fact-sheet-principles")]
-    assert labels == ["explainability", "transparency", "accountability", "fairness",
-                      "inclusivity", "robustness", "reproducibility", "security", "safety",
-                      "data governance", "human-AI configuration", "inclusive growth",
-                      "societal and environmental well-being"]
+    assert labels == [
+        "explainability",
+        "transparency",
+        "accountability",
+        "fairness",
+        "inclusivity",
+        "robustness",
+        "reproducibility",
+        "security",
+        "safety",
+        "data governance",
+        "human-AI configuration",
+        "inclusive growth",
+        "societal and environmental well-being",
+    ]
 
 
 def test_cq02_developers_and_their_parents(store: Backend):
-    found = {(r["framework"], r["developer"], r["parent"])
-             for r in _run(store, "cq02-mapped-frameworks")}
+    found = {
+        (r["framework"], r["developer"], r["parent"]) for r in _run(store, "cq02-mapped-frameworks")
+    }
     assert found == {
         (ID + "framework/nist-ai-rmf-1-0", ID + "organisation/nist", ID + "organisation/us-doc"),
-        (ID + "framework/ai-verify-testing-framework", ID + "organisation/imda",
-         ID + "organisation/sg-mci"),
+        (
+            ID + "framework/ai-verify-testing-framework",
+            ID + "organisation/imda",
+            ID + "organisation/sg-mci",
+        ),
     }
 
 
 def test_cq03_institutes_with_housing_and_funding(store: Backend):
-    found = {(r["institute"].rsplit("/", 1)[1], r["relation"], r["related"].rsplit("/", 1)[1])
-             for r in _run(store, "cq03-ai-safety-institutes")}
-    assert {("us-aisi", "housed in", "nist"), ("sg-dtc", "funded by", "imda"),
-            ("sg-dtc", "funded by", "nrf"), ("sg-dtc", "hosted by", "ntu")} == found
+    found = {
+        (r["institute"].rsplit("/", 1)[1], r["relation"], r["related"].rsplit("/", 1)[1])
+        for r in _run(store, "cq03-ai-safety-institutes")
+    }
+    assert {
+        ("us-aisi", "housed in", "nist"),
+        ("sg-dtc", "funded by", "imda"),
+        ("sg-dtc", "funded by", "nrf"),
+        ("sg-dtc", "hosted by", "ntu"),
+    } == found
 
 
 def test_cq04_roundtable_date_and_roles(store: Backend):
     found = {(r["date"], r["leaderLabel"], r["role"]) for r in _run(store, "cq04-roundtable")}
-    assert found == {("2024-06-05", "Gina M. Raimondo", "U.S. Secretary of Commerce"),
-                     ("2024-06-05", "Josephine Teo",
-                      "Minister for Communications and Information")}
+    assert found == {
+        ("2024-06-05", "Gina M. Raimondo", "U.S. Secretary of Commerce"),
+        ("2024-06-05", "Josephine Teo", "Minister for Communications and Information"),
+    }
 
 
 def test_cq05_talent_bridge_builds_on_women_in_tech_of_2022(store: Backend):
-    found = {(r["programme"], r["buildsOn"], r["launchYear"])
-             for r in _run(store, "cq05-talent-programmes")}
-    assert found == {(ID + "initiative/ai-talent-bridge", ID + "initiative/us-sg-women-in-tech",
-                      "2022")}
+    found = {
+        (r["programme"], r["buildsOn"], r["launchYear"])
+        for r in _run(store, "cq05-talent-programmes")
+    }
+    assert found == {
+        (ID + "initiative/ai-talent-bridge", ID + "initiative/us-sg-women-in-tech", "2022")
+    }
 
 
 def test_cq06_platforms(store: Backend):
     found = {r["platform"].rsplit("/", 1)[1] for r in _run(store, "cq06-bilateral-platforms")}
-    assert found == {"us-sg-pgi", "us-sg-ai-governance-group", "us-sg-cet-dialogue",
-                     "us-sg-digital-economy-roadmap"}
+    assert found == {
+        "us-sg-pgi",
+        "us-sg-ai-governance-group",
+        "us-sg-cet-dialogue",
+        "us-sg-digital-economy-roadmap",
+    }
 
 
 def test_cq07_asean_instruments(store: Backend):
-    found = {r["instrument"].rsplit("/", 1)[1]: r.get("confidence")
-             for r in _run(store, "cq07-regional-instruments")}
+    found = {
+        r["instrument"].rsplit("/", 1)[1]: r.get("confidence")
+        for r in _run(store, "cq07-regional-instruments")
+    }
     assert set(found) == {"asean-guide-ai-governance-ethics", "asean-ai-roadmap"}
     assert found["asean-ai-roadmap"] == "low confidence"
 
@@ -114,7 +165,14 @@ def test_cq08_figures_in_base_units(store: Backend):
 
 
 def test_cq13_ancestors_include_inferred_ones(store: Backend):
-    found = {(r["organisation"].rsplit("/", 1)[1], r["ancestor"].rsplit("/", 1)[1])
-             for r in _run(store, "cq13-organisation-ancestors")}
-    assert {("us-aisi", "nist"), ("us-aisi", "us-doc"), ("nist", "us-doc"),
-            ("imda", "sg-mci"), ("ai-verify-foundation", "sg-mci")} <= found
+    found = {
+        (r["organisation"].rsplit("/", 1)[1], r["ancestor"].rsplit("/", 1)[1])
+        for r in _run(store, "cq13-organisation-ancestors")
+    }
+    assert {
+        ("us-aisi", "nist"),
+        ("us-aisi", "us-doc"),
+        ("nist", "us-doc"),
+        ("imda", "sg-mci"),
+        ("ai-verify-foundation", "sg-mci"),
+    } <= found

@@ -25,8 +25,11 @@ def dataset(build_dir: Path) -> Dataset:
 def test_prp_trp_and_prp_spo1_give_transitive_sub_organisation(dataset: Dataset):
     """prp-spo1 (gk:housedIn ⊑ org:subOrganizationOf ⊑ org:transitiveSubOrganizationOf) and
     prp-trp (transitivity): the US AISI is part of Commerce, which no source file states."""
-    triple = (URIRef(ID + "organisation/us-aisi"), ORG.transitiveSubOrganizationOf,
-              URIRef(ID + "organisation/us-doc"))
+    triple = (
+        URIRef(ID + "organisation/us-aisi"),
+        ORG.transitiveSubOrganizationOf,
+        URIRef(ID + "organisation/us-doc"),
+    )
     assert triple in dataset.graph(INFERRED_GRAPH)
     asserted = {(s, p, o) for s, p, o, g in dataset.quads() if g != INFERRED_GRAPH}
     assert triple not in asserted
@@ -35,14 +38,18 @@ def test_prp_trp_and_prp_spo1_give_transitive_sub_organisation(dataset: Dataset)
 def test_prp_inv_gives_inverse_funding(dataset: Dataset):
     """prp-inv1: DTC gk:fundedBy IMDA gives IMDA gk:funds DTC."""
     funds = URIRef("https://w3id.org/govkg/ontology#funds")
-    assert (URIRef(ID + "organisation/imda"), funds, URIRef(ID + "organisation/sg-dtc")) in \
-        dataset.graph(INFERRED_GRAPH)
+    assert (
+        URIRef(ID + "organisation/imda"),
+        funds,
+        URIRef(ID + "organisation/sg-dtc"),
+    ) in dataset.graph(INFERRED_GRAPH)
 
 
 def test_cax_sco_types_instances_with_superclasses(dataset: Dataset):
     """cax-sco: a gk:StatutoryBoard is an org:Organization."""
-    assert (URIRef(ID + "organisation/imda"), RDF.type, ORG.Organization) in \
-        dataset.graph(INFERRED_GRAPH)
+    assert (URIRef(ID + "organisation/imda"), RDF.type, ORG.Organization) in dataset.graph(
+        INFERRED_GRAPH
+    )
 
 
 def test_trivia_is_not_kept(dataset: Dataset):

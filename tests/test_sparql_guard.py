@@ -7,24 +7,30 @@ import pytest
 from govkg.sparql_guard import GuardError, check_query
 
 
-@pytest.mark.parametrize(("query", "kind"), [
-    ("SELECT * {" + "{" * 3000 + "}" * 3001, "too-deep"),
-    ("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "service"),
-    ("PREFIX ex: <urn:x:> INSERT DATA { ex:a ex:b ex:c }", "update"),
-    ("LOAD <http://127.0.0.1:9/data.ttl>", "update"),
-    ("WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "update"),
-    ("SELECT * { ?s ?p '" + "x" * 70000 + "' }", "too-large"),
-])
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [
+        ("SELECT * {" + "{" * 3000 + "}" * 3001, "too-deep"),
+        ("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "service"),
+        ("PREFIX ex: <urn:x:> INSERT DATA { ex:a ex:b ex:c }", "update"),
+        ("LOAD <http://127.0.0.1:9/data.ttl>", "update"),
+        ("WITH <urn:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "update"),
+        ("SELECT * { ?s ?p '" + "x" * 70000 + "' }", "too-large"),
+    ],
+)
 def test_refusals(query, kind):
     with pytest.raises(GuardError) as failure:
         check_query(query)
     assert failure.value.kind == kind
 
 
-@pytest.mark.parametrize("query", [
-    'SELECT * { ?s ?p "SERVICE { { {" }',
-    "PREFIX ex: <urn:x:> SELECT ?load { ?drop ex:service ?load } # SERVICE",
-    "ASK { <urn:a{> ?p ?o }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT * { ?s ?p "SERVICE { { {" }',
+        "PREFIX ex: <urn:x:> SELECT ?load { ?drop ex:service ?load } # SERVICE",
+        "ASK { <urn:a{> ?p ?o }",
+    ],
+)
 def test_words_in_strings_iris_comments_and_names_are_ignored(query):
     check_query(query)

@@ -48,12 +48,10 @@ def test_the_ontology_passes_the_term_shapes(layout: Layout, ontology: Graph):
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
-def test_invalid_fixture_produces_its_expected_findings(case: Path, shapes: Graph,
-                                                        ontology: Graph):
+def test_invalid_fixture_produces_its_expected_findings(case: Path, shapes: Graph, ontology: Graph):
     expected = json.loads(case.with_suffix(".expected.json").read_text(encoding="utf-8"))
     report = validate(parse_file(case), shapes, ontology)
     assert not report.conforms
     found = {(f.focus, f.path, f.shape) for f in report.violations}
     for item in expected:
         assert (item["focus"], item["path"], item["shape"]) in found, (item, found)
-

@@ -132,8 +132,9 @@ def build(layout: Layout, build_dir: Path, progress: Progress | None = None) -> 
         sources = load_sources(layout)
         ontology = union([s for s in sources if s.graph_iri.startswith(GRAPH_ONTOLOGY)])
         data = union([s for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)])
-        progress.note(f"{len(sources)} files, {len(ontology)} ontology and {len(data)} data "
-                      "triples")
+        progress.note(
+            f"{len(sources)} files, {len(ontology)} ontology and {len(data)} data triples"
+        )
 
     with progress.step("validate with SHACL"):
         shapes = load_shapes([layout.shapes / name for name in DATA_SHAPES])
@@ -164,11 +165,14 @@ def build(layout: Layout, build_dir: Path, progress: Progress | None = None) -> 
 
     with progress.step("write report"):
         report.timings = dict(progress.timings)
-        (staging / REPORT).write_text(json.dumps(asdict(report), indent=2, sort_keys=True) + "\n",
-                                      encoding="utf-8")
-        (staging / MANIFEST).write_text(json.dumps({
-            "version": __version__, "sources_digest": report.sources_digest}, indent=2) + "\n",
-            encoding="utf-8")
+        (staging / REPORT).write_text(
+            json.dumps(asdict(report), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        (staging / MANIFEST).write_text(
+            json.dumps({"version": __version__, "sources_digest": report.sources_digest}, indent=2)
+            + "\n",
+            encoding="utf-8",
+        )
         _replace_folder(staging, build_dir)
     report.timings = dict(progress.timings)
     return report
@@ -210,7 +214,7 @@ def _content_counts(data: Graph) -> tuple[dict[str, dict[str, int]], dict[str, i
         for cls in set(data.objects(element, RDF.type)):
             if str(cls).startswith(str(GK)):
                 counts = elements.setdefault(str(scheme), {})
-                name = str(cls)[len(str(GK)):]
+                name = str(cls)[len(str(GK)) :]
                 counts[name] = counts.get(name, 0) + 1
     mappings: dict[str, int] = {}
     for mapping_set, _ in set(data.subject_objects(SSSOM.mappings)):
@@ -228,10 +232,18 @@ def _meta_graph(sources: list[SourceFile], inferred: Graph, data: Graph) -> Grap
     """
     meta = Graph()
     meta.add((DATASET_IRI, DCTERMS.license, GOVKG_LICENSE))
-    meta.add((DATASET_IRI, DCTERMS.rights, Literal(
-        "The govkg compilation is licensed CC BY 4.0. Texts quoted from frameworks keep the "
-        "terms of their sources: each named graph lists, as dcterms:license, the licences of "
-        "the documents it was derived from.", lang="en")))
+    meta.add(
+        (
+            DATASET_IRI,
+            DCTERMS.rights,
+            Literal(
+                "The govkg compilation is licensed CC BY 4.0. Texts quoted from frameworks "
+                "keep the terms of their sources: each named graph lists, as dcterms:license, "
+                "the licences of the documents it was derived from.",
+                lang="en",
+            ),
+        )
+    )
     meta.add((META_GRAPH, RDF.type, GK.SourceGraph))
     meta.add((META_GRAPH, RDFS.label, Literal("govkg build metadata", lang="en")))
     meta.add((DATASET_IRI, RDF.type, VOID.Dataset))
@@ -241,8 +253,7 @@ def _meta_graph(sources: list[SourceFile], inferred: Graph, data: Graph) -> Grap
     for source in sources:
         meta.add((DATASET_IRI, VOID.subset, source.graph_iri))
         meta.add((source.graph_iri, VOID.triples, Literal(len(source.graph), datatype=XSD.integer)))
-        meta.add((source.graph_iri, DCTERMS.identifier,
-                  Literal(_relative_name(source.path))))
+        meta.add((source.graph_iri, DCTERMS.identifier, Literal(_relative_name(source.path))))
         for document in source.graph.objects(source.graph_iri, PROV.wasDerivedFrom):
             for licence in data.objects(document, DCTERMS.license):
                 meta.add((source.graph_iri, DCTERMS.license, licence))

@@ -61,8 +61,10 @@ class NamedQuery:
         for name, value in values.items():
             key = name if name.startswith("_") else f"_{name}"
             if key not in known:
-                raise InputError(f"query {self.name} has no parameter {name!r} "
-                                 f"(it has: {', '.join(known) or 'none'})")
+                raise InputError(
+                    f"query {self.name} has no parameter {name!r} "
+                    f"(it has: {', '.join(known) or 'none'})"
+                )
             terms[key] = _term(value)
         return _PARAMETER.sub(lambda m: terms.get(m.group(1), m.group(0)), self.text)
 
@@ -84,7 +86,7 @@ def read_query(path: Path, name: str | None = None) -> NamedQuery:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read query: {exc}", path) from None
     first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    summary = first[len(SUMMARY):].strip() if first.startswith(SUMMARY) else ""
+    summary = first[len(SUMMARY) :].strip() if first.startswith(SUMMARY) else ""
     return NamedQuery(name=name or path.stem, summary=summary, text=text, path=path)
 
 

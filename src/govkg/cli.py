@@ -53,43 +53,71 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="govkg", description="Build, query and serve the govkg AI-governance graph.",
-        epilog="Exit codes: 0 ok, 1 violations, 2 bad input or usage, 3 internal error.")
+        prog="govkg",
+        description="Build, query and serve the govkg AI-governance graph.",
+        epilog="Exit codes: 0 ok, 1 violations, 2 bad input or usage, 3 internal error.",
+    )
     parser.add_argument("--version", action="version", version=f"govkg {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--build-dir", type=Path, default=None,
-                        help="where the build lives (default: $GOVKG_BUILD_DIR, ./build in a "
-                             "checkout, else ~/.cache/govkg/<version>/build)")
+    common.add_argument(
+        "--build-dir",
+        type=Path,
+        default=None,
+        help="where the build lives (default: $GOVKG_BUILD_DIR, ./build in a "
+        "checkout, else ~/.cache/govkg/<version>/build)",
+    )
     common.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("build", parents=[common], help="build the graph and its dumps",
-                       description="Load every source file into its own named graph, validate "
-                       "with SHACL, add OWL 2 RL inferences, write dumps and a report.")
+    p = sub.add_parser(
+        "build",
+        parents=[common],
+        help="build the graph and its dumps",
+        description="Load every source file into its own named graph, validate "
+        "with SHACL, add OWL 2 RL inferences, write dumps and a report.",
+    )
     p.add_argument("--force", action="store_true", help="rebuild even if the build is current")
     p.set_defaults(run=_build)
 
-    p = sub.add_parser("query", parents=[common], help="run a named query or a .rq file",
-                       description="Run a named query (see `govkg queries`), a .rq file, or "
-                       "- for a query on standard input.")
+    p = sub.add_parser(
+        "query",
+        parents=[common],
+        help="run a named query or a .rq file",
+        description="Run a named query (see `govkg queries`), a .rq file, or "
+        "- for a query on standard input.",
+    )
     p.add_argument("query", help="query name, path of a .rq file, or -")
-    p.add_argument("--format", choices=RESULT_FORMATS, default="table",
-                   help="result format (csv/tsv/json are the SPARQL 1.1 results formats)")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="bind a query parameter (?_NAME): an IRI, a govkg id such as "
-                        "framework/nist-ai-rmf-1-0, or a string; repeatable")
+    p.add_argument(
+        "--format",
+        choices=RESULT_FORMATS,
+        default="table",
+        help="result format (csv/tsv/json are the SPARQL 1.1 results formats)",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="bind a query parameter (?_NAME): an IRI, a govkg id such as "
+        "framework/nist-ai-rmf-1-0, or a string; repeatable",
+    )
     p.set_defaults(run=_query)
 
     p = sub.add_parser("queries", parents=[common], help="list the named queries")
     p.set_defaults(run=_queries)
 
-    p = sub.add_parser("check", parents=[common],
-                       help="run the quality-control queries (each must return no rows)")
+    p = sub.add_parser(
+        "check", parents=[common], help="run the quality-control queries (each must return no rows)"
+    )
     p.set_defaults(run=_check)
 
-    p = sub.add_parser("export", parents=[common], help="write the graph in an RDF syntax",
-                       description="Write the union graph (Turtle, N-Triples, JSON-LD, "
-                       "RDF/XML) or the whole dataset (TriG, N-Quads).")
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="write the graph in an RDF syntax",
+        description="Write the union graph (Turtle, N-Triples, JSON-LD, "
+        "RDF/XML) or the whole dataset (TriG, N-Quads).",
+    )
     p.add_argument("--format", required=True, choices=[s.name for s in RDF_SYNTAXES])
     p.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     p.set_defaults(run=_export)
@@ -97,16 +125,27 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", parents=[common], help="triples per graph and per class")
     p.set_defaults(run=_stats)
 
-    p = sub.add_parser("report", parents=[common], help="reports on the graph",
-                       description="Reports on the graph. `report crosswalk A B` prints the "
-                       "coverage matrix of framework A by framework B and writes it as CSV and "
-                       "as an SVG heatmap.")
+    p = sub.add_parser(
+        "report",
+        parents=[common],
+        help="reports on the graph",
+        description="Reports on the graph. `report crosswalk A B` prints the "
+        "coverage matrix of framework A by framework B and writes it as CSV and "
+        "as an SVG heatmap.",
+    )
     p.add_argument("kind", choices=["crosswalk"], help="the report to make")
-    p.add_argument("framework_a", metavar="A", help="framework key (e.g. ai-verify-testing-"
-                   "framework), govkg id path or IRI")
+    p.add_argument(
+        "framework_a",
+        metavar="A",
+        help="framework key (e.g. ai-verify-testing-framework), govkg id path or IRI",
+    )
     p.add_argument("framework_b", metavar="B", help="the other framework")
-    p.add_argument("--output-dir", type=Path, default=Path("."),
-                   help="where to write <A>--<B>.csv and .svg (default: current folder)")
+    p.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("."),
+        help="where to write <A>--<B>.csv and .svg (default: current folder)",
+    )
     p.set_defaults(run=_report)
 
     cli_serve.add_commands(sub, common)
@@ -215,8 +254,10 @@ def _stats(args: argparse.Namespace) -> int:
     store = open_backend(layout, build_dir, _progress(args))
     report = json.loads((build_dir / REPORT).read_text(encoding="utf-8"))
     print(f"quads in store: {len(store)}")
-    print(f"named graphs: {len(report['graphs'])}, asserted triples: {report['asserted']}, "
-          f"inferred triples: {report['inferred']}")
+    print(
+        f"named graphs: {len(report['graphs'])}, asserted triples: {report['asserted']}, "
+        f"inferred triples: {report['inferred']}"
+    )
     query = read_query(layout.queries / "count-instances-per-class.rq")
     sys.stdout.write(render(run_query(store, query.text), "table"))
     return ExitCode.OK

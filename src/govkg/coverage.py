@@ -60,8 +60,10 @@ class Coverage:
     def table(self) -> list[list[str]]:
         """The matrix as rows of strings, with a header row and a group-size column."""
         header = ["group of A", "elements"] + [c.label for c in self.columns]
-        body = [[r.label, str(r.elements)] + [str(self.count(r, c)) for c in self.columns]
-                for r in self.rows]
+        body = [
+            [r.label, str(r.elements)] + [str(self.count(r, c)) for c in self.columns]
+            for r in self.rows
+        ]
         return [header] + body
 
 
@@ -96,8 +98,7 @@ def compute(layout: Layout, store: Backend, a: str, b: str) -> Coverage:
         return tuple(Group(r["group"], r["groupLabel"], int(r["elements"])) for r in found)
 
     matrix = catalogue["compare-framework-coverage"].bind({"_frameworkA": a, "_frameworkB": b})
-    cells = {(r["groupA"], r["groupB"]): int(r["mappedA"])
-             for r in rows(run_query(store, matrix))}
+    cells = {(r["groupA"], r["groupB"]): int(r["mappedA"]) for r in rows(run_query(store, matrix))}
     return Coverage(a=a, b=b, rows=groups_of(a), columns=groups_of(b), cells=cells)
 
 
@@ -105,11 +106,17 @@ def to_text(coverage: Coverage) -> str:
     """Render the matrix as an aligned text table."""
     table = coverage.table()
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    lines = [f"coverage of {coverage.a}\n         by {coverage.b}",
-             "(cells: elements of the A group mapped to some element of the B group)"]
+    lines = [
+        f"coverage of {coverage.a}\n         by {coverage.b}",
+        "(cells: elements of the A group mapped to some element of the B group)",
+    ]
     for index, row in enumerate(table):
-        lines.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                               for i, (cell, w) in enumerate(zip(row, widths, strict=True))))
+        lines.append(
+            "  ".join(
+                cell.ljust(w) if i == 0 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"
@@ -128,33 +135,45 @@ def to_svg(coverage: Coverage, cell: int = 56) -> str:
     left, top = 320, 200
     width = left + cell * len(coverage.columns) + 40
     height = top + cell * len(coverage.rows) + 60
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'font-family="sans-serif" font-size="12">',
-             f'<title>Coverage of {escape(coverage.a)} by {escape(coverage.b)}</title>',
-             f'<text x="10" y="20" font-size="14">Coverage of {escape(coverage.a)}</text>',
-             f'<text x="10" y="38" font-size="14">by {escape(coverage.b)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="12">',
+        f"<title>Coverage of {escape(coverage.a)} by {escape(coverage.b)}</title>",
+        f'<text x="10" y="20" font-size="14">Coverage of {escape(coverage.a)}</text>',
+        f'<text x="10" y="38" font-size="14">by {escape(coverage.b)}</text>',
+    ]
     for j, column in enumerate(coverage.columns):
         x = left + j * cell + cell // 2
-        parts.append(f'<text transform="translate({x},{top - 8}) rotate(-50)">'
-                     f'{escape(_short(column.label))}</text>')
+        parts.append(
+            f'<text transform="translate({x},{top - 8}) rotate(-50)">'
+            f"{escape(_short(column.label))}</text>"
+        )
     for i, row in enumerate(coverage.rows):
         y = top + i * cell
-        parts.append(f'<text x="{left - 8}" y="{y + cell // 2 + 4}" text-anchor="end">'
-                     f'{escape(_short(row.label))} ({row.elements})</text>')
+        parts.append(
+            f'<text x="{left - 8}" y="{y + cell // 2 + 4}" text-anchor="end">'
+            f"{escape(_short(row.label))} ({row.elements})</text>"
+        )
         for j, column in enumerate(coverage.columns):
             count = coverage.count(row, column)
             share = count / row.elements if row.elements else 0.0
             shade = int(255 - 200 * min(1.0, share))
             fill = f"rgb({shade},{shade},255)" if count else "rgb(245,245,245)"
             x = left + j * cell
-            parts.append(f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
-                         f'fill="{fill}"><title>{escape(row.label)} → {escape(column.label)}: '
-                         f'{count} of {row.elements}</title></rect>')
+            parts.append(
+                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
+                f'fill="{fill}"><title>{escape(row.label)} → {escape(column.label)}: '
+                f"{count} of {row.elements}</title></rect>"
+            )
             colour = "white" if share > 0.5 else "black"
-            parts.append(f'<text x="{x + cell // 2 - 1}" y="{y + cell // 2 + 4}" '
-                         f'text-anchor="middle" fill="{colour}">{count}</text>')
-    parts.append(f'<text x="10" y="{height - 20}">Cells: elements of the row group mapped to '
-                 'some element of the column group (either direction).</text>')
+            parts.append(
+                f'<text x="{x + cell // 2 - 1}" y="{y + cell // 2 + 4}" '
+                f'text-anchor="middle" fill="{colour}">{count}</text>'
+            )
+    parts.append(
+        f'<text x="10" y="{height - 20}">Cells: elements of the row group mapped to '
+        "some element of the column group (either direction).</text>"
+    )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 

@@ -57,7 +57,7 @@ class UnknownQueryError(InputError):
     """A named query that does not exist."""
 
 
-class ValidationFailed(GovkgError):
+class ValidationFailed(GovkgError):  # noqa: N818 - an outcome, as pySHACL's ValidationFailure
     """The data does not conform to its shapes; ``report`` holds the findings."""
 
     exit_code = ExitCode.VIOLATIONS
@@ -69,11 +69,5 @@ class ValidationFailed(GovkgError):
 
 class InconsistencyError(GovkgError):
     """The OWL 2 RL closure found a contradiction in the ontology and data."""
-
-    exit_code = ExitCode.VIOLATIONS
-
-
-class QcFailure(GovkgError):
-    """A quality-control query returned rows."""
 
     exit_code = ExitCode.VIOLATIONS

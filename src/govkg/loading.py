@@ -81,8 +81,9 @@ def load_sources(layout: Layout) -> list[SourceFile]:
     for path in bundled_source_paths(layout):
         graph = parse_file(path)
         iri = graph_iri_for(path, layout)
-        _check_conventions(path, iri, graph, is_data=path.resolve().is_relative_to(
-            layout.data.resolve()))
+        _check_conventions(
+            path, iri, graph, is_data=path.resolve().is_relative_to(layout.data.resolve())
+        )
         sources.append(SourceFile(path=path, graph_iri=iri, graph=graph))
     return sources
 
@@ -91,9 +92,11 @@ def _check_conventions(path: Path, iri: URIRef, graph: Graph, is_data: bool) -> 
     """Refuse blank nodes, and data files that do not describe their own named graph."""
     for triple in graph:
         if any(isinstance(term, BNode) for term in triple):
-            raise InputError("blank nodes are not allowed in shipped data "
-                             "(dumps must be deterministic and every resource dereferenceable)",
-                             path)
+            raise InputError(
+                "blank nodes are not allowed in shipped data "
+                "(dumps must be deterministic and every resource dereferenceable)",
+                path,
+            )
     if is_data and (iri, RDF.type, GK.SourceGraph) not in graph:
         raise InputError(f"the file must describe its own graph: <{iri}> a gk:SourceGraph", path)
 
@@ -130,15 +133,19 @@ def decode_utf8(raw: bytes, path: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-                         path, line) from None
+        raise InputError(
+            f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", path, line
+        ) from None
 
 
 def guard_rdf_text(text: str, raw: bytes, syntax: RdfSyntax, path: Path) -> None:
     """Refuse input that would make a parser fetch or expand something outside the file."""
     if "\x00" in text:
-        raise InputError("binary content (NUL byte) in an RDF file", path,
-                         text[: text.index("\x00")].count("\n") + 1)
+        raise InputError(
+            "binary content (NUL byte) in an RDF file",
+            path,
+            text[: text.index("\x00")].count("\n") + 1,
+        )
     if syntax.name == "rdfxml":
         match = _DOCTYPE.search(raw)
         if match:
@@ -151,8 +158,11 @@ def guard_rdf_text(text: str, raw: bytes, syntax: RdfSyntax, path: Path) -> None
             raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
         for key, value in _json_items(document):
             if key in ("@context", "@import") and _names_document(value):
-                raise InputError(f"JSON-LD {key} that names a document is refused "
-                                 "(no context is fetched); inline the context instead", path)
+                raise InputError(
+                    f"JSON-LD {key} that names a document is refused "
+                    "(no context is fetched); inline the context instead",
+                    path,
+                )
 
 
 def _names_document(value: object) -> bool:

@@ -14,8 +14,9 @@ from govkg.results import rows
 from govkg.sparql_guard import check_query
 
 
-def open_backend(layout: Layout, build_dir: Path, progress: Progress | None = None,
-                 backend: str = "oxigraph") -> Backend:
+def open_backend(
+    layout: Layout, build_dir: Path, progress: Progress | None = None, backend: str = "oxigraph"
+) -> Backend:
     """Build the graph if needed and return a backend holding it."""
     ensure_built(layout, build_dir, progress)
     store = create(backend)
@@ -43,5 +44,8 @@ class QcResult:
 
 def run_qc(layout: Layout, store: Backend) -> list[QcResult]:
     """Run every ``queries/qc/*-violation.rq`` query."""
-    return [QcResult(query, rows(run_query(store, query.text)))
-            for name, query in load_catalogue(layout).items() if query.is_qc]
+    return [
+        QcResult(query, rows(run_query(store, query.text)))
+        for name, query in load_catalogue(layout).items()
+        if query.is_qc
+    ]

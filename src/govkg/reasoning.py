@@ -29,8 +29,13 @@ from govkg.errors import InconsistencyError
 
 _BUILT_IN = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
-_REFLEXIVE_TRIVIA = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass,
-                     OWL.equivalentProperty}
+_REFLEXIVE_TRIVIA = {
+    OWL.sameAs,
+    RDFS.subClassOf,
+    RDFS.subPropertyOf,
+    OWL.equivalentClass,
+    OWL.equivalentProperty,
+}
 _ERROR_NS = "http://www.daml.org/2002/03/agents/agent-ont#"
 
 
@@ -44,8 +49,9 @@ def reasoning_input(asserted: Graph, ontology: Graph) -> Graph:
     return selected
 
 
-def materialise(asserted: Graph, ontology: Graph,
-                progress: Callable[[str], None] | None = None) -> Graph:
+def materialise(
+    asserted: Graph, ontology: Graph, progress: Callable[[str], None] | None = None
+) -> Graph:
     """Compute the useful OWL 2 RL inferences of ``asserted`` (which includes the ontology).
 
     Args:
@@ -73,12 +79,14 @@ def materialise(asserted: Graph, ontology: Graph,
     closure += base
     if progress:
         progress(f"OWL 2 RL closure of {len(base)} triples")
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False,
-                           datatype_axioms=False).expand(closure)
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+    ).expand(closure)
     errors = [str(o) for s, p, o in closure if str(p).startswith(_ERROR_NS)]
     if errors:
-        raise InconsistencyError("the OWL 2 RL closure is inconsistent: " + "; ".join(sorted(
-            errors)[:5]))
+        raise InconsistencyError(
+            "the OWL 2 RL closure is inconsistent: " + "; ".join(sorted(errors)[:5])
+        )
     inferred = Graph()
     for triple in closure:
         if triple not in base and triple not in asserted and _useful(*triple):

@@ -16,10 +16,14 @@ from govkg.errors import InputError
 from govkg.namespaces import ID, PREFIXES
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
-_NATIVE = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-           "json": ox.QueryResultsFormat.JSON}
-_SHORT = [(str(ID), "id:")] + sorted(((ns, f"{p}:") for p, ns in PREFIXES.items()),
-                                     key=lambda item: -len(item[0]))
+_NATIVE = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+}
+_SHORT = [(str(ID), "id:")] + sorted(
+    ((ns, f"{p}:") for p, ns in PREFIXES.items()), key=lambda item: -len(item[0])
+)
 
 
 def render(results: object, fmt: str) -> str:
@@ -49,8 +53,10 @@ def rows(results: object) -> list[dict[str, str]]:
     if not isinstance(results, ox.QuerySolutions):
         raise InputError("not a SELECT result")
     names = [v.value for v in results.variables]
-    return [{name: solution[name].value for name in names if solution[name] is not None}
-            for solution in results]
+    return [
+        {name: solution[name].value for name in names if solution[name] is not None}
+        for solution in results
+    ]
 
 
 def _table(results: object) -> str:
@@ -61,10 +67,14 @@ def _table(results: object) -> str:
     body = [[_cell(solution[name]) for name in names] for solution in results]
     widths = [max([len(name)] + [len(row[i]) for row in body]) for i, name in enumerate(names)]
     widths = [min(w, 80) for w in widths]
-    lines = ["  ".join(name.ljust(w) for name, w in zip(names, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(_clip(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True))
-              .rstrip() for row in body]
+    lines = [
+        "  ".join(name.ljust(w) for name, w in zip(names, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += [
+        "  ".join(_clip(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in body
+    ]
     lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
     return "\n".join(lines) + "\n"
 
@@ -76,7 +86,7 @@ def _cell(term: object) -> str:
         value = term.value
         for namespace, prefix in _SHORT:
             if value.startswith(namespace):
-                return prefix + value[len(namespace):]
+                return prefix + value[len(namespace) :]
         return value
     return str(getattr(term, "value", term)).replace("\n", " ")
 

@@ -102,8 +102,12 @@ def _skip_string(text: str, start: int) -> int:
     return len(text)
 
 
-def check_query(text: str, max_bytes: int = MAX_QUERY_BYTES, max_nesting: int = MAX_NESTING,
-                allow_service: bool = False) -> QueryShape:
+def check_query(
+    text: str,
+    max_bytes: int = MAX_QUERY_BYTES,
+    max_nesting: int = MAX_NESTING,
+    allow_service: bool = False,
+) -> QueryShape:
     """Refuse a query that is too large, too deep, an update, or (unless allowed) federated.
 
     Raises:
@@ -114,18 +118,23 @@ def check_query(text: str, max_bytes: int = MAX_QUERY_BYTES, max_nesting: int = 
     """
     size = len(text.encode("utf-8"))
     if size > max_bytes:
-        raise GuardError(f"query of {size} bytes is over the limit of {max_bytes} bytes",
-                         kind="too-large")
+        raise GuardError(
+            f"query of {size} bytes is over the limit of {max_bytes} bytes", kind="too-large"
+        )
     shape = scan(text)
     if shape.depth > max_nesting:
-        raise GuardError(f"query nests groups {shape.depth} deep; the limit is {max_nesting}",
-                         kind="too-deep")
+        raise GuardError(
+            f"query nests groups {shape.depth} deep; the limit is {max_nesting}", kind="too-deep"
+        )
     if shape.operation in _UPDATE_WORDS or shape.operation == "WITH":
-        raise GuardError(f"SPARQL Update ({shape.operation}) is not accepted: the graph is "
-                         "read-only", kind="update")
+        raise GuardError(
+            f"SPARQL Update ({shape.operation}) is not accepted: the graph is read-only",
+            kind="update",
+        )
     if "SERVICE" in shape.keywords and not allow_service:
-        raise GuardError("SERVICE (federated query) is not allowed on this endpoint",
-                         kind="service")
+        raise GuardError(
+            "SERVICE (federated query) is not allowed on this endpoint", kind="service"
+        )
     return shape
 
 

@@ -121,25 +121,29 @@ def require_conformance(report: ValidationReport, what: str) -> None:
     """Raise :class:`ValidationFailed` when the report has violations."""
     if not report.conforms:
         count = len(report.violations)
-        raise ValidationFailed(f"{what} does not conform to its shapes: {count} violation(s)\n"
-                               + report.text(), report)
+        raise ValidationFailed(
+            f"{what} does not conform to its shapes: {count} violation(s)\n" + report.text(), report
+        )
 
 
 def _findings(results: Graph) -> list[Finding]:
     findings = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         severity = results.value(result, SH.resultSeverity)
-        findings.append(Finding(
-            severity=_local(severity) if severity is not None else "Violation",
-            focus=_show(results.value(result, SH.focusNode), results),
-            path=_show_optional(results.value(result, SH.resultPath), results),
-            shape=_show(results.value(result, SH.sourceShape), results),
-            component=_local(results.value(result, SH.sourceConstraintComponent)),
-            message=str(results.value(result, SH.resultMessage) or "constraint not met"),
-            value=_show_optional(results.value(result, SH.value), results),
-        ))
-    findings.sort(key=lambda f: (f.severity != "Violation", f.focus, f.path or "", f.shape,
-                                 f.message))
+        findings.append(
+            Finding(
+                severity=_local(severity) if severity is not None else "Violation",
+                focus=_show(results.value(result, SH.focusNode), results),
+                path=_show_optional(results.value(result, SH.resultPath), results),
+                shape=_show(results.value(result, SH.sourceShape), results),
+                component=_local(results.value(result, SH.sourceConstraintComponent)),
+                message=str(results.value(result, SH.resultMessage) or "constraint not met"),
+                value=_show_optional(results.value(result, SH.value), results),
+            )
+        )
+    findings.sort(
+        key=lambda f: (f.severity != "Violation", f.focus, f.path or "", f.shape, f.message)
+    )
     return findings
 
 

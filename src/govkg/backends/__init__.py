@@ -30,8 +30,12 @@ class Backend(Protocol):
     def load_dump(self, path: Path) -> None:
         """Load an N-Quads file into the store."""
 
-    def query(self, text: str, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> object:
+    def query(
+        self,
+        text: str,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> object:
         """Evaluate a (guarded) SPARQL query and return the store's result object."""
 
     def __len__(self) -> int:
@@ -56,8 +60,9 @@ def create(name: str) -> Backend:
     try:
         return _REGISTRY[name]()
     except KeyError:
-        raise InputError(f"unknown backend {name!r} (known: {', '.join(sorted(_REGISTRY))})"
-                         ) from None
+        raise InputError(
+            f"unknown backend {name!r} (known: {', '.join(sorted(_REGISTRY))})"
+        ) from None
 
 
 def _register_builtins() -> None:

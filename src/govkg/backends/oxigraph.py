@@ -28,8 +28,12 @@ class OxigraphBackend:
         except (OSError, SyntaxError, ValueError) as exc:
             raise InputError(f"cannot load into the store: {exc}", path) from None
 
-    def query(self, text: str, default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> object:
+    def query(
+        self,
+        text: str,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> object:
         """Evaluate a query; without ``default_graphs`` the default graph is the union."""
         options: dict[str, object] = {}
         if default_graphs:
