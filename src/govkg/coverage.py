@@ -43,6 +43,8 @@ class Coverage:
     Attributes:
         a: IRI of framework A.
         b: IRI of framework B.
+        a_label: Label of framework A.
+        b_label: Label of framework B.
         rows: A's groups, in A's order.
         columns: B's groups, in B's order.
         cells: ``(A group IRI, B group IRI)`` → number of A elements mapped into that B group.
@@ -50,6 +52,8 @@ class Coverage:
 
     a: str
     b: str
+    a_label: str
+    b_label: str
     rows: tuple[Group, ...]
     columns: tuple[Group, ...]
     cells: dict[tuple[str, str], int]
@@ -99,7 +103,21 @@ def compute(layout: Layout, store: Backend, a: str, b: str) -> Coverage:
 
     matrix = catalogue["compare-framework-coverage"].bind({"_frameworkA": a, "_frameworkB": b})
     cells = {(r["groupA"], r["groupB"]): int(r["mappedA"]) for r in rows(run_query(store, matrix))}
-    return Coverage(a=a, b=b, rows=groups_of(a), columns=groups_of(b), cells=cells)
+    return Coverage(
+        a=a,
+        b=b,
+        a_label=_label(store, a),
+        b_label=_label(store, b),
+        rows=groups_of(a),
+        columns=groups_of(b),
+        cells=cells,
+    )
+
+
+def _label(store: Backend, iri: str) -> str:
+    query = f"SELECT ?label {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
+    found = sorted(r["label"] for r in rows(run_query(store, query)))
+    return found[0] if found else iri
 
 
 def to_text(coverage: Coverage) -> str:
@@ -107,7 +125,8 @@ def to_text(coverage: Coverage) -> str:
     table = coverage.table()
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines = [
-        f"coverage of {coverage.a}\n         by {coverage.b}",
+        f"coverage of {coverage.a_label} <{coverage.a}>",
+        f"         by {coverage.b_label} <{coverage.b}>",
         "(cells: elements of the A group mapped to some element of the B group)",
     ]
     for index, row in enumerate(table):
@@ -131,22 +150,25 @@ def to_csv(coverage: Coverage) -> str:
 
 
 def to_svg(coverage: Coverage, cell: int = 56) -> str:
-    """Render the matrix as an SVG heatmap: darker cells cover more of the A group."""
-    left, top = 320, 200
-    width = left + cell * len(coverage.columns) + 40
-    height = top + cell * len(coverage.rows) + 60
+    """Render the matrix as an SVG heatmap; a cell's shade grows with its count relative to
+    the largest cell, and its tooltip tells the share of the row group covered."""
+    left, top, right = 330, 210, 230
+    width = left + cell * len(coverage.columns) + right
+    height = top + cell * len(coverage.rows) + 70
+    largest = max(coverage.cells.values(), default=0) or 1
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="12">',
-        f"<title>Coverage of {escape(coverage.a)} by {escape(coverage.b)}</title>",
-        f'<text x="10" y="20" font-size="14">Coverage of {escape(coverage.a)}</text>',
-        f'<text x="10" y="38" font-size="14">by {escape(coverage.b)}</text>',
+        f"<title>Coverage of {escape(coverage.a_label)} by {escape(coverage.b_label)}</title>",
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="10" y="22" font-size="15">Coverage of {escape(coverage.a_label)}</text>',
+        f'<text x="10" y="42" font-size="15">by {escape(coverage.b_label)}</text>',
     ]
     for j, column in enumerate(coverage.columns):
         x = left + j * cell + cell // 2
         parts.append(
-            f'<text transform="translate({x},{top - 8}) rotate(-50)">'
-            f"{escape(_short(column.label))}</text>"
+            f'<text transform="translate({x},{top - 8}) rotate(-45)">'
+            f"{escape(_short(column.label))} ({column.elements})</text>"
         )
     for i, row in enumerate(coverage.rows):
         y = top + i * cell
@@ -156,23 +178,28 @@ def to_svg(coverage: Coverage, cell: int = 56) -> str:
         )
         for j, column in enumerate(coverage.columns):
             count = coverage.count(row, column)
-            share = count / row.elements if row.elements else 0.0
-            shade = int(255 - 200 * min(1.0, share))
-            fill = f"rgb({shade},{shade},255)" if count else "rgb(245,245,245)"
+            intensity = count / largest
+            shade = int(235 - 190 * intensity)
+            fill = f"rgb({shade},{shade + 10},255)" if count else "rgb(246,246,246)"
             x = left + j * cell
+            share = f"{count} of {row.elements}" if row.elements else str(count)
             parts.append(
-                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
-                f'fill="{fill}"><title>{escape(row.label)} → {escape(column.label)}: '
-                f"{count} of {row.elements}</title></rect>"
+                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{fill}">'
+                f"<title>{escape(row.label)} → {escape(column.label)}: {share} elements"
+                f"</title></rect>"
             )
-            colour = "white" if share > 0.5 else "black"
+            colour = "white" if intensity > 0.55 else "black"
             parts.append(
                 f'<text x="{x + cell // 2 - 1}" y="{y + cell // 2 + 4}" '
                 f'text-anchor="middle" fill="{colour}">{count}</text>'
             )
     parts.append(
-        f'<text x="10" y="{height - 20}">Cells: elements of the row group mapped to '
-        "some element of the column group (either direction).</text>"
+        f'<text x="10" y="{height - 34}">Cells: elements of the row group (size in brackets) '
+        "mapped to some element of the column group, in either direction;</text>"
+    )
+    parts.append(
+        f'<text x="10" y="{height - 16}">negative and not-related mappings excluded. '
+        f"Darkest cell: {largest}.</text>"
     )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
