@@ -15,6 +15,7 @@ from govkg.formats import RDF_SYNTAXES
 from govkg.loading import bundled_source_paths
 from govkg.namespaces import INFERRED_GRAPH, META_GRAPH
 from govkg.paths import Layout
+from govkg.progress import Progress
 
 
 def test_every_source_file_is_its_own_named_graph(layout: Layout, built: tuple[Path, BuildReport]):
@@ -61,11 +62,19 @@ def test_inferred_triples_are_kept_apart_from_asserted(build_dir: Path):
 
 @pytest.mark.slow
 def test_dumps_are_byte_identical(layout: Layout, build_dir: Path, tmp_path: Path):
+    """Two builds from scratch, and a third that reuses the second's inferences, write the
+    same bytes."""
     again = tmp_path / "again"
     build(layout, again)
     for syntax in RDF_SYNTAXES:
         name = f"govkg.{syntax.extension}"
         assert (again / name).read_bytes() == (build_dir / name).read_bytes(), name
+    notes: list[str] = []
+    progress = Progress(stream=None)
+    progress.note = notes.append  # type: ignore[method-assign]
+    build(layout, again, progress)
+    assert any("reused" in note for note in notes)
+    assert (again / "govkg.nq").read_bytes() == (build_dir / "govkg.nq").read_bytes()
 
 
 def _copy_layout(layout: Layout, target: Path) -> Layout:

@@ -25,7 +25,7 @@ from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
 from govkg.namespaces import GK, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM, VOID
 from govkg.paths import Layout
 from govkg.progress import Progress
-from govkg.reasoning import materialise
+from govkg.reasoning import input_digest, materialise
 from govkg.validation import load_shapes, require_conformance, validate
 
 MANIFEST = "manifest.json"
@@ -143,7 +143,13 @@ def build(layout: Layout, build_dir: Path, progress: Progress | None = None) -> 
         require_conformance(validate(ontology, term_shapes), "the ontology")
 
     with progress.step("materialise OWL 2 RL inferences"):
-        inferred = materialise(ontology + data, ontology, progress.note)
+        asserted = ontology + data
+        reasoning_key = input_digest(asserted, ontology)
+        inferred = _cached_inferences(build_dir, reasoning_key)
+        if inferred is None:
+            inferred = materialise(asserted, ontology, progress.note)
+        else:
+            progress.note("the closure's input is unchanged: inferences of the last build reused")
         progress.note(f"{len(inferred)} inferred triples kept")
 
     graphs: dict[URIRef, Graph] = {s.graph_iri: s.graph for s in sources}
@@ -169,13 +175,37 @@ def build(layout: Layout, build_dir: Path, progress: Progress | None = None) -> 
             json.dumps(asdict(report), indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
         (staging / MANIFEST).write_text(
-            json.dumps({"version": __version__, "sources_digest": report.sources_digest}, indent=2)
+            json.dumps(
+                {
+                    "version": __version__,
+                    "sources_digest": report.sources_digest,
+                    "reasoning_input_digest": reasoning_key,
+                },
+                indent=2,
+            )
             + "\n",
             encoding="utf-8",
         )
         _replace_folder(staging, build_dir)
     report.timings = dict(progress.timings)
     return report
+
+
+def _cached_inferences(build_dir: Path, reasoning_key: str) -> Graph | None:
+    """Return the inferred graph of the previous build if its closure had the same input."""
+    suffix = f" <{INFERRED_GRAPH}> ."
+    try:
+        manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("reasoning_input_digest") != reasoning_key:
+            return None
+        with (build_dir / DATASET_DUMP).open(encoding="utf-8") as dump:
+            stripped = (line.rstrip("\n") for line in dump)
+            lines = [line[: -len(suffix)] + " ." for line in stripped if line.endswith(suffix)]
+        inferred = Graph()
+        inferred.parse(data="\n".join(lines), format="nt")
+    except (OSError, ValueError, SyntaxError):
+        return None
+    return inferred
 
 
 def _parent(build_dir: Path) -> Path:
