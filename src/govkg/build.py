@@ -283,7 +283,7 @@ def _meta_graph(sources: list[SourceFile], inferred: Graph, data: Graph) -> Grap
     for source in sources:
         meta.add((DATASET_IRI, VOID.subset, source.graph_iri))
         meta.add((source.graph_iri, VOID.triples, Literal(len(source.graph), datatype=XSD.integer)))
-        meta.add((source.graph_iri, DCTERMS.identifier, Literal(_relative_name(source.path))))
+        meta.add((source.graph_iri, DCTERMS.identifier, Literal(source.name)))
         for document in source.graph.objects(source.graph_iri, PROV.wasDerivedFrom):
             for licence in data.objects(document, DCTERMS.license):
                 meta.add((source.graph_iri, DCTERMS.license, licence))
@@ -292,13 +292,3 @@ def _meta_graph(sources: list[SourceFile], inferred: Graph, data: Graph) -> Grap
     meta.add((INFERRED_GRAPH, RDFS.label, Literal("OWL 2 RL inferences (owlrl)", lang="en")))
     meta.add((INFERRED_GRAPH, VOID.triples, Literal(len(inferred), datatype=XSD.integer)))
     return meta
-
-
-def _relative_name(path: Path) -> str:
-    """Return ``ontology/x.ttl`` or ``data/…/x.ttl`` for a source path (never a machine path)."""
-    parts = path.resolve().parts
-    for anchor in ("data", "ontology"):
-        if anchor in parts:
-            index = len(parts) - 1 - parts[::-1].index(anchor)
-            return "/".join(parts[index:])
-    return path.name

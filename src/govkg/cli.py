@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from govkg import __version__, cli_mappings, cli_serve, coverage
-from govkg.build import REPORT, BuildReport, build, ensure_built
+from govkg.build import REPORT, BuildReport, build, ensure_built, is_current
 from govkg.catalogue import NamedQuery, load_catalogue, read_query, resolve
 from govkg.errors import ExitCode, GovkgError, InputError
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
@@ -166,8 +166,6 @@ def _build(args: argparse.Namespace) -> int:
     build_dir = _build_dir(args)
     report_path = build_dir / REPORT
     if not args.force and report_path.is_file():
-        from govkg.build import is_current
-
         if is_current(layout, build_dir):
             print(f"build is current: {build_dir}")
             return ExitCode.OK

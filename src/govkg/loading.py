@@ -39,11 +39,13 @@ class SourceFile:
         path: The file.
         graph_iri: The IRI of its named graph.
         graph: Its triples.
+        name: Its path relative to the layout root (``data/…``, ``ontology/…``).
     """
 
     path: Path
     graph_iri: URIRef
     graph: Graph
+    name: str
 
 
 def graph_iri_for(path: Path, layout: Layout) -> URIRef:
@@ -84,7 +86,11 @@ def load_sources(layout: Layout) -> list[SourceFile]:
         _check_conventions(
             path, iri, graph, is_data=path.resolve().is_relative_to(layout.data.resolve())
         )
-        sources.append(SourceFile(path=path, graph_iri=iri, graph=graph))
+        sources.append(
+            SourceFile(
+                path=path, graph_iri=iri, graph=graph, name=path.relative_to(layout.root).as_posix()
+            )
+        )
     return sources
 
 
