@@ -25,6 +25,11 @@ test: install ## run the test suite (exit 5, no tests collected, counts as failu
 build: install ## build the graph into ./build
 	$(BIN)/govkg build
 
+serve: ## install govkg and serve the built-in graph on http://127.0.0.1:8000/
+	@$(MAKE) --no-print-directory venv
+	$(BIN)/python -m pip install -q .
+	$(BIN)/govkg serve
+
 check: install ## run the quality-control queries
 	$(BIN)/govkg check
 

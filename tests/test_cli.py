@@ -151,3 +151,21 @@ def test_console_script_smoke():
         check=False,
     )
     assert done.returncode == 0 and done.stdout.startswith("govkg ")
+
+
+def test_from_selects_one_graph_instead_of_the_union(capsys, monkeypatch, build_dir: Path):
+    """SPARQL 1.1 Query section 13.2: FROM names the default graph; without it, the default
+    graph is the union of all graphs."""
+    graph = "https://w3id.org/govkg/graph/context/st-pgi-2021"
+    counted = {}
+    for name, query in {
+        "from": f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}",
+        "union": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+    }.items():
+        monkeypatch.setattr(sys, "stdin", io.StringIO(query))
+        code, out, _ = _run(capsys, "query", "-", "--format", "csv", "--build-dir",
+                            str(build_dir), "-q")
+        assert code == 0
+        counted[name] = int(out.splitlines()[1])
+    assert counted["from"] == 7
+    assert counted["union"] > 10000

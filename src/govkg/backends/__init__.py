@@ -35,8 +35,15 @@ class Backend(Protocol):
         text: str,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+        union_default: bool = True,
     ) -> object:
-        """Evaluate a (guarded) SPARQL query and return the store's result object."""
+        """Evaluate a (guarded) SPARQL query and return the store's result object.
+
+        Protocol graphs (even empty lists) replace the query's dataset; otherwise, when
+        ``union_default`` is true (the query has no ``FROM``), the default graph is the union
+        of all graphs.
+        """
 
     def __len__(self) -> int:
         """Return the number of quads."""

@@ -33,20 +33,31 @@ class OxigraphBackend:
         text: str,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+        union_default: bool = True,
     ) -> object:
-        """Evaluate a query; without ``default_graphs`` the default graph is the union."""
+        """Evaluate a guarded query over the store.
+
+        The dataset follows SPARQL 1.1 Protocol section 2.1.4 and Query section 13.2: graphs
+        given by the protocol (``default_graphs``/``named_graphs``, even empty lists) replace
+        the query's own; otherwise ``FROM``/``FROM NAMED`` in the query name the dataset; with
+        neither, the default graph is the union of all graphs (``union_default``), and every
+        named graph is available. Graph names only select graphs of the store: nothing is
+        fetched.
+        """
         options: dict[str, object] = {}
-        if default_graphs:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
+        if base_iri:
+            options["base_iri"] = base_iri
+        if default_graphs is not None or named_graphs is not None:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
+        elif union_default:
             options["use_default_graph_as_union"] = True
-        if named_graphs:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
             return self.store.query(text, **options)  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise QueryError(f"malformed query: {_one_line(exc)}") from None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, TypeError) as exc:
             raise QueryError(f"query failed: {_one_line(exc)}") from None
 
     def __len__(self) -> int:

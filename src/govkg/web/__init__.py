@@ -1,0 +1,169 @@
+"""The govkg web app: a SPARQL 1.1 endpoint, linked-data pages, downloads and VoID.
+
+:func:`create_app` is the Flask application factory (Flask's "application factory" pattern):
+it loads the served dataset once into a backend, attaches one :class:`Site` to
+``app.extensions["govkg"]``, and registers one blueprint per concern. The app is read-only;
+query evaluation happens in killable evaluator processes (:mod:`govkg.web.evaluator`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+from flask import Flask, Response, current_app, request
+
+from govkg import __version__
+from govkg.backends import Backend
+from govkg.catalogue import NamedQuery, load_catalogue
+from govkg.paths import bundled_layout
+from govkg.progress import Progress
+from govkg.web import errors
+from govkg.web.config import MAX_INCOMING_LINKS, PAGE_CACHE_SIZE, WebConfig
+from govkg.web.dataset import open_dataset
+from govkg.web.describe import Describer, ResourceView, curie, local_href
+from govkg.web.evaluation import encode, make_task
+from govkg.web.evaluator import EvaluatorPool, Reply
+from govkg.web.metadata import DatasetStats, collect_stats
+from govkg.web.negotiation import ResultFormat
+from govkg.web.protocol import QueryRequest
+
+EXTENSION = "govkg"
+T = TypeVar("T")
+_CORS_EXPOSED = "Link, Content-Location, ETag, Last-Modified, Content-Length, Vary"
+
+
+class Site:
+    """What every request handler needs, made once per app (and shared by forked workers).
+
+    Args:
+        config: Limits and what to serve.
+        backend: The loaded store.
+    """
+
+    def __init__(self, config: WebConfig, backend: Backend):
+        from govkg.web.downloads import Artefacts  # the blueprint modules import this one
+
+        self.config = config
+        self.backend = backend
+        self.catalogue: dict[str, NamedQuery] = load_catalogue(bundled_layout())
+        self.stats: DatasetStats = collect_stats(backend, config.builtin)
+        self.describer = Describer(backend, max_incoming=MAX_INCOMING_LINKS)
+        self.pool = EvaluatorPool(make_task(backend), size=1, memory_mb=config.evaluator_memory_mb)
+        self.artefacts = Artefacts(config.build_dir if config.builtin else None)
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """Return the cached value of ``key``, made by ``make()`` on a miss (LRU, bounded).
+
+        The store never changes while serving, so rendered pages and documents stay valid.
+        """
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]  # type: ignore[no-any-return]
+        value = make()
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > PAGE_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
+
+    def run_query(
+        self,
+        query: QueryRequest,
+        base_iri: str,
+        tabular: ResultFormat | None,
+        graph: ResultFormat | None,
+    ) -> Reply:
+        """Evaluate a checked query in an evaluator process under the time limit."""
+        return self.pool.run(encode(query, base_iri, tabular, graph), self.config.query_timeout)
+
+    def view(self, iri: str) -> ResourceView | None:
+        """What the page of ``iri`` shows (None: the store knows nothing of it); cached."""
+        return self.cached(("view", iri), lambda: self.describer.view(iri))
+
+    def description(self, iri: str) -> list[ox.Quad]:
+        """The quads of the RDF description of ``iri``; cached."""
+        return self.cached(("quads", iri), lambda: self.describer.description_quads(iri))
+
+    def ontology_views(self) -> tuple[ResourceView | None, list[ResourceView]]:
+        """The ontology header and its terms (about 150 views); cached."""
+        return self.cached(("ontology-views",), self.describer.ontology_views)
+
+    def warm(self) -> None:
+        """Fill caches shared by forked workers (the ontology page) and pre-compress dumps."""
+        self.ontology_views()
+        self.artefacts.compress_all()
+
+
+def current_site() -> Site:
+    """The :class:`Site` of the app handling the current request."""
+    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+def base_url() -> str:
+    """This server's URL as the world sees it (``GOVKG_PUBLIC_URL`` or the request's host)."""
+    configured = current_site().config.public_url
+    return configured or request.host_url.rstrip("/")
+
+
+def create_app(
+    config: WebConfig | None = None,
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+) -> Flask:
+    """Create the web app.
+
+    Args:
+        config: What to serve and the limits; by default from ``GOVKG_*`` variables.
+        backend: A loaded backend to serve (tests); by default the dataset ``config`` names
+            is loaded (building the built-in graph first when missing).
+        progress: Where build progress goes when a build is needed.
+
+    Example (Flask's test client)::
+
+        app = create_app(WebConfig(build_dir=Path("build")))
+        assert app.test_client().get("/healthz").status_code == 200
+    """
+    config = config or WebConfig.from_env()
+    if backend is None:
+        backend = open_dataset(config, progress)
+    here = Path(__file__).parent
+    app = Flask(
+        __name__,
+        template_folder=str(here / "templates"),
+        static_folder=str(here / "static"),
+        static_url_path="/static",
+    )
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = config.max_body_bytes
+    app.extensions[EXTENSION] = Site(config, backend)
+    app.jinja_env.globals.update(version=__version__)
+    app.jinja_env.filters["curie"] = curie
+    app.jinja_env.filters["local_href"] = lambda iri: local_href(iri) or iri
+
+    from govkg.web import downloads, health, pages, queries, sparql, void
+
+    for module in (sparql, queries, pages, downloads, void, health):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    app.after_request(_cors)
+    return app
+
+
+def _cors(response: Response) -> Response:
+    """CORS for a read-only public API: any origin, no credentials (Fetch standard, CORS
+    protocol); preflight answers allow the methods and headers a SPARQL client sends."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = _CORS_EXPOSED
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response

@@ -1,0 +1,106 @@
+"""Configuration of the web endpoint: named limits, command-line values and ``GOVKG_*``
+environment variables, in one frozen dataclass.
+
+Precedence is flag, then environment variable, then the default below (documented in
+``docs/endpoint.md``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from govkg.errors import InputError
+from govkg.paths import bundled_layout, default_build_dir
+from govkg.sparql_guard import MAX_NESTING, MAX_QUERY_BYTES
+
+#: Default hard time limit of one query, in seconds (issue 4, point 4).
+QUERY_TIMEOUT = 30.0
+#: Default address space of one evaluator process; a query that needs more crashes its
+#: evaluator (answered with 500) instead of the machine.
+EVALUATOR_MEMORY_MB = 4096
+#: Largest number of graph IRIs in ``default-graph-uri`` plus ``named-graph-uri``.
+MAX_DATASET_GRAPHS = 256
+#: Rows shown in an HTML results table (the machine formats are never cut).
+MAX_HTML_ROWS = 1000
+#: Largest JSON result turned into an HTML table; larger results ask for a machine format.
+MAX_HTML_RESULT_BYTES = 8 * 1024 * 1024
+#: Incoming links listed on a resource page (the RDF formats do not list incoming links).
+MAX_INCOMING_LINKS = 300
+#: Rendered pages and RDF descriptions kept per worker process.
+PAGE_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """What the web app serves and with which limits.
+
+    Attributes:
+        build_dir: The build folder (dumps, ontology, shapes); built first when missing.
+        data_files: Extra RDF files served beside (or instead of) the built-in graph.
+        builtin: Serve the built-in graph (False with ``--no-builtin``).
+        query_timeout: Hard time limit of one query evaluation, in seconds.
+        max_query_bytes: Largest query text accepted (UTF-8 bytes); larger → 413.
+        max_nesting: Deepest nesting of ``{ ( [`` accepted; deeper → 400.
+        evaluator_memory_mb: Address-space limit of an evaluator process (0: none).
+        public_url: Base URL of the endpoint as the world sees it (for VoID and the service
+            description); None uses each request's own host URL.
+    """
+
+    build_dir: Path = field(default_factory=lambda: default_build_dir(bundled_layout()))
+    data_files: tuple[Path, ...] = ()
+    builtin: bool = True
+    query_timeout: float = QUERY_TIMEOUT
+    max_query_bytes: int = MAX_QUERY_BYTES
+    max_nesting: int = MAX_NESTING
+    evaluator_memory_mb: int = EVALUATOR_MEMORY_MB
+    public_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.query_timeout <= 0:
+            raise InputError("the query timeout must be a positive number of seconds")
+        if self.max_query_bytes <= 0 or self.max_nesting <= 0:
+            raise InputError("query limits must be positive")
+        if not self.builtin and not self.data_files:
+            raise InputError("--no-builtin needs at least one --data file to serve")
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Largest request body read: a form-encoded query may triple in size."""
+        return 3 * self.max_query_bytes + 16 * 1024
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> WebConfig:
+        """Read ``GOVKG_*`` variables, then apply explicit ``overrides`` (not None ones).
+
+        >>> WebConfig.from_env({"GOVKG_QUERY_TIMEOUT": "5"}).query_timeout
+        5.0
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        if env.get("GOVKG_BUILD_DIR"):
+            values["build_dir"] = Path(env["GOVKG_BUILD_DIR"])
+        for name, key, kind in _ENV_NUMBERS:
+            if env.get(key):
+                values[name] = _number(env[key], key, kind)
+        if env.get("GOVKG_PUBLIC_URL"):
+            values["public_url"] = env["GOVKG_PUBLIC_URL"].rstrip("/")
+        config = cls(**values)  # type: ignore[arg-type]
+        chosen = {k: v for k, v in overrides.items() if v is not None}
+        return replace(config, **chosen) if chosen else config  # type: ignore[arg-type]
+
+
+_ENV_NUMBERS = (
+    ("query_timeout", "GOVKG_QUERY_TIMEOUT", float),
+    ("max_query_bytes", "GOVKG_MAX_QUERY_BYTES", int),
+    ("max_nesting", "GOVKG_MAX_NESTING", int),
+    ("evaluator_memory_mb", "GOVKG_EVALUATOR_MEMORY_MB", int),
+)
+
+
+def _number(text: str, key: str, kind: type) -> float | int:
+    try:
+        return kind(text)  # type: ignore[no-any-return]
+    except ValueError:
+        raise InputError(f"{key} must be a number, not {text!r}") from None

@@ -1,0 +1,95 @@
+"""The dataset the endpoint serves: the built-in graph (built first when missing) and any
+``--data`` files, loaded once into a store backend at start-up.
+
+Extra files go through :func:`govkg.loading.parse_file` (its guards run before any parser
+sees the bytes, and its errors name file and line). TriG and N-Quads files keep their named
+graphs; a file in a triple syntax (Turtle, N-Triples, JSON-LD, RDF/XML), and the default graph
+of a TriG or N-Quads file, go into the named graph :func:`extra_graph_iri` names, so that every
+served triple belongs to a named graph and the union default graph holds them all.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from govkg.backends import Backend, create
+from govkg.build import DATASET_DUMP, ensure_built
+from govkg.errors import InputError
+from govkg.formats import syntax_for_path
+from govkg.loading import parse_file
+from govkg.namespaces import GRAPH
+from govkg.paths import bundled_layout
+from govkg.progress import Progress
+from govkg.web.config import WebConfig
+
+#: Named graphs of ``--data`` files in a triple syntax: this prefix + the file's stem.
+EXTRA_GRAPH = str(GRAPH) + "extra/"
+
+
+def extra_graph_iri(path: Path) -> str:
+    """Return the named graph of an extra file's triples.
+
+    >>> extra_graph_iri(Path("/tmp/my crosswalk.ttl"))
+    'https://w3id.org/govkg/graph/extra/my%20crosswalk'
+    """
+    return EXTRA_GRAPH + quote(path.stem, safe="-._~")
+
+
+def open_dataset(
+    config: WebConfig, progress: Progress | None = None, backend: str = "oxigraph"
+) -> Backend:
+    """Build if needed and load what ``config`` says to serve into a new backend.
+
+    Raises:
+        InputError: an extra file is unreadable, refused by a guard or malformed, or two
+            extra files would share a named graph.
+    """
+    store = create(backend)
+    if config.builtin:
+        ensure_built(bundled_layout(), config.build_dir, progress)
+        store.load_dump(config.build_dir / DATASET_DUMP)
+    seen: dict[str, Path] = {}
+    for path in config.data_files:
+        load_extra(store, Path(path), seen)
+    return store
+
+
+def load_extra(store: Backend, path: Path, seen: dict[str, Path] | None = None) -> int:
+    """Guard, parse and add one extra RDF file to ``store``; return its number of quads."""
+    seen = {} if seen is None else seen
+    syntax = syntax_for_path(path)
+    parsed = parse_file(path, syntax)
+    target = URIRef(extra_graph_iri(path))
+    out = Dataset()
+    count = 0
+    for graph in _graphs(parsed):
+        name = graph.identifier
+        if name == DATASET_DEFAULT_GRAPH_ID or not syntax.datasets:
+            if str(target) in seen and seen[str(target)] != path:
+                raise InputError(
+                    f"two --data files would share the graph <{target}> "
+                    f"(also {seen[str(target)].name}); rename one",
+                    path,
+                )
+            seen[str(target)] = path
+            name = target
+        named = out.graph(name)
+        for triple in graph:
+            named.add(triple)
+            count += 1
+    with tempfile.TemporaryDirectory(prefix="govkg-data-") as folder:
+        dump = Path(folder) / "extra.nq"
+        out.serialize(destination=str(dump), format="nquads", encoding="utf-8")
+        store.load_dump(dump)
+    return count
+
+
+def _graphs(parsed: Graph) -> list[Graph]:
+    if isinstance(parsed, Dataset):
+        return [g for g in parsed.graphs() if len(g)]
+    return [parsed]

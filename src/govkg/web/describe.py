@@ -1,0 +1,365 @@
+"""What the linked-data pages show and the RDF descriptions they serve, read from the store
+with small bounded queries (never through the evaluator: these queries are govkg's own and
+touch one resource each).
+
+IRI scheme (Cool URIs for the Semantic Web, W3C Note 2008, section 4.3 "303 URIs forwarding
+to one generic document"): a govkg slash IRI ``https://w3id.org/govkg/{id,graph}/PATH`` answers
+on the server at ``/{id,graph}/PATH``; its HTML page is ``/page/{id,graph}/PATH`` and its RDF
+descriptions ``/data/{id,graph}/PATH.{ttl,nt,jsonld,rdf,trig,nq}``. The ontology's hash IRIs
+``https://w3id.org/govkg/ontology#<term>`` are answered by ``/ontology`` (section 4.2 "hash
+URIs"), whose page has one section per term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from govkg.backends import Backend
+from govkg.namespaces import BASE, GRAPH, PREFIXES
+
+ONTOLOGY = BASE + "ontology"
+ONTOLOGY_GRAPHS = str(GRAPH) + "ontology/"
+#: Path prefixes (below ``BASE``) of slash IRIs that dereference on this server.
+SLASH_SPACES = ("id/", "graph/")
+INFERRED = str(GRAPH) + "inferred"
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+OWL = "http://www.w3.org/2002/07/owl#"
+DCTERMS = "http://purl.org/dc/terms/"
+SSSOM = "https://w3id.org/sssom/"
+GK = BASE + "ontology#"
+TYPE = RDF + "type"
+#: Label properties, best first.
+LABELS = (RDFS + "label", SKOS + "prefLabel", DCTERMS + "title", "http://xmlns.com/foaf/0.1/name")
+#: Text properties shown under the title, in this order.
+TEXTS = (
+    SKOS + "definition",
+    GK + "text",
+    DCTERMS + "description",
+    RDFS + "comment",
+    GK + "quotation",
+)
+SOURCE = DCTERMS + "source"
+_IRI_CHARS = "/:@!$&'()*+,;=-._~#?"
+_PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
+
+
+def iri_for_path(path: str) -> str | None:
+    """Return the govkg IRI a server path stands for, or None.
+
+    >>> iri_for_path("id/framework/oecd-ai-principles")
+    'https://w3id.org/govkg/id/framework/oecd-ai-principles'
+    """
+    if not path.startswith(SLASH_SPACES) or len(path) <= 3:
+        return None
+    iri = BASE + quote(path, safe=_IRI_CHARS + "%")
+    return iri if _valid_iri(iri) else None
+
+
+def local_href(iri: str) -> str | None:
+    """Return the server path answering for a govkg IRI, or None for other IRIs.
+
+    >>> local_href("https://w3id.org/govkg/ontology#Principle")
+    '/ontology#Principle'
+    """
+    if iri == ONTOLOGY or iri.startswith(ONTOLOGY + "#"):
+        return "/ontology" + iri[len(ONTOLOGY) :]
+    if iri.startswith(BASE):
+        rest = iri[len(BASE) :]
+        if rest.startswith(SLASH_SPACES):
+            return "/" + rest
+    return None
+
+
+def curie(iri: str) -> str:
+    """Shorten an IRI with govkg's prefixes (``id:`` for instance IRIs).
+
+    >>> curie("http://www.w3.org/2004/02/skos/core#prefLabel")
+    'skos:prefLabel'
+    """
+    if iri.startswith(BASE + "id/"):
+        return "id:" + iri[len(BASE) + 3 :]
+    for prefix, namespace in _PREFIX_ORDER:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def _valid_iri(iri: str) -> bool:
+    return not any(c in iri for c in '<>"{}|^`\\ ') and all(ord(c) > 0x20 for c in iri)
+
+
+@dataclass
+class Term:
+    """An RDF term as a page shows it.
+
+    Attributes:
+        value: The IRI, the literal's lexical form or the blank node's id.
+        kind: ``iri``, ``literal`` or ``bnode``.
+        label: A label for an IRI, when the store has one.
+        href: Where a link goes (local path for govkg IRIs, the IRI itself otherwise).
+        language: A literal's language tag.
+        datatype: A literal's datatype as a CURIE (not for plain strings).
+    """
+
+    value: str
+    kind: str
+    label: str | None = None
+    href: str | None = None
+    language: str | None = None
+    datatype: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.kind == "iri":
+            return self.label or curie(self.value)
+        return self.value
+
+
+@dataclass
+class Statement:
+    """One value of a property, with the graphs that state it."""
+
+    term: Term
+    graphs: list[str] = field(default_factory=list)
+
+    @property
+    def inferred(self) -> bool:
+        return all(g == INFERRED for g in self.graphs)
+
+
+@dataclass
+class Mapping:
+    """An SSSOM mapping whose subject or object is the resource."""
+
+    mapping: Term
+    source: Term
+    predicate: Term
+    target: Term
+    confidence: str | None
+    justification: Term | None
+    mapping_set: Term | None
+
+
+@dataclass
+class ResourceView:
+    """Everything a resource page shows."""
+
+    iri: str
+    label: str | None
+    types: list[Term]
+    texts: list[tuple[Term, Term]]
+    properties: list[tuple[Term, list[Statement]]]
+    incoming: list[tuple[Term, list[Term]]]
+    incoming_total: int
+    mappings: list[Mapping]
+    sources: list[Term]
+    graphs: list[Term]
+    graph_size: int | None = None
+
+    @property
+    def title(self) -> str:
+        return self.label or curie(self.iri)
+
+
+class Describer:
+    """Reads resource views and RDF descriptions from a backend (pyoxigraph results)."""
+
+    def __init__(self, backend: Backend, max_incoming: int):
+        self.backend = backend
+        self.max_incoming = max_incoming
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def _select(self, text: str) -> list[dict[str, Any]]:
+        results = self.backend.query(text)
+        names = [v.value for v in results.variables]  # type: ignore[attr-defined]
+        return [{n: s[n] for n in names} for s in results]  # type: ignore[attr-defined]
+
+    def labels(self, iris: Iterable[str]) -> dict[str, str]:
+        """Return the best label of each IRI that has one (English first)."""
+        wanted = sorted({i for i in iris if _valid_iri(i)})
+        found: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(wanted), 400):
+            values = " ".join(f"<{i}>" for i in wanted[start : start + 400])
+            preds = " ".join(f"<{p}>" for p in LABELS)
+            for row in self._select(
+                f"SELECT ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} "
+                f"VALUES ?p {{ {preds} }} ?x ?p ?l }}"
+            ):
+                literal = row["l"]
+                if not isinstance(literal, ox.Literal):
+                    continue
+                rank = LABELS.index(row["p"].value) * 2 + (
+                    0 if literal.language in ("en", None) else 1
+                )
+                key = row["x"].value
+                if key not in found or rank < found[key][0]:
+                    found[key] = (rank, literal.value)
+        return {k: v for k, (_, v) in found.items()}
+
+    # -- the page ----------------------------------------------------------------------------
+
+    def view(self, iri: str) -> ResourceView | None:
+        """Return what the page of ``iri`` shows, or None when the store knows nothing of it."""
+        out = self._select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
+        incoming = self._select(
+            f"SELECT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} "
+            f"FILTER(!isLiteral(?s)) }} LIMIT {self.max_incoming + 1}"
+        )
+        graph_size = self._graph_size(iri)
+        if not out and not incoming and graph_size is None:
+            return None
+        incoming_total = len(incoming)
+        if incoming_total > self.max_incoming:
+            incoming_total = int(
+                self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }}")[
+                    0
+                ]["n"].value
+            )
+            incoming = incoming[: self.max_incoming]
+        mappings = self._select(_mappings_query(iri))
+
+        iris = {iri} | {r["p"].value for r in out} | {r["g"].value for r in out}
+        iris |= {r["o"].value for r in out if isinstance(r["o"], ox.NamedNode)}
+        iris |= {r["s"].value for r in incoming if isinstance(r["s"], ox.NamedNode)}
+        iris |= {r["p"].value for r in incoming}
+        for row in mappings:
+            iris |= {t.value for t in row.values() if isinstance(t, ox.NamedNode)}
+        labels = self.labels(iris)
+
+        grouped: dict[str, dict[tuple[str, str, str | None, str | None], Statement]] = {}
+        for row in out:
+            term = _term(row["o"], labels)
+            key = (term.kind, term.value, term.language, term.datatype)
+            statement = grouped.setdefault(row["p"].value, {}).setdefault(key, Statement(term))
+            statement.graphs.append(row["g"].value)
+        types = [s.term for s in grouped.get(TYPE, {}).values()]
+        texts = [(_iri_term(p, labels), s.term) for p in TEXTS for s in grouped.get(p, {}).values()]
+        sources = [s.term for s in grouped.get(SOURCE, {}).values()]
+        shown = {TYPE, *TEXTS}
+        properties = [
+            (_iri_term(p, labels), list(values.values()))
+            for p, values in sorted(grouped.items(), key=lambda i: curie(i[0]))
+            if p not in shown
+        ]
+        backlinks: dict[str, list[Term]] = {}
+        for row in incoming:
+            backlinks.setdefault(row["p"].value, []).append(_term(row["s"], labels))
+        graphs = sorted({row["g"].value for row in out})
+        return ResourceView(
+            iri=iri,
+            label=labels.get(iri),
+            types=types,
+            texts=texts,
+            properties=properties,
+            incoming=[
+                (_iri_term(p, labels), sorted(v, key=lambda t: t.text.lower()))
+                for p, v in sorted(backlinks.items(), key=lambda i: curie(i[0]))
+            ],
+            incoming_total=incoming_total,
+            mappings=[_mapping(row, labels) for row in mappings],
+            sources=sources,
+            graphs=[_iri_term(g, labels) for g in graphs],
+            graph_size=graph_size,
+        )
+
+    def _graph_size(self, iri: str) -> int | None:
+        rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+        count = int(rows[0]["n"].value) if rows else 0
+        return count or None
+
+    def ontology_views(self) -> tuple[ResourceView | None, list[ResourceView]]:
+        """Return the ontology header's view and one view per term, classes first."""
+        rows = self._select(
+            f"SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+            f'FILTER(STRSTARTS(STR(?g), "{ONTOLOGY_GRAPHS}") && '
+            f'STRSTARTS(STR(?s), "{ONTOLOGY}#")) }}'
+        )
+        terms = [v for v in (self.view(r["s"].value) for r in rows) if v is not None]
+        order = {
+            OWL + "Class": 0,
+            OWL + "ObjectProperty": 1,
+            OWL + "DatatypeProperty": 2,
+            OWL + "AnnotationProperty": 3,
+        }
+
+        def rank(view: ResourceView) -> tuple[int, str]:
+            kinds = [order.get(t.value, 4) for t in view.types] or [5]
+            return min(kinds), view.iri.lower()
+
+        return self.view(ONTOLOGY), sorted(terms, key=rank)
+
+    # -- RDF documents -----------------------------------------------------------------------
+
+    def description_quads(self, iri: str) -> list[ox.Quad]:
+        """The resource's own quads plus the label quads of the IRIs it links to."""
+        preds = " ".join(f"<{p}>" for p in LABELS)
+        rows = self._select(
+            f"SELECT ?s ?p ?o ?g WHERE {{ {{ GRAPH ?g {{ <{iri}> ?p ?o }} BIND(<{iri}> AS ?s) }}"
+            f" UNION {{ GRAPH ?h {{ <{iri}> ?q ?s }} FILTER(isIRI(?s)) "
+            f"VALUES ?p {{ {preds} }} GRAPH ?g {{ ?s ?p ?o }} }} }}"
+        )
+        return sorted({ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}, key=str)
+
+    def ontology_quads(self) -> list[ox.Quad]:
+        """Every quad of the ontology's named graphs."""
+        rows = self._select(
+            f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+            f'FILTER(STRSTARTS(STR(?g), "{ONTOLOGY_GRAPHS}")) }}'
+        )
+        return sorted((ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows), key=str)
+
+
+def _mappings_query(iri: str) -> str:
+    return f"""
+SELECT ?m ?source ?pred ?target ?conf ?just ?set WHERE {{
+  {{ ?m <{OWL}annotatedSource> <{iri}> }} UNION {{ ?m <{OWL}annotatedTarget> <{iri}> }}
+  ?m <{OWL}annotatedSource> ?source ; <{OWL}annotatedProperty> ?pred ;
+     <{OWL}annotatedTarget> ?target .
+  OPTIONAL {{ ?m <{SSSOM}confidence> ?conf }}
+  OPTIONAL {{ ?m <{SSSOM}mapping_justification> ?just }}
+  OPTIONAL {{ ?set <{SSSOM}mappings> ?m }}
+}} ORDER BY ?source ?target"""
+
+
+def _term(node: Any, labels: dict[str, str]) -> Term:
+    if isinstance(node, ox.NamedNode):
+        return _iri_term(node.value, labels)
+    if isinstance(node, ox.Literal):
+        datatype = node.datatype.value
+        plain = datatype in ("http://www.w3.org/2001/XMLSchema#string", RDF + "langString")
+        return Term(
+            node.value,
+            "literal",
+            language=node.language,
+            datatype=None if plain else curie(datatype),
+        )
+    return Term(str(getattr(node, "value", node)), "bnode")
+
+
+def _iri_term(iri: str, labels: dict[str, str]) -> Term:
+    return Term(iri, "iri", label=labels.get(iri), href=local_href(iri) or iri)
+
+
+def _mapping(row: dict[str, Any], labels: dict[str, str]) -> Mapping:
+    def opt(name: str) -> Term | None:
+        return _term(row[name], labels) if row.get(name) is not None else None
+
+    conf = row.get("conf")
+    return Mapping(
+        mapping=_term(row["m"], labels),
+        source=_term(row["source"], labels),
+        predicate=_term(row["pred"], labels),
+        target=_term(row["target"], labels),
+        confidence=conf.value if conf is not None else None,
+        justification=opt("just"),
+        mapping_set=opt("set"),
+    )

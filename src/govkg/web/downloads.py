@@ -1,0 +1,191 @@
+"""Downloads of the build's artefacts (``/downloads/``): the whole dataset (TriG, N-Quads), the
+union graph (Turtle, N-Triples, JSON-LD, RDF/XML), the ontology modules, the shapes and the
+build report, each with its media type, size and SHA-256.
+
+Each file is served with a strong ``ETag`` (its SHA-256) and ``Last-Modified``, answers
+conditional requests with 304 (RFC 9110 section 13), ranges for the identity encoding, and a
+gzip encoding when the client accepts it (RFC 9110 section 8.4.1; a different ETag, as
+section 8.8.3 asks). The gzip bodies are compressed once (at start-up under gunicorn, on first
+use otherwise), never per request.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Blueprint, Response, render_template, request, send_file
+
+from govkg.formats import RDF_SYNTAXES, negotiate
+from govkg.web import base_url, current_site
+from govkg.web.errors import NotAcceptableError, NotFoundError
+
+bp = Blueprint("downloads", __name__)
+_LIST_TYPES = ["text/html", "application/json"]
+#: Where each artefact comes from, in the order listed.
+_DUMP_TITLES = {
+    "trig": "Whole dataset, one named graph per source (TriG)",
+    "nquads": "Whole dataset, one named graph per source (N-Quads)",
+    "turtle": "Union graph (Turtle)",
+    "ntriples": "Union graph (N-Triples)",
+    "jsonld": "Union graph (JSON-LD)",
+    "rdfxml": "Union graph (RDF/XML)",
+}
+_ORDER = ("trig", "nquads", "turtle", "ntriples", "jsonld", "rdfxml")
+GZIP_LEVEL = 6
+
+
+@dataclass
+class Artefact:
+    """One downloadable file.
+
+    Attributes:
+        name: Its path below ``/downloads/`` (``govkg.ttl``, ``ontology/govkg.ttl``).
+        path: The file.
+        title: What it holds.
+        media_type: Its media type.
+        size: Bytes.
+        sha256: Hex digest (also the ETag).
+        modified: Last modification time.
+    """
+
+    name: str
+    path: Path
+    title: str
+    media_type: str
+    size: int
+    sha256: str
+    modified: datetime
+    _gzip: bytes | None = None
+
+    def as_json(self, root: str) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "url": f"{root}/downloads/{self.name}",
+            "mediaType": self.media_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "modified": self.modified.isoformat(),
+        }
+
+
+class Artefacts:
+    """The artefacts of a build folder, hashed once (None: nothing to download)."""
+
+    def __init__(self, build_dir: Path | None):
+        self.items: dict[str, Artefact] = {}
+        self._lock = threading.Lock()
+        if build_dir is None or not build_dir.is_dir():
+            return
+        syntaxes = {s.name: s for s in RDF_SYNTAXES}
+        for key in _ORDER:
+            syntax = syntaxes[key]
+            self._add(build_dir, f"govkg.{syntax.extension}", _DUMP_TITLES[key], syntax.media_type)
+        for folder, what in (("ontology", "Ontology module"), ("shapes", "SHACL shapes")):
+            for path in sorted((build_dir / folder).glob("*.ttl")):
+                self._add(
+                    build_dir,
+                    f"{folder}/{path.name}",
+                    f"{what} {path.stem} (Turtle)",
+                    "text/turtle",
+                )
+        self._add(build_dir, "report.json", "Build report (JSON)", "application/json")
+
+    def _add(self, root: Path, name: str, title: str, media_type: str) -> None:
+        path = root / name
+        if not path.is_file():
+            return
+        data = path.read_bytes()
+        stat = path.stat()
+        self.items[name] = Artefact(
+            name=name,
+            path=path.resolve(),
+            title=title,
+            media_type=media_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            modified=datetime.fromtimestamp(int(stat.st_mtime), tz=UTC),
+        )
+
+    def gzipped(self, artefact: Artefact) -> bytes:
+        """The gzip encoding of an artefact, compressed on first use and kept."""
+        with self._lock:
+            if artefact._gzip is None:
+                artefact._gzip = gzip.compress(
+                    artefact.path.read_bytes(), compresslevel=GZIP_LEVEL, mtime=0
+                )
+            return artefact._gzip
+
+    def compress_all(self) -> None:
+        """Compress every artefact now (before gunicorn forks its workers)."""
+        for artefact in self.items.values():
+            self.gzipped(artefact)
+
+    def dumps(self) -> list[str]:
+        """Names of the whole-dataset and union-graph dumps present."""
+        return [name for name in self.items if name.startswith("govkg.")]
+
+
+@bp.route("/downloads/")
+@bp.route("/downloads")
+def listing() -> Response:
+    """List the artefacts with size and SHA-256 (HTML or JSON by ``Accept``)."""
+    artefacts = current_site().artefacts
+    chosen = negotiate(request.headers.get("Accept"), _LIST_TYPES)
+    if chosen == "application/json":
+        root = base_url()
+        body = (
+            json.dumps({"downloads": [a.as_json(root) for a in artefacts.items.values()]}, indent=1)
+            + "\n"
+        )
+        response = Response(body, content_type="application/json")
+    elif chosen == "text/html":
+        response = Response(
+            render_template("downloads.html", items=artefacts.items.values()),
+            content_type="text/html; charset=utf-8",
+        )
+    else:
+        raise NotAcceptableError("the list of downloads is HTML or JSON")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.route("/downloads/<path:name>")
+def download(name: str) -> Response:
+    """Serve one artefact, gzip-encoded when accepted, with conditional GET."""
+    artefacts = current_site().artefacts
+    artefact = artefacts.items.get(name)
+    if artefact is None:
+        raise NotFoundError(f"no download {name!r}; see /downloads/")
+    if request.accept_encodings["gzip"] > 0 and not request.range:
+        response = Response(artefacts.gzipped(artefact), content_type=_content_type(artefact))
+        response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(f"{artefact.sha256}-gzip")
+        response.last_modified = artefact.modified
+        response.cache_control.public = True
+        response.cache_control.max_age = 3600
+        response.make_conditional(request)
+    else:
+        response = send_file(
+            artefact.path,
+            mimetype=_content_type(artefact),
+            etag=artefact.sha256,
+            last_modified=artefact.modified,
+            conditional=True,
+            max_age=3600,
+        )
+        response.cache_control.public = True
+    response.headers["Vary"] = "Accept-Encoding"
+    return response
+
+
+def _content_type(artefact: Artefact) -> str:
+    if artefact.media_type.startswith("text/"):
+        return f"{artefact.media_type}; charset=utf-8"
+    return artefact.media_type

@@ -1,0 +1,227 @@
+"""Descriptions of the served dataset: counts taken once at start-up, the VoID description
+(Describing Linked Datasets with the VoID Vocabulary, W3C Interest Group Note 2011, sections
+4 and 6: statistics, class and property partitions, ``/.well-known/void`` of section 7.2) and
+the SPARQL 1.1 Service Description (W3C Recommendation 2013-03-21, section 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from govkg import __version__
+from govkg.backends import Backend
+from govkg.build import DATASET_IRI
+from govkg.namespaces import BASE, VOID
+from govkg.web.negotiation import GRAPH, TABULAR
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
+DCTERMS = "http://purl.org/dc/terms/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+#: W3C "Unique URIs for File Formats" of the result formats (``sd:resultFormat``).
+FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "turtle": "Turtle",
+    "ntriples": "N-Triples",
+    "jsonld": "JSON-LD",
+    "rdfxml": "RDF_XML",
+    "trig": "TriG",
+    "nquads": "N-Quads",
+}
+#: Dumps named in VoID (``void:dataDump``), as paths below ``/downloads/``.
+DUMPS = ("govkg.nq", "govkg.trig", "govkg.ttl", "govkg.nt", "govkg.jsonld", "govkg.rdf")
+
+
+@dataclass
+class DatasetStats:
+    """Counts of the served dataset (taken once: the store never changes while serving).
+
+    Attributes:
+        graphs: Triples per named graph.
+        triples: Distinct triples of the union default graph.
+        subjects: Distinct subjects of the union graph.
+        objects: Distinct objects of the union graph.
+        classes: Instances (distinct) per class.
+        properties: Distinct triples per property.
+        license: The dataset's (or else the ontology's) ``dcterms:license``, if any.
+        builtin: True when the built-in govkg graph is served.
+    """
+
+    graphs: dict[str, int] = field(default_factory=dict)
+    triples: int = 0
+    subjects: int = 0
+    objects: int = 0
+    classes: dict[str, int] = field(default_factory=dict)
+    properties: dict[str, int] = field(default_factory=dict)
+    license: str | None = None
+    builtin: bool = True
+
+    @property
+    def quads(self) -> int:
+        return sum(self.graphs.values())
+
+
+def collect_stats(backend: Backend, builtin: bool) -> DatasetStats:
+    """Count what VoID and the service description report."""
+
+    def rows(text: str) -> list[Any]:
+        results: Any = backend.query(text)
+        return list(results)
+
+    stats = DatasetStats(builtin=builtin)
+    stats.graphs = {
+        r["g"].value: int(r["n"].value)
+        for r in rows(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+        )
+    }
+    union = "{ SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+    totals = rows(
+        f"SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?s1) "
+        f"(COUNT(DISTINCT ?o) AS ?o1) WHERE {union}"
+    )[0]
+    stats.triples, stats.subjects, stats.objects = (int(totals[k].value) for k in ("t", "s1", "o1"))
+    stats.classes = {
+        r["c"].value: int(r["n"].value)
+        for r in rows(
+            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } FILTER(isIRI(?c)) }"
+            " GROUP BY ?c ORDER BY ?c"
+        )
+    }
+    stats.properties = {
+        r["p"].value: int(r["n"].value)
+        for r in rows(f"SELECT ?p (COUNT(*) AS ?n) WHERE {union} GROUP BY ?p ORDER BY ?p")
+    }
+    licence = rows(
+        f"SELECT ?l WHERE {{ VALUES (?x ?rank) {{ (<{DATASET_IRI}> 0) "
+        f"(<{BASE}ontology> 1) }} ?x <{DCTERMS}license> ?l FILTER(isIRI(?l)) }} "
+        f"ORDER BY ?rank ?l LIMIT 1"
+    )
+    stats.license = licence[0]["l"].value if licence else None
+    return stats
+
+
+def dataset_iri(stats: DatasetStats, base_url: str) -> str:
+    """govkg's dataset IRI for the built-in graph, else one below this server."""
+    return str(DATASET_IRI) if stats.builtin else f"{base_url}/.well-known/void#dataset"
+
+
+def void_quads(stats: DatasetStats, base_url: str, dumps: list[str]) -> list[ox.Triple]:
+    """The VoID description of the served dataset, as triples.
+
+    Args:
+        stats: The counts.
+        base_url: This server's URL (``http://host:port``), for the endpoint and dumps.
+        dumps: Paths below ``/downloads/`` that exist.
+    """
+    void = str(VOID)
+    dataset = ox.NamedNode(dataset_iri(stats, base_url))
+    out: list[ox.Triple] = []
+
+    def add(s: Any, p: str, o: Any) -> None:
+        out.append(ox.Triple(s, ox.NamedNode(p), o))
+
+    def count(n: int) -> ox.Literal:
+        return ox.Literal(str(n), datatype=XSD_INTEGER)
+
+    add(dataset, str(RDF_TYPE.value), ox.NamedNode(void + "Dataset"))
+    add(
+        dataset,
+        DCTERMS + "title",
+        ox.Literal(
+            "govkg knowledge graph" if stats.builtin else "govkg endpoint dataset", language="en"
+        ),
+    )
+    if stats.builtin:
+        add(dataset, DCTERMS + "hasVersion", ox.Literal(__version__))
+        add(dataset, void + "uriSpace", ox.Literal(BASE + "id/"))
+        add(dataset, void + "vocabulary", ox.NamedNode(BASE + "ontology"))
+    if stats.license:
+        add(dataset, DCTERMS + "license", ox.NamedNode(stats.license))
+    add(dataset, void + "sparqlEndpoint", ox.NamedNode(f"{base_url}/sparql"))
+    for dump in dumps:
+        add(dataset, void + "dataDump", ox.NamedNode(f"{base_url}/downloads/{dump}"))
+    for fmt in GRAPH:
+        add(dataset, void + "feature", ox.NamedNode(FORMATS + FORMAT_IRIS[fmt.name]))
+    add(dataset, void + "triples", count(stats.triples))
+    add(dataset, void + "distinctSubjects", count(stats.subjects))
+    add(dataset, void + "distinctObjects", count(stats.objects))
+    add(dataset, void + "classes", count(len(stats.classes)))
+    add(dataset, void + "properties", count(len(stats.properties)))
+    for iri, n in stats.classes.items():
+        part = ox.BlankNode()
+        add(dataset, void + "classPartition", part)
+        add(part, void + "class", ox.NamedNode(iri))
+        add(part, void + "entities", count(n))
+    for iri, n in stats.properties.items():
+        part = ox.BlankNode()
+        add(dataset, void + "propertyPartition", part)
+        add(part, void + "property", ox.NamedNode(iri))
+        add(part, void + "triples", count(n))
+    for iri, n in stats.graphs.items():
+        graph = ox.NamedNode(iri)
+        add(dataset, void + "subset", graph)
+        add(graph, str(RDF_TYPE.value), ox.NamedNode(void + "Dataset"))
+        add(graph, void + "triples", count(n))
+    return out
+
+
+def service_description(stats: DatasetStats, base_url: str) -> list[ox.Triple]:
+    """The SPARQL 1.1 Service Description of ``{base_url}/sparql``, as triples.
+
+    The default graph is described as the union of every named graph
+    (``sd:feature sd:UnionDefaultGraph``); each named graph is listed with its size.
+    """
+    endpoint = f"{base_url}/sparql"
+    service = ox.NamedNode(endpoint + "#service")
+    dataset = ox.NamedNode(endpoint + "#dataset")
+    default = ox.NamedNode(endpoint + "#default-graph")
+    out: list[ox.Triple] = []
+
+    def add(s: Any, p: str, o: Any) -> None:
+        out.append(ox.Triple(s, ox.NamedNode(p), o))
+
+    def count(n: int) -> ox.Literal:
+        return ox.Literal(str(n), datatype=XSD_INTEGER)
+
+    add(service, RDF_TYPE.value, ox.NamedNode(SD + "Service"))
+    add(
+        service,
+        RDFS_LABEL.value,
+        ox.Literal("govkg SPARQL 1.1 endpoint (read-only)", language="en"),
+    )
+    add(service, SD + "endpoint", ox.NamedNode(endpoint))
+    add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
+    add(service, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph"))
+    for fmt in TABULAR + GRAPH:
+        if fmt.name in FORMAT_IRIS:
+            add(service, SD + "resultFormat", ox.NamedNode(FORMATS + FORMAT_IRIS[fmt.name]))
+    add(service, SD + "defaultDataset", dataset)
+    add(dataset, RDF_TYPE.value, ox.NamedNode(SD + "Dataset"))
+    add(dataset, DCTERMS + "source", ox.NamedNode(f"{base_url}/.well-known/void"))
+    add(dataset, SD + "defaultGraph", default)
+    add(default, RDF_TYPE.value, ox.NamedNode(SD + "Graph"))
+    add(
+        default,
+        DCTERMS + "description",
+        ox.Literal("The union of all named graphs of the dataset.", language="en"),
+    )
+    add(default, str(VOID) + "triples", count(stats.triples))
+    for iri, n in stats.graphs.items():
+        named = ox.BlankNode()
+        graph = ox.BlankNode()
+        add(dataset, SD + "namedGraph", named)
+        add(named, RDF_TYPE.value, ox.NamedNode(SD + "NamedGraph"))
+        add(named, SD + "name", ox.NamedNode(iri))
+        add(named, SD + "graph", graph)
+        add(graph, RDF_TYPE.value, ox.NamedNode(SD + "Graph"))
+        add(graph, str(VOID) + "triples", count(n))
+    return out

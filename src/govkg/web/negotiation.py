@@ -1,0 +1,157 @@
+"""The result formats of the endpoint, and choosing one by ``Accept`` or a ``format``
+parameter (SPARQL 1.1 Protocol section 2.2.6; RFC 9110 section 12.5.1).
+
+Tabular formats answer SELECT and ASK (SPARQL 1.1 Query Results JSON, XML, CSV and TSV, plus
+an HTML table for people); graph formats answer CONSTRUCT and DESCRIBE and every RDF document
+of the site, and come from the one syntax table in :mod:`govkg.formats`. Both kinds are
+negotiated separately, so one request can say what it wants for either kind of result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govkg.errors import InputError
+from govkg.formats import RDF_SYNTAXES, negotiate
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    """A format an answer can be written in.
+
+    Attributes:
+        name: Its name (``json``, ``turtle`` ...).
+        media_type: The ``Content-Type`` sent with it.
+        accepts: Media types that select it in ``Accept`` (the first is its own).
+        names: Values of the ``format`` parameter that select it.
+        kind: ``tabular`` (SELECT/ASK) or ``graph`` (CONSTRUCT/DESCRIBE, RDF documents).
+        native: The pyoxigraph ``QueryResultsFormat``/``RdfFormat`` member; "" for HTML.
+        extension: File extension of an RDF document in this format ("" if none).
+    """
+
+    name: str
+    media_type: str
+    accepts: tuple[str, ...]
+    names: tuple[str, ...]
+    kind: str
+    native: str
+    extension: str = ""
+
+
+TABULAR: tuple[ResultFormat, ...] = (
+    ResultFormat(
+        "json",
+        "application/sparql-results+json",
+        ("application/sparql-results+json", "application/json"),
+        ("json",),
+        "tabular",
+        "JSON",
+    ),
+    ResultFormat(
+        "xml",
+        "application/sparql-results+xml",
+        ("application/sparql-results+xml", "application/xml", "text/xml"),
+        ("xml",),
+        "tabular",
+        "XML",
+    ),
+    ResultFormat("csv", "text/csv; charset=utf-8", ("text/csv",), ("csv",), "tabular", "CSV"),
+    ResultFormat(
+        "tsv",
+        "text/tab-separated-values; charset=utf-8",
+        ("text/tab-separated-values",),
+        ("tsv",),
+        "tabular",
+        "TSV",
+    ),
+    ResultFormat("html", "text/html; charset=utf-8", ("text/html",), ("html",), "tabular", ""),
+)
+
+#: Media types and ``format`` names that also select an RDF syntax (older or looser names).
+_GRAPH_ALIASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "turtle": (("application/x-turtle", "application/turtle"), ("ttl", "n3")),
+    "ntriples": ((), ("nt",)),
+    "jsonld": (("application/json",), ("json-ld", "json")),
+    "rdfxml": (("application/xml", "text/xml"), ("rdf", "rdf+xml", "xml")),
+    "trig": ((), ()),
+    "nquads": ((), ("nq",)),
+}
+_NATIVE_RDF = {
+    "turtle": "TURTLE",
+    "ntriples": "N_TRIPLES",
+    "jsonld": "JSON_LD",
+    "rdfxml": "RDF_XML",
+    "trig": "TRIG",
+    "nquads": "N_QUADS",
+}
+
+GRAPH: tuple[ResultFormat, ...] = tuple(
+    ResultFormat(
+        s.name,
+        s.media_type,
+        (s.media_type, *_GRAPH_ALIASES[s.name][0]),
+        (s.name, *_GRAPH_ALIASES[s.name][1]),
+        "graph",
+        _NATIVE_RDF[s.name],
+        s.extension,
+    )
+    for s in RDF_SYNTAXES
+)
+
+_BY_EXTENSION = {f.extension: f for f in GRAPH}
+
+
+def graph_format_by_extension(extension: str) -> ResultFormat | None:
+    """Return the RDF format whose file extension is ``extension``.
+
+    >>> graph_format_by_extension("ttl").media_type
+    'text/turtle'
+    """
+    return _BY_EXTENSION.get(extension)
+
+
+def choose(
+    formats: tuple[ResultFormat, ...], accept: str | None, requested: list[str] | None = None
+) -> ResultFormat | None:
+    """Choose one of ``formats`` by the ``format`` parameter values, else by ``Accept``.
+
+    Args:
+        formats: The candidates, the server's preference first.
+        accept: The ``Accept`` header.
+        requested: Values of the ``format`` parameter (names or media types); the first one
+            naming any known format decides.
+
+    Returns:
+        The chosen format, or None when nothing acceptable is among ``formats``.
+
+    Raises:
+        InputError: ``requested`` names no known format at all.
+
+    >>> choose(TABULAR, "text/csv;q=0.5, application/sparql-results+xml").name
+    'xml'
+    >>> choose(GRAPH, None, ["json"]).name
+    'jsonld'
+    """
+    if requested:
+        for value in requested:
+            found = _by_name(value)
+            if found:
+                return next((f for f in formats if f in found), None)
+        known = sorted({n for f in TABULAR + GRAPH for n in f.names})
+        raise InputError(
+            f"unknown format {requested[0]!r} (known: {', '.join(known)}, or a media type)"
+        )
+    offered: list[str] = []
+    owner: dict[str, ResultFormat] = {}
+    for fmt in formats:
+        for media in fmt.accepts:
+            if media not in owner:
+                offered.append(media)
+                owner[media] = fmt
+    chosen = negotiate(accept, offered)
+    return owner[chosen] if chosen else None
+
+
+def _by_name(value: str) -> list[ResultFormat]:
+    key = value.strip().lower().split(";")[0].strip()
+    return [f for f in TABULAR + GRAPH if key in f.names or key in f.accepts]

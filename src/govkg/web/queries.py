@@ -1,0 +1,75 @@
+"""The named queries (``queries/*.rq``) over HTTP: ``/queries/`` lists them (HTML or JSON by
+``Accept``) and ``/queries/NAME`` runs one, negotiated like ``/sparql``."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, render_template, request
+
+from govkg.errors import UnknownQueryError
+from govkg.formats import negotiate
+from govkg.sparql_guard import check_query
+from govkg.web import base_url, current_site
+from govkg.web.errors import NotAcceptableError
+from govkg.web.protocol import QueryRequest
+from govkg.web.sparql import answer
+
+bp = Blueprint("queries", __name__)
+_LIST_TYPES = ["text/html", "application/json"]
+#: Query-string parameters of ``/queries/NAME`` that are not query parameters.
+_RESERVED = ("format", "output")
+
+
+@bp.route("/queries/")
+@bp.route("/queries")
+def listing() -> Response:
+    """List the named queries with their summaries and links."""
+    site = current_site()
+    chosen = negotiate(request.headers.get("Accept"), _LIST_TYPES)
+    if chosen == "application/json":
+        root = base_url()
+        items = [
+            {
+                "name": q.name,
+                "summary": q.summary,
+                "url": f"{root}/queries/{q.name}",
+                "qualityControl": q.is_qc,
+                "parameters": [p.lstrip("_") for p in q.parameters],
+                "query": q.text,
+            }
+            for q in site.catalogue.values()
+        ]
+        response = Response(
+            json.dumps({"queries": items}, indent=1) + "\n", content_type="application/json"
+        )
+    elif chosen == "text/html":
+        response = Response(
+            render_template("queries.html", queries=site.catalogue.values()),
+            content_type="text/html; charset=utf-8",
+        )
+    else:
+        raise NotAcceptableError("the list of named queries is HTML or JSON")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.route("/queries/<path:name>", methods=["GET"])
+def run(name: str) -> Response:
+    """Run one named query; ``format`` and ``Accept`` choose the result format, and the other
+    query-string parameters bind its ``?_name`` parameters (grlc style: ``?name=VALUE`` or
+    ``?_name=VALUE``; a value with a ``/`` is a govkg id or an IRI, anything else a string)."""
+    site = current_site()
+    named = site.catalogue.get(name.removesuffix(".rq"))
+    if named is None:
+        raise UnknownQueryError(f"no named query {name!r}; see /queries/")
+    values = {k: v for k, v in request.args.items() if k not in _RESERVED}
+    text = named.bind(values)
+    shape = check_query(
+        text, max_bytes=site.config.max_query_bytes, max_nesting=site.config.max_nesting
+    )
+    formats = tuple(request.args.getlist("format") + request.args.getlist("output"))
+    query = QueryRequest(
+        query=text, shape=shape, default_graphs=None, named_graphs=None, formats=formats
+    )
+    return answer(query, title=named.name, summary=named.summary)
