@@ -507,3 +507,25 @@ def test_named_query_parameters_are_bound_from_the_url(client):
 
 def test_unknown_named_query_is_404(client):
     assert client.get("/queries/cq99-nothing").status_code == 404
+
+
+def test_repeated_query_is_answered_from_the_result_cache(app, client, monkeypatch):
+    """The dataset is read-only, so a second identical request needs no evaluation; a request
+    that differs in its format is evaluated again."""
+    site = app.extensions["govkg"]
+    calls = []
+    real_run = site.pool.run
+
+    def counting_run(payload, timeout):
+        calls.append(payload)
+        return real_run(payload, timeout)
+
+    monkeypatch.setattr(site.pool, "run", counting_run)
+    query = "SELECT (COUNT(*) AS ?cached) WHERE { ?s a ?class }"
+    first = _get(client, query, headers={"Accept": "text/csv"})
+    second = _get(client, query, headers={"Accept": "text/csv"})
+    assert first.status_code == second.status_code == 200
+    assert first.data == second.data
+    assert len(calls) == 1
+    third = _get(client, query, headers={"Accept": "application/sparql-results+json"})
+    assert third.status_code == 200 and len(calls) == 2

@@ -8,6 +8,7 @@ and for the update operations of SPARQL 1.1 Update (section 3), which govkg neve
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ class QueryShape:
     operation: str
 
 
+@functools.lru_cache(maxsize=256)
 def scan(text: str) -> QueryShape:
     """Scan a query's text for nesting depth and bare keywords, skipping strings, IRIs and
     comments (SPARQL 1.1 Query grammar section 19.8 terminals).

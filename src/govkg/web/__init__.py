@@ -23,7 +23,13 @@ from govkg.catalogue import NamedQuery, load_catalogue
 from govkg.paths import bundled_layout
 from govkg.progress import Progress
 from govkg.web import errors
-from govkg.web.config import MAX_INCOMING_LINKS, PAGE_CACHE_SIZE, WebConfig
+from govkg.web.config import (
+    MAX_INCOMING_LINKS,
+    PAGE_CACHE_SIZE,
+    RESULT_CACHE_BYTES,
+    RESULT_CACHE_ENTRY_BYTES,
+    WebConfig,
+)
 from govkg.web.dataset import open_dataset
 from govkg.web.describe import Describer, ResourceView, curie, local_href
 from govkg.web.evaluation import encode, make_task
@@ -56,6 +62,8 @@ class Site:
         self.pool = EvaluatorPool(make_task(backend), size=1, memory_mb=config.evaluator_memory_mb)
         self.artefacts = Artefacts(config.build_dir if config.builtin else None)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._results: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
+        self._result_bytes = 0
         self._cache_lock = threading.Lock()
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
@@ -81,8 +89,27 @@ class Site:
         tabular: ResultFormat | None,
         graph: ResultFormat | None,
     ) -> Reply:
-        """Evaluate a checked query in an evaluator process under the time limit."""
-        return self.pool.run(encode(query, base_iri, tabular, graph), self.config.query_timeout)
+        """Evaluate a checked query in an evaluator process under the time limit.
+
+        The served dataset never changes, so a complete answer of at most
+        ``RESULT_CACHE_ENTRY_BYTES`` is kept (LRU, ``RESULT_CACHE_BYTES`` in all per worker)
+        and the same request (query, dataset, formats, base IRI) is answered from memory.
+        """
+        payload = encode(query, base_iri, tabular, graph)
+        with self._cache_lock:
+            hit = self._results.get(payload)
+            if hit is not None:
+                self._results.move_to_end(payload)
+                return Reply(media_type=hit[0], body=hit[1])
+        reply = self.pool.run(payload, self.config.query_timeout)
+        if reply.rest is None and len(reply.body) <= RESULT_CACHE_ENTRY_BYTES:
+            with self._cache_lock:
+                self._results[payload] = (reply.media_type, reply.body)
+                self._result_bytes += len(reply.body) + len(payload)
+                while self._result_bytes > RESULT_CACHE_BYTES and self._results:
+                    old_payload, (_, old_body) = self._results.popitem(last=False)
+                    self._result_bytes -= len(old_body) + len(old_payload)
+        return reply
 
     def view(self, iri: str) -> ResourceView | None:
         """What the page of ``iri`` shows (None: the store knows nothing of it); cached."""
@@ -110,7 +137,7 @@ def current_site() -> Site:
 def base_url() -> str:
     """This server's URL as the world sees it (``GOVKG_PUBLIC_URL`` or the request's host)."""
     configured = current_site().config.public_url
-    return configured or request.host_url.rstrip("/")
+    return configured or f"{request.scheme}://{request.host}"
 
 
 def create_app(

@@ -30,6 +30,10 @@ MAX_HTML_RESULT_BYTES = 8 * 1024 * 1024
 MAX_INCOMING_LINKS = 300
 #: Rendered pages and RDF descriptions kept per worker process.
 PAGE_CACHE_SIZE = 4096
+#: Query answers kept per worker (the dataset is read-only): at most this many bytes in all,
+RESULT_CACHE_BYTES = 32 * 1024 * 1024
+#: and only answers of at most this size.
+RESULT_CACHE_ENTRY_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
