@@ -114,12 +114,31 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "export",
         parents=[common],
-        help="write the graph in an RDF syntax",
-        description="Write the union graph (Turtle, N-Triples, JSON-LD, "
-        "RDF/XML) or the whole dataset (TriG, N-Quads).",
+        help="write the graph in an RDF syntax, or its mapping sets as SSSOM TSV",
+        description="Write the union graph (Turtle, N-Triples, JSON-LD, RDF/XML) or the whole "
+        "dataset (TriG, N-Quads); with --mappings, the mapping sets as SSSOM TSV.",
     )
-    p.add_argument("--format", required=True, choices=[s.name for s in RDF_SYNTAXES])
-    p.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    p.add_argument(
+        "--format", required=True, choices=[s.name for s in RDF_SYNTAXES] + ["sssom-tsv"]
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="file (or folder, for several mapping sets) to write; default: stdout",
+    )
+    p.add_argument(
+        "--mappings",
+        action="store_true",
+        help="write the mapping sets (as `govkg export-mappings` does)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        dest="sets",
+        metavar="KEY",
+        help="with --mappings: only this mapping set (repeatable)",
+    )
     p.set_defaults(run=_export)
 
     p = sub.add_parser("stats", parents=[common], help="triples per graph and per class")
@@ -218,6 +237,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.mappings or args.format == "sssom-tsv":
+        if args.format != "sssom-tsv":
+            raise InputError("--mappings writes SSSOM TSV: use --format sssom-tsv")
+        return cli_mappings.export_mappings_command(args)
     layout = bundled_layout()
     build_dir = _build_dir(args)
     ensure_built(layout, build_dir, _progress(args))

@@ -1,0 +1,202 @@
+"""Findings of ``govkg validate``, the collector that keeps them in bounded memory, and the report
+of one file.
+
+A finding has the fields of a SHACL validation result (SHACL section 3.6.2: focus node, result
+path, value, source shape, source constraint component, severity, message) plus where it is in
+the file (line, column) and which family of checks produced it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govkg.errors import ExitCode
+from govkg.namespaces import SHAPES
+
+_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./")
+
+#: Severities, most serious first (SHACL section 3.6.2.6: sh:Violation, sh:Warning, sh:Info).
+SEVERITIES = ("violation", "warning", "info")
+
+#: Families of checks (the ``check`` field of a finding).
+CHECKS = ("syntax", "shape", "reference", "consistency")
+
+#: Findings of one kind shown by default; the rest are counted.
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One finding about a submission.
+
+    Attributes:
+        severity: ``violation``, ``warning`` or ``info``.
+        check: The family of checks: ``syntax``, ``shape``, ``reference`` or ``consistency``.
+        message: What is wrong and what to do, in one line.
+        shape: The IRI of the shape (in ``shapes/mapping-submission.ttl``) the finding is about.
+        focus: The focus node (an IRI, or a blank-node label), when there is one.
+        path: The result path (a property IRI, or ``^IRI`` for an inverse path).
+        line: The 1-based line in the file.
+        column: The 1-based column (or cell) when known.
+        component: The SHACL constraint component (local name), when there is one.
+        value: The offending value, when there is one.
+    """
+
+    severity: str
+    check: str
+    message: str
+    shape: str
+    focus: str | None = None
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    component: str | None = None
+    value: str | None = None
+
+    @property
+    def kind(self) -> tuple[str, str]:
+        """The kind a finding is counted under: its severity and shape."""
+        return (self.severity, self.shape)
+
+    def key(self) -> tuple[str | None, ...]:
+        """What makes two findings the same (used to merge the two SHACL engines' results)."""
+        return (self.focus, self.path, self.shape, self.component, self.value)
+
+
+def shape(local: str) -> str:
+    """Return the IRI of a govkg shape from its local name.
+
+    >>> shape("NoSelfMapping")
+    'https://w3id.org/govkg/shapes#NoSelfMapping'
+    """
+    return str(SHAPES[local])
+
+
+class FindingCollector:
+    """Keeps the first ``limit`` findings of each kind and counts all of them exactly.
+
+    Args:
+        limit: Findings kept per kind (severity and shape); None keeps all.
+    """
+
+    def __init__(self, limit: int | None = DEFAULT_LIMIT):
+        self.limit = limit
+        self.kept: dict[tuple[str, str], list[Finding]] = {}
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self._seen: set[tuple[str | None, ...]] = set()
+
+    def add(self, finding: Finding, merge: bool = False) -> None:
+        """Record a finding; with ``merge``, drop it when an equal one was recorded with merge."""
+        if merge:
+            key = finding.key()
+            if key in self._seen:
+                return
+            self._seen.add(key)
+        kind = finding.kind
+        self.counts[kind] += 1
+        kept = self.kept.setdefault(kind, [])
+        if self.limit is None or len(kept) < self.limit:
+            kept.append(finding)
+
+    def count(self, severity: str) -> int:
+        """Return how many findings of ``severity`` were recorded."""
+        return sum(n for (sev, _), n in self.counts.items() if sev == severity)
+
+    def findings(self) -> list[Finding]:
+        """Return the kept findings in file order (line, then severity, shape, focus)."""
+        every = [f for kept in self.kept.values() for f in kept]
+        every.sort(key=lambda f: (f.line or 0, SEVERITIES.index(f.severity), f.shape,
+                                  f.focus or "", f.path or "", f.value or ""))
+        return every
+
+    def omitted(self) -> dict[tuple[str, str], int]:
+        """Return, for each kind with findings left out, how many were left out."""
+        return {kind: n - len(self.kept[kind]) for kind, n in sorted(self.counts.items())
+                if n > len(self.kept[kind])}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many elements of one framework a set maps.
+
+    Attributes:
+        framework: The framework (skos:ConceptScheme) IRI.
+        label: Its label.
+        role: ``subject`` or ``object``.
+        mapped: Distinct elements of it the set maps.
+        elements: Elements it has in the built graph.
+    """
+
+    framework: str
+    label: str
+    role: str
+    mapped: int
+    elements: int
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.mapped / self.elements, 1) if self.elements else 0.0
+
+
+@dataclass
+class FileReport:
+    """The outcome of validating one file.
+
+    Attributes:
+        path: The file as given on the command line.
+        input_format: The format it was read as.
+        mapping_set: The set's IRI, when it has one.
+        mappings: How many mappings (rows) it holds.
+        findings: Its findings.
+        coverage: Coverage of each framework the set declares.
+        error: Why the file could not be read (then there are no findings).
+        error_line: The line of that error, when known.
+    """
+
+    path: Path
+    input_format: str | None = None
+    mapping_set: str | None = None
+    mappings: int = 0
+    findings: FindingCollector = field(default_factory=FindingCollector)
+    coverage: list[Coverage] = field(default_factory=list)
+    error: str | None = None
+    error_line: int | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.error is None
+
+    def exit_code(self, strict: bool = False) -> ExitCode:
+        """0 fit to accept, 1 violations (or, with ``strict``, warnings), 2 unreadable."""
+        if self.error is not None:
+            return ExitCode.INPUT_ERROR
+        if self.findings.count("violation") or (strict and self.findings.count("warning")):
+            return ExitCode.VIOLATIONS
+        return ExitCode.OK
+
+
+class Shortener:
+    """Writes IRIs as CURIEs where a prefix fits (the longest namespace wins), else ``<IRI>``.
+
+    >>> Shortener({"skos": "http://www.w3.org/2004/02/skos/core#"})("http://www.w3.org/2004/02/skos/core#exactMatch")
+    'skos:exactMatch'
+    """
+
+    def __init__(self, prefixes: dict[str, str]):
+        spaces = dict(prefixes)
+        spaces["gks"] = str(SHAPES)
+        self.spaces = sorted(((ns, p) for p, ns in spaces.items()), key=lambda i: -len(i[0]))
+
+    def __call__(self, iri: str | None) -> str:
+        if not iri:
+            return "-"
+        if iri.startswith("^"):
+            return "^" + self(iri[1:])
+        for namespace, prefix in self.spaces:
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                local = iri[len(namespace):]
+                if set(local) <= _LOCAL:
+                    return f"{prefix}:{local}"
+        return iri if iri.startswith("_:") else f"<{iri}>"

@@ -1,0 +1,137 @@
+"""What the built graph knows that a submission is checked against: framework elements and their
+schemes, deprecations, source documents, described IRIs, the mappings of other sets and the
+frameworks' hierarchies. Read once from the build's N-Quads dump through the store backend.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govkg.paths import Layout
+from govkg.progress import Progress
+from govkg.querying import open_backend
+
+_PREFIXES = """
+PREFIX rdf:   <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs:  <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl:   <http://www.w3.org/2002/07/owl#>
+PREFIX skos:  <http://www.w3.org/2004/02/skos/core#>
+PREFIX gk:    <https://w3id.org/govkg/ontology#>
+PREFIX sssom: <https://w3id.org/sssom/>
+"""
+
+_ELEMENTS = _PREFIXES + """
+SELECT ?e ?scheme ?label ?deprecated WHERE {
+  ?e skos:inScheme ?scheme .
+  OPTIONAL { ?e rdfs:label ?label FILTER (langMatches(lang(?label), "en") || lang(?label) = "") }
+  OPTIONAL { ?e owl:deprecated ?deprecated }
+}"""
+_SCHEMES = _PREFIXES + """
+SELECT ?s ?label WHERE {
+  ?s a skos:ConceptScheme .
+  OPTIONAL { ?s rdfs:label ?label FILTER (langMatches(lang(?label), "en") || lang(?label) = "") }
+}"""
+_DESCRIBED = """SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER (isIRI(?s)) }"""
+_SOURCES = _PREFIXES + """SELECT ?s ?label WHERE { ?s a gk:SourceDocument .
+  OPTIONAL { ?s rdfs:label ?label } }"""
+_MAPPINGS = _PREFIXES + """
+SELECT ?set ?m ?s ?p ?o ?mod WHERE {
+  ?set sssom:mappings ?m .
+  ?m owl:annotatedSource ?s ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o .
+  OPTIONAL { ?m sssom:predicate_modifier ?mod }
+}"""
+_HIERARCHY = _PREFIXES + """
+SELECT ?e ?parent WHERE { GRAPH ?g { ?e skos:broader ?parent } ?e skos:inScheme ?scheme .
+  ?parent skos:inScheme ?scheme }"""
+_SETS = _PREFIXES + """SELECT ?set ?g WHERE { GRAPH ?g { ?set a sssom:MappingSet } }"""
+
+
+@dataclass(frozen=True)
+class GraphMapping:
+    """A mapping of a set already in the graph.
+
+    Attributes:
+        set_iri: The set holding it.
+        mapping: The mapping's IRI.
+        subject: Its subject.
+        predicate: Its predicate.
+        negated: True when its predicate_modifier is Not.
+        object: Its object.
+    """
+
+    set_iri: str
+    mapping: str
+    subject: str
+    predicate: str
+    negated: bool
+    object: str
+
+
+@dataclass
+class ReferenceIndex:
+    """The facts of the built graph a submission is checked against.
+
+    Attributes:
+        elements: Scheme of every framework element (``skos:inScheme``).
+        labels: English label of elements and schemes.
+        deprecated: Elements that are ``owl:deprecated true``.
+        schemes: Every ``skos:ConceptScheme``.
+        scheme_sizes: Elements per scheme.
+        described: Every IRI that is the subject of a triple.
+        sources: Every ``gk:SourceDocument``.
+        mappings: The mappings of the graph's sets.
+        hierarchy: ``(narrower, broader)`` pairs of ``skos:broader`` within a scheme.
+        set_graphs: The named graph each mapping set is typed in.
+    """
+
+    elements: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    deprecated: set[str] = field(default_factory=set)
+    schemes: set[str] = field(default_factory=set)
+    scheme_sizes: Counter[str] = field(default_factory=Counter)
+    described: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    mappings: list[GraphMapping] = field(default_factory=list)
+    hierarchy: list[tuple[str, str]] = field(default_factory=list)
+    set_graphs: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_build(cls, layout: Layout, build_dir: Path,
+                   progress: Progress | None = None) -> ReferenceIndex:
+        """Build the graph if needed, and read the index from it."""
+        store = open_backend(layout, build_dir, progress)
+        index = cls()
+
+        def rows(query: str) -> list[dict[str, Any]]:
+            result = store.query(query)
+            names = [v.value for v in result.variables]  # type: ignore[attr-defined]
+            return [{n: (s[n].value if s[n] is not None else None) for n in names}
+                    for s in result]  # type: ignore[attr-defined]
+
+        for row in rows(_SCHEMES):
+            index.schemes.add(row["s"])
+            if row["label"] is not None:
+                index.labels.setdefault(row["s"], row["label"])
+        for row in sorted(rows(_ELEMENTS), key=lambda r: (r["e"], r["scheme"], r["label"] or "")):
+            index.elements.setdefault(row["e"], row["scheme"])
+            if row["label"] is not None:
+                index.labels.setdefault(row["e"], row["label"])
+            if row["deprecated"] in ("true", "1"):
+                index.deprecated.add(row["e"])
+        index.scheme_sizes = Counter(index.elements.values())
+        index.described = {row["s"] for row in rows(_DESCRIBED)}
+        for row in rows(_SOURCES):
+            index.sources.add(row["s"])
+        index.mappings = sorted(
+            (GraphMapping(r["set"], r["m"], r["s"], r["p"], r["mod"] == "Not", r["o"])
+             for r in rows(_MAPPINGS)), key=lambda m: (m.set_iri, m.mapping))
+        index.hierarchy = sorted({(r["e"], r["parent"]) for r in rows(_HIERARCHY)})
+        index.set_graphs = {r["set"]: r["g"] for r in rows(_SETS)}
+        return index
+
+    def label(self, iri: str) -> str:
+        """Return an element's or scheme's label, or the IRI's last segment."""
+        return self.labels.get(iri) or iri.rstrip("/").rsplit("/", 1)[-1]

@@ -1,0 +1,177 @@
+"""``govkg import`` and ``govkg export-mappings``: a submission becomes a canonical Turtle file of
+a COPY of the sources (never the checkout), atomically, only when it validates, replacing a set
+only with --replace; the graph's sets exported as SSSOM TSV validate, import and build again,
+and export to the same text (the round trip)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from govkg.build import build
+from govkg.cli import main
+from govkg.errors import InputError
+from govkg.loading import load_sources
+from govkg.namespaces import GK, SSSOM
+from govkg.paths import Layout
+from govkg.querying import open_backend, run_qc
+from govkg.submission.exporting import export_mapping_sets
+from govkg.submission.importing import ImportRefused, import_submission
+from govkg.submission.validate import Context, validate_file
+
+MAPPINGS = Path(__file__).parent / "data" / "mappings"
+MSET = "https://w3id.org/govkg/id/mapping-set/"
+LANDING_PAGE = URIRef("http://www.w3.org/ns/dcat#landingPage")
+
+
+def _copy(layout: Layout, build_dir: Path, target: Path) -> tuple[Layout, Path]:
+    """A copy of the sources and of their build (current for the copy until it changes)."""
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(layout.root / folder, target / "src" / folder)
+    shutil.copytree(build_dir, target / "build")
+    return Layout(root=target / "src", checkout=True), target / "build"
+
+
+@pytest.fixture
+def copy(layout: Layout, build_dir: Path, tmp_path: Path) -> tuple[Layout, Path]:
+    return _copy(layout, build_dir, tmp_path)
+
+
+def test_import_writes_a_canonical_file_that_describes_its_graph(copy: tuple[Layout, Path]):
+    layout, build_dir = copy
+    done = import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", layout, build_dir)
+    assert done.path == layout.data / "crosswalks" / "test-minimal.ttl"
+    assert done.mappings == 3 and not done.replaced
+    graph = Graph().parse(done.path, format="turtle")
+    graph_iri = URIRef("https://w3id.org/govkg/graph/crosswalks/test-minimal")
+    assert (graph_iri, RDF.type, GK.SourceGraph) in graph
+    assert len(list(graph.objects(URIRef(MSET + "test-minimal"), SSSOM.mappings))) == 3
+    assert (URIRef(MSET + "test-minimal/tc-1-1--govern-1-1"), RDF.type, SSSOM.Mapping) in graph
+    assert not list(layout.data.glob("crosswalks/.*.tmp"))
+    load_sources(layout)  # the loader's conventions (own graph, no blank nodes) hold
+
+
+def test_import_is_deterministic(copy: tuple[Layout, Path], tmp_path: Path, layout: Layout,
+                                 build_dir: Path):
+    first_layout, first_build = copy
+    first = import_submission(MAPPINGS / "valid" / "set.ttl", first_layout, first_build)
+    second_layout, second_build = _copy(layout, build_dir, tmp_path / "again")
+    second = import_submission(MAPPINGS / "valid" / "set.ttl", second_layout, second_build)
+    assert first.path.read_bytes() == second.path.read_bytes()
+    text = first.path.read_text(encoding="utf-8")
+    assert "<https://w3id.org/govkg/id/mapping-set/test-rdf/tc-1-4--govern-1-7>" in text
+    assert '"0.7"^^xsd:double' in text
+
+
+def test_a_new_source_document_is_described_in_the_imported_file(copy: tuple[Layout, Path]):
+    layout, build_dir = copy
+    done = import_submission(MAPPINGS / "valid" / "new-source.sssom.tsv", layout, build_dir)
+    graph = Graph().parse(done.path, format="turtle")
+    source = URIRef("https://w3id.org/govkg/id/source/test-new-source")
+    assert (source, RDF.type, GK.SourceDocument) in graph
+    assert (source, LANDING_PAGE,
+            URIRef("https://www.example.org/our-crosswalk.pdf")) in graph
+
+
+def test_a_failing_submission_is_refused_and_nothing_is_written(copy: tuple[Layout, Path]):
+    layout, build_dir = copy
+    before = sorted(p.name for p in (layout.data / "crosswalks").iterdir())
+    with pytest.raises(ImportRefused) as refused:
+        import_submission(MAPPINGS / "invalid" / "confidence.sssom.tsv", layout, build_dir)
+    assert refused.value.exit_code == 1
+    assert sorted(p.name for p in (layout.data / "crosswalks").iterdir()) == before
+
+
+def test_an_existing_set_is_replaced_only_with_replace(copy: tuple[Layout, Path]):
+    layout, build_dir = copy
+    example = Path(__file__).resolve().parents[1] / "examples" / \
+        "ai-verify-ai-rmf-text-reuse.sssom.tsv"
+    target = layout.data / "crosswalks" / "ai-verify-ai-rmf-text-reuse.ttl"
+    before = target.read_bytes()
+    with pytest.raises(InputError, match="--replace"):
+        import_submission(example, layout, build_dir)
+    assert target.read_bytes() == before
+    done = import_submission(example, layout, build_dir, replace=True)
+    assert done.replaced and done.path == target and target.read_bytes() != before
+
+
+def test_an_interrupted_write_leaves_the_sources_as_they_were(copy: tuple[Layout, Path],
+                                                              monkeypatch: pytest.MonkeyPatch):
+    layout, build_dir = copy
+
+    def fail(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(KeyboardInterrupt):
+        import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", layout, build_dir)
+    assert not (layout.data / "crosswalks" / "test-minimal.ttl").exists()
+    assert not [p for p in (layout.data / "crosswalks").iterdir() if p.name.startswith(".")]
+
+
+def test_an_installed_package_needs_a_data_dir(layout: Layout, build_dir: Path, tmp_path: Path):
+    installed = Layout(root=layout.root, checkout=False)
+    with pytest.raises(InputError, match="--data-dir"):
+        import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", installed, build_dir)
+    done = import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", installed, build_dir,
+                             data_dir=tmp_path / "data")
+    assert done.path == tmp_path / "data" / "crosswalks" / "test-minimal.ttl"
+
+
+def test_the_cli_refuses_a_failing_file_with_its_findings(build_dir: Path,
+                                                          capsys: pytest.CaptureFixture[str]):
+    case = MAPPINGS / "invalid" / "cycle.sssom.tsv"
+    code = main(["import", "-q", "--build-dir", str(build_dir), str(case)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"{case}:13: violation: broader/narrower cycle" in out
+    assert "nothing was imported" in err and "Traceback" not in err
+
+
+def test_export_to_stdout_needs_one_set(build_dir: Path, capsys: pytest.CaptureFixture[str]):
+    assert main(["export-mappings", "-q", "--build-dir", str(build_dir)]) == 2
+    assert "choose one with --set" in capsys.readouterr().err
+    assert main(["export-mappings", "-q", "--build-dir", str(build_dir), "--set",
+                 "xw-ai-600-1-risk-to-trustworthiness"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("#curie_map:") and "\nsubject_id\t" in out
+    assert main(["export-mappings", "-q", "--build-dir", str(build_dir), "--set", "nope"]) == 2
+    capsys.readouterr()
+
+
+@pytest.mark.slow
+def test_round_trip_export_validate_import_build_export(layout: Layout, build_dir: Path,
+                                                        tmp_path: Path):
+    """Every set with mappings: export as SSSOM TSV, validate (fit to accept), import with
+    --replace into a copy, build the copy (SHACL gate), run the QC queries, export again: the
+    same text."""
+    exported = export_mapping_sets(layout, build_dir)
+    assert {e.key for e in exported} >= {"ai-verify-ai-rmf-text-reuse",
+                                         "fact-sheet-principles-lexical",
+                                         "xw-ai-600-1-risk-to-trustworthiness"}
+    folder = tmp_path / "exported"
+    folder.mkdir()
+    context = Context.load(layout, build_dir)
+    for item in exported:
+        path = folder / f"{item.key}.sssom.tsv"
+        path.write_text(item.text, encoding="utf-8")
+        report = validate_file(path, context)
+        assert report.exit_code(strict=True) == 0, [f.message for f in
+                                                    report.findings.findings()]
+    copy_layout, copy_build = _copy(layout, build_dir, tmp_path / "copy")
+    for item in exported:
+        done = import_submission(folder / f"{item.key}.sssom.tsv", copy_layout, copy_build,
+                                 replace=True)
+        assert done.replaced and done.mappings == item.mappings
+    build(copy_layout, copy_build)
+    store = open_backend(copy_layout, copy_build)
+    failed = [r.query.name for r in run_qc(copy_layout, store) if not r.passed]
+    assert not failed
+    again = {e.key: e.text for e in export_mapping_sets(copy_layout, copy_build)}
+    for item in exported:
+        assert again[item.key] == item.text, item.key
