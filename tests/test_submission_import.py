@@ -175,3 +175,10 @@ def test_round_trip_export_validate_import_build_export(layout: Layout, build_di
     again = {e.key: e.text for e in export_mapping_sets(copy_layout, copy_build)}
     for item in exported:
         assert again[item.key] == item.text, item.key
+
+
+def test_an_installed_package_refuses_a_failing_file_before_asking_for_a_data_dir(
+        layout: Layout, build_dir: Path):
+    installed = Layout(root=layout.root, checkout=False)
+    with pytest.raises(ImportRefused):
+        import_submission(MAPPINGS / "invalid" / "cycle.sssom.tsv", installed, build_dir)

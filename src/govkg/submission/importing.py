@@ -92,17 +92,17 @@ def import_submission(path: Path, layout: Layout, build_dir: Path, *, replace: b
         InputError: unreadable input; the set exists and ``replace`` is off; the sources are
             not writable (an installed package without ``data_dir``).
     """
-    if data_dir is None and not layout.checkout:
-        raise InputError("govkg runs from an installed package, whose data folder is not a "
-                         "source tree; import into a checkout with --data-dir CHECKOUT/data "
-                         "(then run `govkg build` there)")
-    data_dir = data_dir or layout.data
     context = Context.load(layout, build_dir, progress)
     report, submission, rows = read_checked(path, context, input_format, metadata)
     if report.exit_code(strict) != 0:
         raise ImportRefused(f"{path} is not fit to accept: {report.findings.count('violation')}"
                             f" violation(s), {report.findings.count('warning')} warning(s); "
                             "nothing was imported", report)
+    if data_dir is None and not layout.checkout:
+        raise InputError("govkg runs from an installed package, whose data folder is not a "
+                         "source tree; import into a checkout with --data-dir CHECKOUT/data "
+                         "(then run `govkg build` there)")
+    data_dir = data_dir or layout.data
     set_iri = submission.set_iri()
     key = set_key(set_iri or "")
     if set_iri is None or key is None:  # the shapes refuse this already
