@@ -163,8 +163,9 @@ def test_from_selects_one_graph_instead_of_the_union(capsys, monkeypatch, build_
         "union": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
     }.items():
         monkeypatch.setattr(sys, "stdin", io.StringIO(query))
-        code, out, _ = _run(capsys, "query", "-", "--format", "csv", "--build-dir",
-                            str(build_dir), "-q")
+        code, out, _ = _run(
+            capsys, "query", "-", "--format", "csv", "--build-dir", str(build_dir), "-q"
+        )
         assert code == 0
         counted[name] = int(out.splitlines()[1])
     assert counted["from"] == 7

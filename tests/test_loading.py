@@ -68,3 +68,10 @@ def test_turtle_syntax_error_names_the_line(tmp_path: Path):
 def test_unknown_extension_is_refused(tmp_path: Path):
     with pytest.raises(InputError, match="unknown RDF syntax"):
         parse_file(_write(tmp_path, "x.docx", b"x"))
+
+
+def test_a_relative_path_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`govkg serve --data plain.nt` passes a relative path (its base IRI is the file's)."""
+    _write(tmp_path, "plain.nt", b"<urn:a> <urn:b> <urn:c> .\n")
+    monkeypatch.chdir(tmp_path)
+    assert len(parse_file(Path("plain.nt"))) == 1

@@ -27,8 +27,7 @@ MAPPINGS = Path(__file__).parent / "data" / "mappings"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 VALID = sorted(p for p in (MAPPINGS / "valid").iterdir() if not p.name.endswith(".meta.yml"))
 INVALID = sorted(p for p in (MAPPINGS / "invalid").iterdir() if not p.name.endswith(".json"))
-UNREADABLE = sorted(p for p in (MAPPINGS / "unreadable").iterdir()
-                    if not p.name.endswith(".json"))
+UNREADABLE = sorted(p for p in (MAPPINGS / "unreadable").iterdir() if not p.name.endswith(".json"))
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +37,15 @@ def context(layout: Layout, build_dir: Path) -> Context:
 
 def _validate(path: Path, context: Context) -> FileReport:
     metadata = path.with_name(path.name + ".meta.yml")
-    return validate_file(path, context, metadata=metadata if metadata.exists() else None,
-                         limit=None)
+    return validate_file(
+        path, context, metadata=metadata if metadata.exists() else None, limit=None
+    )
 
 
 def _expected(path: Path) -> dict:
-    return json.loads(path.with_name(path.name.split(".")[0] + ".expected.json")
-                      .read_text(encoding="utf-8"))
+    return json.loads(
+        path.with_name(path.name.split(".")[0] + ".expected.json").read_text(encoding="utf-8")
+    )
 
 
 @pytest.mark.parametrize("case", VALID, ids=lambda p: p.name)
@@ -60,17 +61,21 @@ def test_invalid_fixture_produces_exactly_its_findings(case: Path, context: Cont
     expected = _expected(case)
     report = _validate(case, context)
     assert int(report.exit_code()) == expected["exit_code"]
-    found = Counter((f.line, f.severity, f.shape, f.focus, f.path, f.component)
-                    for f in report.findings.findings())
-    wanted = Counter((i["line"], i["severity"], i["shape"], i["focus"], i["path"],
-                      i["component"]) for i in expected["findings"])
+    found = Counter(
+        (f.line, f.severity, f.shape, f.focus, f.path, f.component)
+        for f in report.findings.findings()
+    )
+    wanted = Counter(
+        (i["line"], i["severity"], i["shape"], i["focus"], i["path"], i["component"])
+        for i in expected["findings"]
+    )
     assert found == wanted
 
 
 @pytest.mark.parametrize("case", UNREADABLE, ids=lambda p: p.name)
-def test_unreadable_input_is_an_error_naming_file_and_line(case: Path, context: Context,
-                                                           build_dir: Path,
-                                                           capsys: pytest.CaptureFixture[str]):
+def test_unreadable_input_is_an_error_naming_file_and_line(
+    case: Path, context: Context, build_dir: Path, capsys: pytest.CaptureFixture[str]
+):
     expected = _expected(case)
     report = _validate(case, context)
     assert report.error is not None and expected["error"] in report.error
@@ -85,21 +90,25 @@ def test_unreadable_input_is_an_error_naming_file_and_line(case: Path, context: 
 
 # --- hostile input made on the fly --------------------------------------------------------------
 
-HEADER = ("#mapping_set_id: https://w3id.org/govkg/id/mapping-set/hostile\n"
-          "subject_id\tpredicate_id\tobject_id\tmapping_justification\tcomment\n")
+HEADER = (
+    "#mapping_set_id: https://w3id.org/govkg/id/mapping-set/hostile\n"
+    "subject_id\tpredicate_id\tobject_id\tmapping_justification\tcomment\n"
+)
 
 
 def test_a_10_mb_cell_is_refused_cleanly(tmp_path: Path, context: Context):
     path = tmp_path / "huge.sssom.tsv"
-    path.write_text(HEADER + "a:b\tskos:exactMatch\ta:c\tsemapv:X\t" + "x" * 10_000_000 + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        HEADER + "a:b\tskos:exactMatch\ta:c\tsemapv:X\t" + "x" * 10_000_000 + "\n", encoding="utf-8"
+    )
     report = validate_file(path, context)
     assert report.error is not None and "field larger than field limit" in report.error
     assert report.error_line == 3
 
 
-def test_a_line_past_the_line_limit_is_refused(tmp_path: Path, context: Context,
-                                               monkeypatch: pytest.MonkeyPatch):
+def test_a_line_past_the_line_limit_is_refused(
+    tmp_path: Path, context: Context, monkeypatch: pytest.MonkeyPatch
+):
     from govkg.submission import readers
 
     monkeypatch.setattr(readers, "MAX_LINE", 1000)
@@ -118,23 +127,26 @@ def test_deeply_nested_json_ld_is_refused(tmp_path: Path, context: Context):
 
 def test_deeply_nested_yaml_is_refused(tmp_path: Path, context: Context):
     path = tmp_path / "deep.sssom.tsv"
-    path.write_text("#a: " + "[" * 100 + "]" * 100 + "\n" + HEADER.split("\n", 1)[1],
-                    encoding="utf-8")
+    path.write_text(
+        "#a: " + "[" * 100 + "]" * 100 + "\n" + HEADER.split("\n", 1)[1], encoding="utf-8"
+    )
     report = validate_file(path, context)
     assert report.error is not None and "nested deeper" in report.error
 
 
 def test_deeply_nested_turtle_is_refused_or_read(tmp_path: Path, context: Context):
     path = tmp_path / "deep.ttl"
-    path.write_text("<urn:a> <urn:b> " + "[ <urn:c> " * 5000 + "]" * 5000 + " .\n",
-                    encoding="utf-8")
+    path.write_text(
+        "<urn:a> <urn:b> " + "[ <urn:c> " * 5000 + "]" * 5000 + " .\n", encoding="utf-8"
+    )
     report = validate_file(path, context)  # never raises
     assert report.error is not None or report.exit_code() == 1
 
 
 @pytest.mark.parametrize("name", ["-leading dash.sssom.tsv", "spaces and ünïcödé ✓.sssom.tsv"])
-def test_odd_file_names(tmp_path: Path, name: str, build_dir: Path,
-                        capsys: pytest.CaptureFixture[str]):
+def test_odd_file_names(
+    tmp_path: Path, name: str, build_dir: Path, capsys: pytest.CaptureFixture[str]
+):
     path = tmp_path / name
     path.write_bytes((MAPPINGS / "valid" / "minimal.sssom.tsv").read_bytes())
     code = main(["validate", "-q", "--build-dir", str(build_dir), "--", str(path)])
@@ -142,8 +154,9 @@ def test_odd_file_names(tmp_path: Path, name: str, build_dir: Path,
     assert code == 0 and str(path) in out
 
 
-def test_missing_file_and_folder_exit_2(tmp_path: Path, build_dir: Path,
-                                        capsys: pytest.CaptureFixture[str]):
+def test_missing_file_and_folder_exit_2(
+    tmp_path: Path, build_dir: Path, capsys: pytest.CaptureFixture[str]
+):
     for path in (tmp_path / "nothing.sssom.tsv", tmp_path):
         assert main(["validate", "-q", "--build-dir", str(build_dir), str(path)]) == 2
     out, err = capsys.readouterr()
@@ -156,8 +169,11 @@ def test_the_file_never_becomes_shapes(context: Context):
     report = _validate(MAPPINGS / "invalid" / "rdf-tricks.ttl", context)
     shapes = {f.shape.rsplit("#", 1)[1] for f in report.findings.findings()}
     assert {"SubmittedMapping-confidence", "SubmittedMapping-objectKnown"} <= shapes
-    assert (URIRef("https://w3id.org/govkg/shapes#SubmittedMapping-confidence"),
-            SH.deactivated, Literal(True)) not in context.shapes
+    assert (
+        URIRef("https://w3id.org/govkg/shapes#SubmittedMapping-confidence"),
+        SH.deactivated,
+        Literal(True),
+    ) not in context.shapes
 
 
 def test_a_deprecated_element_is_a_violation(context: Context):
@@ -172,13 +188,16 @@ def test_a_deprecated_element_is_a_violation(context: Context):
 
 
 def test_findings_past_the_limit_are_counted_exactly(tmp_path: Path, context: Context):
-    rows = "".join(f"aiverify:tc-1-1\tskos:relatedMatch\tairmf:govern-1-1\tsemapv:X{n}\n"
-                   for n in range(120))
+    rows = "".join(
+        f"aiverify:tc-1-1\tskos:relatedMatch\tairmf:govern-1-1\tsemapv:X{n}\n" for n in range(120)
+    )
     path = tmp_path / "many.sssom.tsv"
     source = (MAPPINGS / "invalid" / "vocabulary.sssom.tsv").read_text(encoding="utf-8")
     metadata = "".join(line + "\n" for line in source.splitlines() if line.startswith("#"))
-    path.write_text(metadata + "subject_id\tpredicate_id\tobject_id\tmapping_justification\n"
-                    + rows, encoding="utf-8")
+    path.write_text(
+        metadata + "subject_id\tpredicate_id\tobject_id\tmapping_justification\n" + rows,
+        encoding="utf-8",
+    )
     report = validate_file(path, context, limit=50)
     justification = ("violation", "https://w3id.org/govkg/shapes#SubmittedMapping-justification")
     assert report.findings.counts[justification] == 120
@@ -189,36 +208,54 @@ def test_findings_past_the_limit_are_counted_exactly(tmp_path: Path, context: Co
 # --- the streaming checker agrees with pySHACL --------------------------------------------------
 
 
-@pytest.mark.parametrize("case", [p for p in VALID + INVALID
-                                  if p.name not in ("empty.sssom.tsv",)], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "case", [p for p in VALID + INVALID if p.name not in ("empty.sssom.tsv",)], ids=lambda p: p.name
+)
 def test_streaming_checks_equal_pyshacl_on_every_mapping(case: Path, context: Context):
     """The compiled row shapes give the same (focus, path, shape, component, value) results as
     pySHACL run on the whole file as RDF (SHACL sections 4.1-4.5)."""
     import pyshacl
 
     metadata = case.with_name(case.name + ".meta.yml")
-    fmt = "turtle" if case.suffix == ".ttl" else "jsonld" if case.suffix == ".jsonld" else \
-        "csv" if case.suffix == ".csv" else "sssom-tsv"
+    fmt = (
+        "turtle"
+        if case.suffix == ".ttl"
+        else "jsonld"
+        if case.suffix == ".jsonld"
+        else "csv"
+        if case.suffix == ".csv"
+        else "sssom-tsv"
+    )
     with quiet_rdflib():
-        submission = open_submission(case, fmt, context.prefixes,
-                                     metadata if metadata.exists() else None)
+        submission = open_submission(
+            case, fmt, context.prefixes, metadata if metadata.exists() else None
+        )
         rows = list(submission.rows)
         submission.rows = iter(rows)
         graph = to_graph(submission)
-        _, results, _ = pyshacl.validate(graph, shacl_graph=context.shapes, inference="none",
-                                         allow_warnings=True)
+        _, results, _ = pyshacl.validate(
+            graph, shacl_graph=context.shapes, inference="none", allow_warnings=True
+        )
     mapping_shapes = {c.shape for c in context.checker.checks}
     expected = set()
     for result in results.subjects(RDF.type, SH.ValidationResult):
         source = str(results.value(result, SH.sourceShape))
         if source in mapping_shapes:
-            expected.add((show(results.value(result, SH.focusNode)),
-                          path_key(results, results.value(result, SH.resultPath)), source,
-                          str(results.value(result, SH.sourceConstraintComponent)).rsplit("#")[1],
-                          show(results.value(result, SH.value))))
-    compiled = {(f.focus, f.path, f.shape, f.component, f.value)
-                for row in rows for f in context.checker.check(row.focus, row.values, row.line)
-                if not _known_pyshacl_deviation(f.component, f.value)}
+            expected.add(
+                (
+                    show(results.value(result, SH.focusNode)),
+                    path_key(results, results.value(result, SH.resultPath)),
+                    source,
+                    str(results.value(result, SH.sourceConstraintComponent)).rsplit("#")[1],
+                    show(results.value(result, SH.value)),
+                )
+            )
+    compiled = {
+        (f.focus, f.path, f.shape, f.component, f.value)
+        for row in rows
+        for f in context.checker.check(row.focus, row.values, row.line)
+        if not _known_pyshacl_deviation(f.component, f.value)
+    }
     assert compiled == expected
 
 
@@ -233,8 +270,26 @@ def _known_pyshacl_deviation(component: str | None, value: str | None) -> bool:
         return bool(literal.ill_typed)
 
 
-@pytest.mark.parametrize("value", ["0", "1", "0.5", "1.0000001", "-0.0", "-1e-9", "1e0", "NaN",
-                                   "INF", "-INF", "abc", "", " 0.5", "+1", "0x1"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0",
+        "1",
+        "0.5",
+        "1.0000001",
+        "-0.0",
+        "-1e-9",
+        "1e0",
+        "NaN",
+        "INF",
+        "-INF",
+        "abc",
+        "",
+        " 0.5",
+        "+1",
+        "0x1",
+    ],
+)
 def test_confidence_edge_values_agree_with_pyshacl(value: str, context: Context):
     import pyshacl
 
@@ -247,24 +302,31 @@ def test_confidence_edge_values_agree_with_pyshacl(value: str, context: Context)
     graph.add((node, RDF.type, SSSOM.Mapping))
     checker = RowChecker(context.shapes)
     with quiet_rdflib():
-        compiled = {f.component for f in checker.check(str(node), {str(SSSOM.confidence):
-                                                                   [literal]}, 1)
-                    if f.path == str(SSSOM.confidence)
-                    and not _known_pyshacl_deviation(f.component, f.value)}
+        compiled = {
+            f.component
+            for f in checker.check(str(node), {str(SSSOM.confidence): [literal]}, 1)
+            if f.path == str(SSSOM.confidence)
+            and not _known_pyshacl_deviation(f.component, f.value)
+        }
         _, results, _ = pyshacl.validate(graph, shacl_graph=context.shapes, inference="none")
-    expected = {str(results.value(r, SH.sourceConstraintComponent)).rsplit("#")[1]
-                for r in results.subjects(SH.resultPath, SSSOM.confidence)}
+    expected = {
+        str(results.value(r, SH.sourceConstraintComponent)).rsplit("#")[1]
+        for r in results.subjects(SH.resultPath, SSSOM.confidence)
+    }
     assert compiled == expected
 
 
 def test_the_checker_refuses_a_constraint_it_cannot_evaluate():
     from govkg.submission.rowshapes import UnsupportedShapeError
 
-    shapes = Graph().parse(data="""
+    shapes = Graph().parse(
+        data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> .
         @prefix gks: <https://w3id.org/govkg/shapes#> .
         gks:SubmittedMapping sh:property gks:p .
-        gks:p sh:path <urn:p> ; sh:class <urn:C> .""", format="turtle")
+        gks:p sh:path <urn:p> ; sh:class <urn:C> .""",
+        format="turtle",
+    )
     with pytest.raises(UnsupportedShapeError):
         RowChecker(shapes)
 
@@ -281,54 +343,88 @@ def test_text_output_one_finding_a_line(build_dir: Path, capsys: pytest.CaptureF
     assert lines[0] == (
         f"{case}:13: violation: confidence is one number within [0, 1]: got '1.5' (focus "
         "mset:test-confidence/tc-1-1--govern-1-1, path sssom:confidence, shape "
-        "gks:SubmittedMapping-confidence)")
+        "gks:SubmittedMapping-confidence)"
+    )
     assert lines[-3].endswith("5 violation(s), 0 warning(s), 0 info(s): NOT fit to accept")
 
 
-def test_strict_makes_warnings_fail(tmp_path: Path, build_dir: Path,
-                                    capsys: pytest.CaptureFixture[str]):
+def test_strict_makes_warnings_fail(
+    tmp_path: Path, build_dir: Path, capsys: pytest.CaptureFixture[str]
+):
     source = (MAPPINGS / "valid" / "minimal.sssom.tsv").read_text(encoding="utf-8")
     head = "".join(line + "\n" for line in source.splitlines()[:12])
     path = tmp_path / "warning.sssom.tsv"  # a mapping the graph already holds: a warning
-    path.write_text(head + "aiverify:tc-12-6\tskos:closeMatch\tairmf:manage-2-1\t"
-                    "semapv:ManualMappingCuration\t0.6\thttps://orcid.org/0000-0002-1825-0097\n",
-                    encoding="utf-8")
+    path.write_text(
+        head + "aiverify:tc-12-6\tskos:closeMatch\tairmf:manage-2-1\t"
+        "semapv:ManualMappingCuration\t0.6\thttps://orcid.org/0000-0002-1825-0097\n",
+        encoding="utf-8",
+    )
     assert main(["validate", "-q", "--build-dir", str(build_dir), str(path)]) == 0
     assert main(["validate", "-q", "--build-dir", str(build_dir), "--strict", str(path)]) == 1
     assert ": warning: set mset:ai-verify-ai-rmf-text-reuse " in capsys.readouterr().out
 
 
-def test_json_output_follows_the_documented_schema(build_dir: Path,
-                                                   capsys: pytest.CaptureFixture[str]):
-    cases = [MAPPINGS / "valid" / "minimal.sssom.tsv", MAPPINGS / "invalid" / "cycle.sssom.tsv",
-             MAPPINGS / "unreadable" / "binary.sssom.tsv"]
-    code = main(["validate", "-q", "--build-dir", str(build_dir), "--format", "json",
-                 *map(str, cases)])
+def test_json_output_follows_the_documented_schema(
+    build_dir: Path, capsys: pytest.CaptureFixture[str]
+):
+    cases = [
+        MAPPINGS / "valid" / "minimal.sssom.tsv",
+        MAPPINGS / "invalid" / "cycle.sssom.tsv",
+        MAPPINGS / "unreadable" / "binary.sssom.tsv",
+    ]
+    code = main(
+        ["validate", "-q", "--build-dir", str(build_dir), "--format", "json", *map(str, cases)]
+    )
     document = json.loads(capsys.readouterr().out)
     assert code == 2 == document["exit_code"]
     assert document["schema"] == JSON_SCHEMA and document["conforms"] is False
-    assert set(document) == {"schema", "govkg_version", "strict", "conforms", "exit_code",
-                             "files"}
+    assert set(document) == {"schema", "govkg_version", "strict", "conforms", "exit_code", "files"}
     valid, cycle, binary = document["files"]
-    assert set(valid) == {"path", "format", "readable", "error", "mapping_set", "mappings",
-                          "conforms", "exit_code", "counts", "findings", "omitted", "coverage"}
+    assert set(valid) == {
+        "path",
+        "format",
+        "readable",
+        "error",
+        "mapping_set",
+        "mappings",
+        "conforms",
+        "exit_code",
+        "counts",
+        "findings",
+        "omitted",
+        "coverage",
+    }
     assert valid["conforms"] and valid["mappings"] == 3 and valid["format"] == "sssom-tsv"
     assert valid["coverage"][0] == {
         "framework": "https://w3id.org/govkg/id/framework/ai-verify-testing-framework",
-        "label": valid["coverage"][0]["label"], "role": "subject", "mapped": 3,
-        "elements": valid["coverage"][0]["elements"], "percent": valid["coverage"][0]["percent"]}
+        "label": valid["coverage"][0]["label"],
+        "role": "subject",
+        "mapped": 3,
+        "elements": valid["coverage"][0]["elements"],
+        "percent": valid["coverage"][0]["percent"],
+    }
     (finding,) = cycle["findings"]
-    assert set(finding) == {"severity", "check", "message", "line", "column", "focus", "path",
-                            "shape", "component", "value"}
+    assert set(finding) == {
+        "severity",
+        "check",
+        "message",
+        "line",
+        "column",
+        "focus",
+        "path",
+        "shape",
+        "component",
+        "value",
+    }
     assert finding["check"] == "consistency" and finding["line"] == 13
     assert binary["readable"] is False and binary["error"]["line"] == 1
 
 
-def test_turtle_output_is_a_shacl_validation_report(build_dir: Path,
-                                                    capsys: pytest.CaptureFixture[str]):
+def test_turtle_output_is_a_shacl_validation_report(
+    build_dir: Path, capsys: pytest.CaptureFixture[str]
+):
     case = MAPPINGS / "invalid" / "vocabulary.sssom.tsv"
-    code = main(["validate", "-q", "--build-dir", str(build_dir), "--format", "turtle",
-                 str(case)])
+    code = main(["validate", "-q", "--build-dir", str(build_dir), "--format", "turtle", str(case)])
     graph = Graph().parse(data=capsys.readouterr().out, format="turtle")
     assert code == 1
     (report,) = graph.subjects(RDF.type, SH.ValidationReport)
@@ -336,8 +432,14 @@ def test_turtle_output_is_a_shacl_validation_report(build_dir: Path,
     results = list(graph.objects(report, SH.result))
     assert len(results) == 3
     for result in results:
-        for prop in (SH.focusNode, SH.resultPath, SH.sourceShape, SH.resultSeverity,
-                     SH.resultMessage, SH.sourceConstraintComponent):
+        for prop in (
+            SH.focusNode,
+            SH.resultPath,
+            SH.sourceShape,
+            SH.resultSeverity,
+            SH.resultMessage,
+            SH.sourceConstraintComponent,
+        ):
             assert graph.value(result, prop) is not None, prop
 
 
@@ -351,8 +453,9 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]):
 # --- the shipped examples -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["ai-verify-ai-rmf-text-reuse.sssom.tsv",
-                                  "ai-verify-ai-rmf-text-reuse.ttl"])
+@pytest.mark.parametrize(
+    "name", ["ai-verify-ai-rmf-text-reuse.sssom.tsv", "ai-verify-ai-rmf-text-reuse.ttl"]
+)
 def test_the_example_submission_validates(name: str, context: Context):
     report = _validate(EXAMPLES / name, context)
     assert report.exit_code(strict=True) == 0, [f.message for f in report.findings.findings()]

@@ -56,8 +56,9 @@ def test_import_writes_a_canonical_file_that_describes_its_graph(copy: tuple[Lay
     load_sources(layout)  # the loader's conventions (own graph, no blank nodes) hold
 
 
-def test_import_is_deterministic(copy: tuple[Layout, Path], tmp_path: Path, layout: Layout,
-                                 build_dir: Path):
+def test_import_is_deterministic(
+    copy: tuple[Layout, Path], tmp_path: Path, layout: Layout, build_dir: Path
+):
     first_layout, first_build = copy
     first = import_submission(MAPPINGS / "valid" / "set.ttl", first_layout, first_build)
     second_layout, second_build = _copy(layout, build_dir, tmp_path / "again")
@@ -74,8 +75,7 @@ def test_a_new_source_document_is_described_in_the_imported_file(copy: tuple[Lay
     graph = Graph().parse(done.path, format="turtle")
     source = URIRef("https://w3id.org/govkg/id/source/test-new-source")
     assert (source, RDF.type, GK.SourceDocument) in graph
-    assert (source, LANDING_PAGE,
-            URIRef("https://www.example.org/our-crosswalk.pdf")) in graph
+    assert (source, LANDING_PAGE, URIRef("https://www.example.org/our-crosswalk.pdf")) in graph
 
 
 def test_a_failing_submission_is_refused_and_nothing_is_written(copy: tuple[Layout, Path]):
@@ -89,8 +89,9 @@ def test_a_failing_submission_is_refused_and_nothing_is_written(copy: tuple[Layo
 
 def test_an_existing_set_is_replaced_only_with_replace(copy: tuple[Layout, Path]):
     layout, build_dir = copy
-    example = Path(__file__).resolve().parents[1] / "examples" / \
-        "ai-verify-ai-rmf-text-reuse.sssom.tsv"
+    example = (
+        Path(__file__).resolve().parents[1] / "examples" / "ai-verify-ai-rmf-text-reuse.sssom.tsv"
+    )
     target = layout.data / "crosswalks" / "ai-verify-ai-rmf-text-reuse.ttl"
     before = target.read_bytes()
     with pytest.raises(InputError, match="--replace"):
@@ -100,8 +101,9 @@ def test_an_existing_set_is_replaced_only_with_replace(copy: tuple[Layout, Path]
     assert done.replaced and done.path == target and target.read_bytes() != before
 
 
-def test_an_interrupted_write_leaves_the_sources_as_they_were(copy: tuple[Layout, Path],
-                                                              monkeypatch: pytest.MonkeyPatch):
+def test_an_interrupted_write_leaves_the_sources_as_they_were(
+    copy: tuple[Layout, Path], monkeypatch: pytest.MonkeyPatch
+):
     layout, build_dir = copy
 
     def fail(*args: object) -> None:
@@ -118,13 +120,15 @@ def test_an_installed_package_needs_a_data_dir(layout: Layout, build_dir: Path, 
     installed = Layout(root=layout.root, checkout=False)
     with pytest.raises(InputError, match="--data-dir"):
         import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", installed, build_dir)
-    done = import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", installed, build_dir,
-                             data_dir=tmp_path / "data")
+    done = import_submission(
+        MAPPINGS / "valid" / "minimal.sssom.tsv", installed, build_dir, data_dir=tmp_path / "data"
+    )
     assert done.path == tmp_path / "data" / "crosswalks" / "test-minimal.ttl"
 
 
-def test_the_cli_refuses_a_failing_file_with_its_findings(build_dir: Path,
-                                                          capsys: pytest.CaptureFixture[str]):
+def test_the_cli_refuses_a_failing_file_with_its_findings(
+    build_dir: Path, capsys: pytest.CaptureFixture[str]
+):
     case = MAPPINGS / "invalid" / "cycle.sssom.tsv"
     code = main(["import", "-q", "--build-dir", str(build_dir), str(case)])
     out, err = capsys.readouterr()
@@ -136,8 +140,19 @@ def test_the_cli_refuses_a_failing_file_with_its_findings(build_dir: Path,
 def test_export_to_stdout_needs_one_set(build_dir: Path, capsys: pytest.CaptureFixture[str]):
     assert main(["export-mappings", "-q", "--build-dir", str(build_dir)]) == 2
     assert "choose one with --set" in capsys.readouterr().err
-    assert main(["export-mappings", "-q", "--build-dir", str(build_dir), "--set",
-                 "xw-ai-600-1-risk-to-trustworthiness"]) == 0
+    assert (
+        main(
+            [
+                "export-mappings",
+                "-q",
+                "--build-dir",
+                str(build_dir),
+                "--set",
+                "xw-ai-600-1-risk-to-trustworthiness",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith("#curie_map:") and "\nsubject_id\t" in out
     assert main(["export-mappings", "-q", "--build-dir", str(build_dir), "--set", "nope"]) == 2
@@ -145,15 +160,18 @@ def test_export_to_stdout_needs_one_set(build_dir: Path, capsys: pytest.CaptureF
 
 
 @pytest.mark.slow
-def test_round_trip_export_validate_import_build_export(layout: Layout, build_dir: Path,
-                                                        tmp_path: Path):
+def test_round_trip_export_validate_import_build_export(
+    layout: Layout, build_dir: Path, tmp_path: Path
+):
     """Every set with mappings: export as SSSOM TSV, validate (fit to accept), import with
     --replace into a copy, build the copy (SHACL gate), run the QC queries, export again: the
     same text."""
     exported = export_mapping_sets(layout, build_dir)
-    assert {e.key for e in exported} >= {"ai-verify-ai-rmf-text-reuse",
-                                         "fact-sheet-principles-lexical",
-                                         "xw-ai-600-1-risk-to-trustworthiness"}
+    assert {e.key for e in exported} >= {
+        "ai-verify-ai-rmf-text-reuse",
+        "fact-sheet-principles-lexical",
+        "xw-ai-600-1-risk-to-trustworthiness",
+    }
     folder = tmp_path / "exported"
     folder.mkdir()
     context = Context.load(layout, build_dir)
@@ -161,12 +179,12 @@ def test_round_trip_export_validate_import_build_export(layout: Layout, build_di
         path = folder / f"{item.key}.sssom.tsv"
         path.write_text(item.text, encoding="utf-8")
         report = validate_file(path, context)
-        assert report.exit_code(strict=True) == 0, [f.message for f in
-                                                    report.findings.findings()]
+        assert report.exit_code(strict=True) == 0, [f.message for f in report.findings.findings()]
     copy_layout, copy_build = _copy(layout, build_dir, tmp_path / "copy")
     for item in exported:
-        done = import_submission(folder / f"{item.key}.sssom.tsv", copy_layout, copy_build,
-                                 replace=True)
+        done = import_submission(
+            folder / f"{item.key}.sssom.tsv", copy_layout, copy_build, replace=True
+        )
         assert done.replaced and done.mappings == item.mappings
     build(copy_layout, copy_build)
     store = open_backend(copy_layout, copy_build)
@@ -178,7 +196,8 @@ def test_round_trip_export_validate_import_build_export(layout: Layout, build_di
 
 
 def test_an_installed_package_refuses_a_failing_file_before_asking_for_a_data_dir(
-        layout: Layout, build_dir: Path):
+    layout: Layout, build_dir: Path
+):
     installed = Layout(root=layout.root, checkout=False)
     with pytest.raises(ImportRefused):
         import_submission(MAPPINGS / "invalid" / "cycle.sssom.tsv", installed, build_dir)

@@ -127,7 +127,7 @@ def parse_file(path: Path, syntax: RdfSyntax | None = None, public_id: str | Non
     guard_rdf_text(text, raw, syntax, path)
     graph: Graph = Dataset(default_union=True) if syntax.datasets else Graph()
     try:
-        graph.parse(data=text, format=syntax.rdflib, publicID=public_id or path.as_uri())
+        graph.parse(data=text, format=syntax.rdflib, publicID=public_id or path.resolve().as_uri())
     except Exception as exc:  # noqa: BLE001 - every parser failure becomes one input error
         raise _parse_error(exc, path) from None
     return graph

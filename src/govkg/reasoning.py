@@ -53,9 +53,7 @@ def reasoning_input(asserted: Graph, ontology: Graph) -> Graph:
 def input_digest(asserted: Graph, ontology: Graph) -> str:
     """Return a SHA-256 of the closure's input and the owlrl version: the same digest means
     the same inferences, so a build can reuse the previous build's inferred graph."""
-    lines = sorted(
-        f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in reasoning_input(asserted, ontology)
-    )
+    lines = sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in reasoning_input(asserted, ontology))
     digest = hashlib.sha256(f"owlrl {owlrl.__version__}\n".encode())
     for line in lines:
         digest.update(line.encode("utf-8") + b"\n")

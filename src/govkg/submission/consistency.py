@@ -11,7 +11,9 @@ The semantics are those of the ontology module ``ontology/mappings.ttl``:
   ``gk:supersetOf``, ``gk:intersectsWith``, ``gk:notRelatedTo``) are mutually exclusive and
   are sub-properties of ``skos:exactMatch``, ``skos:broadMatch``, ``skos:narrowMatch``,
   ``skos:relatedMatch`` (none for "not related");
-* ``gk:correspondsTo`` is a symmetric sub-property of ``skos:relatedMatch``;
+* ``gk:correspondsTo`` (a lexical correspondence) is a symmetric sub-property of
+  ``skos:mappingRelation`` only: it claims nothing about scope, so it contradicts no SKOS match
+  and an official exact match may stand beside it;
 * a mapping with ``predicate_modifier`` Not (SSSOM) states that its predicate does not hold.
 
 A statement is normalised to one direction (subject before object) so that ``a broadMatch b``
@@ -27,17 +29,36 @@ from rdflib.namespace import SKOS
 
 from govkg.namespaces import GK
 
-EXACT, CLOSE, BROAD, NARROW, RELATED = (str(SKOS.exactMatch), str(SKOS.closeMatch),
-                                        str(SKOS.broadMatch), str(SKOS.narrowMatch),
-                                        str(SKOS.relatedMatch))
+EXACT, CLOSE, BROAD, NARROW, RELATED = (
+    str(SKOS.exactMatch),
+    str(SKOS.closeMatch),
+    str(SKOS.broadMatch),
+    str(SKOS.narrowMatch),
+    str(SKOS.relatedMatch),
+)
 EQUAL, SUBSET, SUPERSET, INTERSECTS, NOT_RELATED, CORRESPONDS = (
-    str(GK.equalTo), str(GK.subsetOf), str(GK.supersetOf), str(GK.intersectsWith),
-    str(GK.notRelatedTo), str(GK.correspondsTo))
+    str(GK.equalTo),
+    str(GK.subsetOf),
+    str(GK.supersetOf),
+    str(GK.intersectsWith),
+    str(GK.notRelatedTo),
+    str(GK.correspondsTo),
+)
 
 #: The inverse of each predicate (a symmetric one is its own inverse).
-INVERSE = {EXACT: EXACT, CLOSE: CLOSE, BROAD: NARROW, NARROW: BROAD, RELATED: RELATED,
-           EQUAL: EQUAL, SUBSET: SUPERSET, SUPERSET: SUBSET, INTERSECTS: INTERSECTS,
-           NOT_RELATED: NOT_RELATED, CORRESPONDS: CORRESPONDS}
+INVERSE = {
+    EXACT: EXACT,
+    CLOSE: CLOSE,
+    BROAD: NARROW,
+    NARROW: BROAD,
+    RELATED: RELATED,
+    EQUAL: EQUAL,
+    SUBSET: SUPERSET,
+    SUPERSET: SUBSET,
+    INTERSECTS: INTERSECTS,
+    NOT_RELATED: NOT_RELATED,
+    CORRESPONDS: CORRESPONDS,
+}
 
 #: The predicates each predicate entails (itself and its super-properties, ontology/mappings.ttl).
 ENTAILS = {
@@ -51,7 +72,7 @@ ENTAILS = {
     SUPERSET: frozenset({SUPERSET, NARROW}),
     INTERSECTS: frozenset({INTERSECTS, RELATED}),
     NOT_RELATED: frozenset({NOT_RELATED}),
-    CORRESPONDS: frozenset({CORRESPONDS, RELATED}),
+    CORRESPONDS: frozenset({CORRESPONDS}),
 }
 
 #: NIST IR 8477 set relationships: exactly one holds between two elements.
@@ -107,10 +128,14 @@ def contradiction(a: Statement, b: Statement) -> str | None:
     if a.negated or b.negated:
         negative, positive = (a, b) if a.negated else (b, a)
         if negative.predicate in ENTAILS.get(positive.predicate, frozenset()):
-            entailed = ("" if negative.predicate == positive.predicate else
-                        f", which entails {curie(negative.predicate)}")
-            return (f"Not {curie(negative.predicate)} contradicts {curie(positive.predicate)}"
-                    f"{entailed}")
+            entailed = (
+                ""
+                if negative.predicate == positive.predicate
+                else f", which entails {curie(negative.predicate)}"
+            )
+            return (
+                f"Not {curie(negative.predicate)} contradicts {curie(positive.predicate)}{entailed}"
+            )
         return None
     if a.predicate == b.predicate:
         return None
@@ -120,18 +145,21 @@ def contradiction(a: Statement, b: Statement) -> str | None:
         return f"{curie(this.predicate)} contradicts {curie(other.predicate)}"
     sa, sb = ea & SET_RELATIONSHIPS, eb & SET_RELATIONSHIPS
     if sa and sb and sa != sb:
-        return (f"{curie(a.predicate)} and {curie(b.predicate)} are different NIST IR 8477 set "
-                "relationships, which exclude each other")
+        return (
+            f"{curie(a.predicate)} and {curie(b.predicate)} are different NIST IR 8477 set "
+            "relationships, which exclude each other"
+        )
     for left, right in ((ea, eb), (eb, ea)):
         if EXACT in left and right & {BROAD, NARROW, RELATED}:
             clash = sorted(right & {BROAD, NARROW, RELATED})[0]
-            return (f"skos:exactMatch is disjoint with {curie(clash)} (SKOS S46), entailed by "
-                    f"{curie(a.predicate)} and {curie(b.predicate)}")
+            return (
+                f"skos:exactMatch is disjoint with {curie(clash)} (SKOS S46), entailed by "
+                f"{curie(a.predicate)} and {curie(b.predicate)}"
+            )
     return None
 
 
-def broader_edges(subject: str, predicate: str, obj: str, negated: bool
-                  ) -> tuple[str, str] | None:
+def broader_edges(subject: str, predicate: str, obj: str, negated: bool) -> tuple[str, str] | None:
     """Return the ``(narrower, broader)`` edge a statement asserts, if it asserts one."""
     if negated:
         return None
@@ -205,5 +233,5 @@ def curie(iri: str) -> str:
     """
     for namespace, prefix in _CURIES.items():
         if iri.startswith(namespace):
-            return prefix + iri[len(namespace):]
+            return prefix + iri[len(namespace) :]
     return f"<{iri}>"

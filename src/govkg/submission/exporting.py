@@ -44,9 +44,21 @@ EXTENSIONS = (
     ("match_basis", str(GK.matchBasis), "http://www.w3.org/2001/XMLSchema#string"),
 )
 
-_COLUMNS = ("subject_id", "subject_label", "predicate_id", "predicate_modifier", "object_id",
-            "object_label", "object_source", "mapping_justification", "confidence", "author_id",
-            "mapping_date", "comment", "match_basis")
+_COLUMNS = (
+    "subject_id",
+    "subject_label",
+    "predicate_id",
+    "predicate_modifier",
+    "object_id",
+    "object_label",
+    "object_source",
+    "mapping_justification",
+    "confidence",
+    "author_id",
+    "mapping_date",
+    "comment",
+    "match_basis",
+)
 
 _SETS = """PREFIX sssom: <https://w3id.org/sssom/>
 SELECT DISTINCT ?set ?g WHERE { GRAPH ?g { ?set a sssom:MappingSet ; sssom:mappings ?m } }
@@ -75,8 +87,9 @@ class ExportedSet:
     mappings: int
 
 
-def export_mapping_sets(layout: Layout, build_dir: Path, keys: list[str] | None = None,
-                        progress: Progress | None = None) -> list[ExportedSet]:
+def export_mapping_sets(
+    layout: Layout, build_dir: Path, keys: list[str] | None = None, progress: Progress | None = None
+) -> list[ExportedSet]:
     """Write the graph's mapping sets (those with mappings) as SSSOM TSV.
 
     Args:
@@ -99,20 +112,28 @@ def export_mapping_sets(layout: Layout, build_dir: Path, keys: list[str] | None 
     wanted = keys if keys is not None else sorted(found)
     missing = [k for k in wanted if k not in found]
     if missing:
-        raise InputError(f"no mapping set with mappings called {', '.join(missing)} (known: "
-                         f"{', '.join(sorted(found))})")
+        raise InputError(
+            f"no mapping set with mappings called {', '.join(missing)} (known: "
+            f"{', '.join(sorted(found))})"
+        )
     return [_export(store, converter, labels, schemes, key, *found[key]) for key in wanted]
 
 
 def _rows(store: Backend, query: str) -> list[dict[str, Any]]:
     result = store.query(query)
     names = [v.value for v in result.variables]  # type: ignore[attr-defined]
-    return [{n: (s[n].value if s[n] is not None else None) for n in names}
-            for s in result]  # type: ignore[attr-defined]
+    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]  # type: ignore[attr-defined]
 
 
-def _export(store: Backend, converter: curies.Converter, labels: dict[str, str],
-            schemes: dict[str, str], key: str, set_iri: str, graph: str) -> ExportedSet:
+def _export(
+    store: Backend,
+    converter: curies.Converter,
+    labels: dict[str, str],
+    schemes: dict[str, str],
+    key: str,
+    set_iri: str,
+    graph: str,
+) -> ExportedSet:
     used: set[str] = set()
 
     def short(iri: str) -> str:
@@ -130,8 +151,10 @@ def _export(store: Backend, converter: curies.Converter, labels: dict[str, str],
         mappings[row["m"]][row["p"]].append(row["o"])
     objects = sorted(meta.get(str(GK.objectFramework), []))
     header: dict[str, Any] = {"mapping_set_id": short(set_iri)}
-    for name, prop in (("mapping_set_title", DCTERMS.title),
-                       ("mapping_set_description", DCTERMS.description)):
+    for name, prop in (
+        ("mapping_set_title", DCTERMS.title),
+        ("mapping_set_description", DCTERMS.description),
+    ):
         if meta.get(str(prop)):
             header[name] = sorted(meta[str(prop)])[0]
     header["creator_id"] = [short(c) for c in sorted(meta.get(str(DCTERMS.creator), []))]
@@ -153,31 +176,48 @@ def _export(store: Backend, converter: curies.Converter, labels: dict[str, str],
         header["granularity"] = sorted(meta[str(GK.granularity)])[0]
     header["extension_definitions"] = [
         {"slot_name": name, "property": short(prop), "type_hint": short(hint)}
-        for name, prop, hint in EXTENSIONS]
+        for name, prop, hint in EXTENSIONS
+    ]
     table = _table(mappings, labels, schemes, short, multi=len(objects) != 1)
-    curie_map = {p: ns for p, ns in sorted(converter.prefix_map.items())
-                 if p in used and p not in BUILTIN_PREFIXES}
-    block = yaml.safe_dump({"curie_map": curie_map, **header}, sort_keys=False,
-                           allow_unicode=True, width=10_000, default_flow_style=False)
+    curie_map = {
+        p: ns
+        for p, ns in sorted(converter.prefix_map.items())
+        if p in used and p not in BUILTIN_PREFIXES
+    }
+    block = yaml.safe_dump(
+        {"curie_map": curie_map, **header},
+        sort_keys=False,
+        allow_unicode=True,
+        width=10_000,
+        default_flow_style=False,
+    )
     text = "".join(f"#{line}\n" for line in block.splitlines()) + table
     return ExportedSet(key=key, text=text, mappings=len(mappings))
 
 
-def _table(mappings: dict[str, dict[str, list[str]]], labels: dict[str, str],
-           schemes: dict[str, str], short: Any, multi: bool) -> str:
+def _table(
+    mappings: dict[str, dict[str, list[str]]],
+    labels: dict[str, str],
+    schemes: dict[str, str],
+    short: Any,
+    multi: bool,
+) -> str:
     slots = {name: str(slot.prop) for name, slot in MAPPING_SLOTS.items()}
     records = []
     for values in mappings.values():
+
         def one(name: str, values: dict[str, list[str]] = values) -> str:
             found = sorted(values.get(slots[name], []))
             return found[0] if found else ""
 
         subject, obj = one("subject_id"), one("object_id")
         record = {
-            "subject_id": short(subject), "subject_label": labels.get(subject, ""),
+            "subject_id": short(subject),
+            "subject_label": labels.get(subject, ""),
             "predicate_id": short(one("predicate_id")),
             "predicate_modifier": one("predicate_modifier"),
-            "object_id": short(obj), "object_label": labels.get(obj, ""),
+            "object_id": short(obj),
+            "object_label": labels.get(obj, ""),
             "object_source": short(schemes[obj]) if multi and obj in schemes else "",
             "mapping_justification": short(one("mapping_justification")),
             "confidence": one("confidence"),
@@ -188,13 +228,15 @@ def _table(mappings: dict[str, dict[str, list[str]]], labels: dict[str, str],
         }
         records.append(record)
     records.sort(key=lambda r: (r["subject_id"], r["predicate_id"], r["object_id"]))
-    columns = [c for c in _COLUMNS if c in ("subject_id", "predicate_id", "object_id",
-                                           "mapping_justification")
-               or any(r[c] for r in records)]
+    columns = [
+        c
+        for c in _COLUMNS
+        if c in ("subject_id", "predicate_id", "object_id", "mapping_justification")
+        or any(r[c] for r in records)
+    ]
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(columns)
     for record in records:
         writer.writerow([record[c] for c in columns])
     return out.getvalue()
-

@@ -107,14 +107,25 @@ class FindingCollector:
     def findings(self) -> list[Finding]:
         """Return the kept findings in file order (line, then severity, shape, focus)."""
         every = [f for kept in self.kept.values() for f in kept]
-        every.sort(key=lambda f: (f.line or 0, SEVERITIES.index(f.severity), f.shape,
-                                  f.focus or "", f.path or "", f.value or ""))
+        every.sort(
+            key=lambda f: (
+                f.line or 0,
+                SEVERITIES.index(f.severity),
+                f.shape,
+                f.focus or "",
+                f.path or "",
+                f.value or "",
+            )
+        )
         return every
 
     def omitted(self) -> dict[tuple[str, str], int]:
         """Return, for each kind with findings left out, how many were left out."""
-        return {kind: n - len(self.kept[kind]) for kind, n in sorted(self.counts.items())
-                if n > len(self.kept[kind])}
+        return {
+            kind: n - len(self.kept[kind])
+            for kind, n in sorted(self.counts.items())
+            if n > len(self.kept[kind])
+        }
 
 
 @dataclass(frozen=True)
@@ -196,7 +207,7 @@ class Shortener:
             return "^" + self(iri[1:])
         for namespace, prefix in self.spaces:
             if iri.startswith(namespace) and len(iri) > len(namespace):
-                local = iri[len(namespace):]
+                local = iri[len(namespace) :]
                 if set(local) <= _LOCAL:
                     return f"{prefix}:{local}"
         return iri if iri.startswith("_:") else f"<{iri}>"

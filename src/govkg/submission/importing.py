@@ -36,11 +36,16 @@ from govkg.validation import load_shapes, validate
 
 #: How a mapping's label reads each predicate.
 PHRASES = {
-    semantics.EXACT: "exactly matches", semantics.CLOSE: "closely matches",
-    semantics.BROAD: "has the broader match", semantics.NARROW: "has the narrower match",
-    semantics.RELATED: "is related to", semantics.EQUAL: "is equal to",
-    semantics.SUBSET: "is a subset of", semantics.SUPERSET: "is a superset of",
-    semantics.INTERSECTS: "intersects with", semantics.NOT_RELATED: "is not related to",
+    semantics.EXACT: "exactly matches",
+    semantics.CLOSE: "closely matches",
+    semantics.BROAD: "has the broader match",
+    semantics.NARROW: "has the narrower match",
+    semantics.RELATED: "is related to",
+    semantics.EQUAL: "is equal to",
+    semantics.SUBSET: "is a subset of",
+    semantics.SUPERSET: "is a superset of",
+    semantics.INTERSECTS: "intersects with",
+    semantics.NOT_RELATED: "is not related to",
     semantics.CORRESPONDS: "corresponds to",
 }
 
@@ -70,10 +75,18 @@ class ImportResult:
     report: FileReport
 
 
-def import_submission(path: Path, layout: Layout, build_dir: Path, *, replace: bool = False,
-                      strict: bool = False, input_format: str | None = None,
-                      metadata: Path | None = None, data_dir: Path | None = None,
-                      progress: Progress | None = None) -> ImportResult:
+def import_submission(
+    path: Path,
+    layout: Layout,
+    build_dir: Path,
+    *,
+    replace: bool = False,
+    strict: bool = False,
+    input_format: str | None = None,
+    metadata: Path | None = None,
+    data_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Validate a submission and write it into the graph's sources.
 
     Args:
@@ -95,13 +108,18 @@ def import_submission(path: Path, layout: Layout, build_dir: Path, *, replace: b
     context = Context.load(layout, build_dir, progress)
     report, submission, rows = read_checked(path, context, input_format, metadata)
     if report.exit_code(strict) != 0:
-        raise ImportRefused(f"{path} is not fit to accept: {report.findings.count('violation')}"
-                            f" violation(s), {report.findings.count('warning')} warning(s); "
-                            "nothing was imported", report)
+        raise ImportRefused(
+            f"{path} is not fit to accept: {report.findings.count('violation')}"
+            f" violation(s), {report.findings.count('warning')} warning(s); "
+            "nothing was imported",
+            report,
+        )
     if data_dir is None and not layout.checkout:
-        raise InputError("govkg runs from an installed package, whose data folder is not a "
-                         "source tree; import into a checkout with --data-dir CHECKOUT/data "
-                         "(then run `govkg build` there)")
+        raise InputError(
+            "govkg runs from an installed package, whose data folder is not a "
+            "source tree; import into a checkout with --data-dir CHECKOUT/data "
+            "(then run `govkg build` there)"
+        )
     data_dir = data_dir or layout.data
     set_iri = submission.set_iri()
     key = set_key(set_iri or "")
@@ -111,22 +129,31 @@ def import_submission(path: Path, layout: Layout, build_dir: Path, *, replace: b
     graph_iri = URIRef(GRAPH + f"crosswalks/{key}")
     existing = context.index.set_graphs.get(set_iri)
     if (existing is not None or target.exists()) and not replace:
-        raise InputError(f"the graph already holds mapping set {key} "
-                         f"({existing or target}); use --replace to replace it", path)
+        raise InputError(
+            f"the graph already holds mapping set {key} "
+            f"({existing or target}); use --replace to replace it",
+            path,
+        )
     if existing is not None and existing != str(graph_iri):
-        raise InputError(f"mapping set {key} is defined in graph <{existing}>, not in "
-                         f"data/crosswalks/{key}.ttl; change that file instead", path)
+        raise InputError(
+            f"mapping set {key} is defined in graph <{existing}>, not in "
+            f"data/crosswalks/{key}.ttl; change that file instead",
+            path,
+        )
     graph = canonical_graph(submission, rows, context, key)
     _check_against_data_shapes(graph, graph_iri, layout, build_dir)
     text = _header(path, key, graph_iri) + canonical_turtle(graph, context.prefixes)
     write_atomically(target, text)
-    return ImportResult(path=target, set_iri=set_iri, mappings=len(rows),
-                        replaced=existing is not None or replace and target.exists(),
-                        report=report)
+    return ImportResult(
+        path=target,
+        set_iri=set_iri,
+        mappings=len(rows),
+        replaced=existing is not None or replace and target.exists(),
+        report=report,
+    )
 
 
-def canonical_graph(submission: Submission, rows: list[Row], context: Context, key: str
-                    ) -> Graph:
+def canonical_graph(submission: Submission, rows: list[Row], context: Context, key: str) -> Graph:
     """Return the set, its mappings and any new source document as govkg's RDF."""
     index = context.index
     set_node = URIRef(str(submission.set_node))
@@ -141,8 +168,9 @@ def canonical_graph(submission: Submission, rows: list[Row], context: Context, k
             sources.append(URIRef(str(source)))
             continue
         new_sources += 1
-        iri = URIRef(new_source_iri(str(set_node)) + ("" if new_sources == 1
-                                                      else f"-{new_sources}"))
+        iri = URIRef(
+            new_source_iri(str(set_node)) + ("" if new_sources == 1 else f"-{new_sources}")
+        )
         source_title = _en(Literal(submission.source_titles[str(source)]))
         graph.add((iri, RDF.type, GK.SourceDocument))
         graph.add((iri, DCTERMS.title, source_title))
@@ -161,8 +189,14 @@ def canonical_graph(submission: Submission, rows: list[Row], context: Context, k
     for prop in (DCTERMS.description, GK.granularity):
         for value in values.get(str(prop), []):
             graph.add((set_node, prop, _en(value)))
-    for prop in (DCTERMS.creator, DCTERMS.license, DCTERMS.issued, GK.subjectFramework,
-                 GK.objectFramework, GK.crosswalkStatus):
+    for prop in (
+        DCTERMS.creator,
+        DCTERMS.license,
+        DCTERMS.issued,
+        GK.subjectFramework,
+        GK.objectFramework,
+        GK.crosswalkStatus,
+    ):
         for value in values.get(str(prop), []):
             graph.add((set_node, prop, value))
     if not values.get(str(GK.crosswalkStatus)):
@@ -178,8 +212,13 @@ def canonical_graph(submission: Submission, rows: list[Row], context: Context, k
         graph.add((node, RDF.type, SSSOM.Mapping))
         for key in _STORED:
             for value in row.values.get(key, []):
-                graph.add((node, URIRef(key), _en(value) if key in (
-                    str(RDFS.comment), str(GK.matchBasis)) else value))
+                graph.add(
+                    (
+                        node,
+                        URIRef(key),
+                        _en(value) if key in (str(RDFS.comment), str(GK.matchBasis)) else value,
+                    )
+                )
         for source in sources:
             graph.add((node, DCTERMS.source, source))
         graph.add((node, RDFS.label, Literal(_mapping_label(row, index), lang="en")))
@@ -206,7 +245,7 @@ def canonical_turtle(graph: Graph, prefixes: dict[str, str]) -> str:
         if isinstance(node, URIRef):
             iri = str(node)
             for namespace, prefix in spaces:
-                local = iri[len(namespace):]
+                local = iri[len(namespace) :]
                 if iri.startswith(namespace) and local and _LOCAL.match(local):
                     used.add(prefix)
                     return f"{prefix}:{local}"
@@ -217,8 +256,9 @@ def canonical_turtle(graph: Graph, prefixes: dict[str, str]) -> str:
 
     blocks = []
     for subject in sorted({s for s in graph.subjects()}, key=str):
-        predicates = sorted({p for p in graph.predicates(subject)},
-                            key=lambda p: (p != RDF.type, str(p)))
+        predicates = sorted(
+            {p for p in graph.predicates(subject)}, key=lambda p: (p != RDF.type, str(p))
+        )
         lines = []
         for predicate in predicates:
             objects = sorted(term(o) for o in graph.objects(subject, predicate))
@@ -250,14 +290,17 @@ def _en(value: Node) -> Node:
 
 
 def _header(path: Path, key: str, graph_iri: URIRef) -> str:
-    return (f"# Imported by `govkg import` from a validated mapping submission ({path.name}).\n"
-            "# Change the submission and import it again (`govkg import --replace`), or edit "
-            "this file\n# and run `govkg build`.\n"
-            f"# Mapping set {key}. Named graph: <{graph_iri}>.\n\n")
+    return (
+        f"# Imported by `govkg import` from a validated mapping submission ({path.name}).\n"
+        "# Change the submission and import it again (`govkg import --replace`), or edit "
+        "this file\n# and run `govkg build`.\n"
+        f"# Mapping set {key}. Named graph: <{graph_iri}>.\n\n"
+    )
 
 
-def _check_against_data_shapes(graph: Graph, graph_iri: URIRef, layout: Layout,
-                               build_dir: Path) -> None:
+def _check_against_data_shapes(
+    graph: Graph, graph_iri: URIRef, layout: Layout, build_dir: Path
+) -> None:
     """Refuse a file the build would refuse: no blank nodes, and the shipped-data shapes pass
     on the graph's data with this file in place of any earlier version."""
     dataset = Dataset()
@@ -274,16 +317,20 @@ def _check_against_data_shapes(graph: Graph, graph_iri: URIRef, layout: Layout,
     shapes = load_shapes([layout.shapes / name for name in DATA_SHAPES])
     report = validate(data, shapes, ontology)
     if not report.conforms:
-        raise ImportRefused("the imported set would not pass the shipped-data shapes "
-                            f"(shapes/data.ttl):\n{report.text()}", report)
+        raise ImportRefused(
+            "the imported set would not pass the shipped-data shapes "
+            f"(shapes/data.ttl):\n{report.text()}",
+            report,
+        )
 
 
 def write_atomically(target: Path, text: str) -> None:
     """Write ``text`` to ``target`` through a temporary file and ``os.replace``."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                             dir=target.parent)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", target) from None
     try:

@@ -60,8 +60,7 @@ MAX_METADATA = 1024 * 1024
 MAX_COLUMNS = 512
 MAX_RDF = 64 * 1024 * 1024
 MAX_YAML_DEPTH = 16
-LIMITS = {"line": MAX_LINE, "cell": MAX_CELL, "metadata block": MAX_METADATA,
-          "rdf file": MAX_RDF}
+LIMITS = {"line": MAX_LINE, "cell": MAX_CELL, "metadata block": MAX_METADATA, "rdf file": MAX_RDF}
 
 #: Input formats, by name.
 TABLE_FORMATS = {"sssom-tsv": "\t", "tsv": "\t", "csv": ","}
@@ -170,20 +169,28 @@ def detect_format(path: Path, given: str | None = None) -> str:
     if suffix in ("tsv", "csv"):
         return suffix
     if not suffix:
-        raise InputError("cannot tell the format of a file without extension; use "
-                         "--input-format", path)
+        raise InputError(
+            "cannot tell the format of a file without extension; use --input-format", path
+        )
     try:
         return syntax_by_name(suffix).name
     except InputError:
-        raise InputError(f"unknown file extension .{suffix} (use --input-format: "
-                         f"{', '.join(INPUT_FORMATS)})", path) from None
+        raise InputError(
+            f"unknown file extension .{suffix} (use --input-format: {', '.join(INPUT_FORMATS)})",
+            path,
+        ) from None
 
 
 def require_file(path: Path) -> None:
     """Refuse a path that is not a readable regular file (missing, a folder, a device)."""
     if not path.is_file():
-        what = ("is a folder" if path.is_dir() else "does not exist" if not path.exists()
-                else "is not a regular file")
+        what = (
+            "is a folder"
+            if path.is_dir()
+            else "does not exist"
+            if not path.exists()
+            else "is not a regular file"
+        )
         raise InputError(f"cannot read: {what}", path)
 
 
@@ -199,8 +206,9 @@ def quiet_rdflib() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def open_submission(path: Path, input_format: str, defaults: dict[str, str],
-                    metadata: Path | None = None) -> Submission:
+def open_submission(
+    path: Path, input_format: str, defaults: dict[str, str], metadata: Path | None = None
+) -> Submission:
     """Open a submission file for reading.
 
     Args:
@@ -227,8 +235,9 @@ def open_submission(path: Path, input_format: str, defaults: dict[str, str],
 class _TableReader:
     """Reads SSSOM TSV, or a CSV/TSV table with SSSOM column names, as a stream."""
 
-    def __init__(self, path: Path, input_format: str, defaults: dict[str, str],
-                 metadata: Path | None):
+    def __init__(
+        self, path: Path, input_format: str, defaults: dict[str, str], metadata: Path | None
+    ):
         self.path = path
         self.input_format = input_format
         self.delimiter = TABLE_FORMATS[input_format]
@@ -261,8 +270,11 @@ class _TableReader:
         lines: dict[str, int] = {}
         if block.strip():
             if self.metadata_path is not None:
-                raise InputError("the file has a metadata block: give metadata either in the "
-                                 "file or with --metadata, not both", self.path)
+                raise InputError(
+                    "the file has a metadata block: give metadata either in the "
+                    "file or with --metadata, not both",
+                    self.path,
+                )
             meta, lines = _load_yaml(block, self.path, first_line)
         elif self.metadata_path is not None:
             meta, lines = _load_metadata_file(self.metadata_path)
@@ -270,8 +282,9 @@ class _TableReader:
         set_node, set_values, set_lines = self._set_metadata(meta, lines, max(first_line, 1))
         self.set_node = set_node
         self.set_values = set_values
-        self.propagated = {name: meta.get(name) for name in ("mapping_date", "subject_source",
-                                                             "object_source")}
+        self.propagated = {
+            name: meta.get(name) for name in ("mapping_date", "subject_source", "object_source")
+        }
         header = self._header(header_line)
         rows = self._rows(header) if header is not None else iter(())
         triples: list[tuple[Node, Node, Node]] = []
@@ -284,12 +297,19 @@ class _TableReader:
         if isinstance(title, str) and title.strip() and len(sources) == 1:
             titles[str(sources[0])] = title.strip()
         return Submission(
-            path=self.path, input_format=self.input_format,
+            path=self.path,
+            input_format=self.input_format,
             set_node=set_node if triples else None,
-            set_values=set_values, set_triples=triples, set_line=max(first_line, 1),
-            slot_lines=set_lines, source_titles=titles, prefixes=prefixes,
-            problems=self.problems, rows=rows,
-            frameworks_from_rows=("subject_source" not in meta, "object_source" not in meta))
+            set_values=set_values,
+            set_triples=triples,
+            set_line=max(first_line, 1),
+            slot_lines=set_lines,
+            source_titles=titles,
+            prefixes=prefixes,
+            problems=self.problems,
+            rows=rows,
+            frameworks_from_rows=("subject_source" not in meta, "object_source" not in meta),
+        )
 
     # -- raw lines --
 
@@ -303,20 +323,23 @@ class _TableReader:
                     return
                 self.line += 1
                 if len(raw) > MAX_LINE:
-                    raise InputError(f"line longer than the {MAX_LINE // 2**20} MiB limit",
-                                     self.path, self.line)
+                    raise InputError(
+                        f"line longer than the {MAX_LINE // 2**20} MiB limit", self.path, self.line
+                    )
                 yield self._decode(raw)
 
     def _decode(self, raw: bytes) -> str:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column "
-                             f"{exc.start + 1}); save the file as UTF-8", self.path,
-                             self.line) from None
+            raise InputError(
+                f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                f"{exc.start + 1}); save the file as UTF-8",
+                self.path,
+                self.line,
+            ) from None
         if "\x00" in text:
-            raise InputError("binary content (NUL byte): not a text table", self.path,
-                             self.line)
+            raise InputError("binary content (NUL byte): not a text table", self.path, self.line)
         if self.line == 1:
             text = text.removeprefix("\ufeff")
         return text
@@ -336,15 +359,19 @@ class _TableReader:
             first = first or self.line
             size += len(text)
             if size > MAX_METADATA:
-                raise InputError(f"metadata block larger than the {MAX_METADATA // 2**20} MiB "
-                                 "limit", self.path, self.line)
+                raise InputError(
+                    f"metadata block larger than the {MAX_METADATA // 2**20} MiB limit",
+                    self.path,
+                    self.line,
+                )
             block.append(text[1:].rstrip("\r\n"))
         return "\n".join(block), first, self.line
 
     # -- metadata --
 
-    def _converter(self, curie_map: object, lines: dict[str, int]
-                   ) -> tuple[curies.Converter, dict[str, str]]:
+    def _converter(
+        self, curie_map: object, lines: dict[str, int]
+    ) -> tuple[curies.Converter, dict[str, str]]:
         line = lines.get("curie_map", 1)
         declared: dict[str, str] = {}
         if curie_map is not None:
@@ -353,38 +380,57 @@ class _TableReader:
             else:
                 for prefix, namespace in curie_map.items():
                     if not isinstance(prefix, str) or not isinstance(namespace, str):
-                        self._problem(f"curie_map entry {prefix!r} must map a prefix to an IRI",
-                                      line)
+                        self._problem(
+                            f"curie_map entry {prefix!r} must map a prefix to an IRI", line
+                        )
                     elif prefix in BUILTIN_PREFIXES and namespace != BUILTIN_PREFIXES[prefix]:
-                        self._problem(f"curie_map redefines the built-in prefix {prefix!r} "
-                                      f"as <{namespace}> (SSSOM built-in prefixes cannot be "
-                                      "redefined); the built-in one is used", line,
-                                      value=namespace)
+                        self._problem(
+                            f"curie_map redefines the built-in prefix {prefix!r} "
+                            f"as <{namespace}> (SSSOM built-in prefixes cannot be "
+                            "redefined); the built-in one is used",
+                            line,
+                            value=namespace,
+                        )
                     elif _BAD_IRI.search(namespace) or not _SCHEME.match(namespace):
-                        self._problem(f"curie_map prefix {prefix!r} maps to {namespace!r}, "
-                                      "which is not an IRI", line, value=namespace)
+                        self._problem(
+                            f"curie_map prefix {prefix!r} maps to {namespace!r}, "
+                            "which is not an IRI",
+                            line,
+                            value=namespace,
+                        )
                     else:
                         declared[prefix] = namespace
-        prefixes = {p: ns for p, ns in self.defaults.items()
-                    if p not in declared and ns not in declared.values()}
+        prefixes = {
+            p: ns
+            for p, ns in self.defaults.items()
+            if p not in declared and ns not in declared.values()
+        }
         for prefix, namespace in declared.items():
             if namespace in prefixes.values() or prefix in prefixes:
                 continue
             if namespace in {ns for p, ns in declared.items() if p < prefix}:
-                self._problem(f"curie_map maps two prefixes to <{namespace}>; {prefix!r} is "
-                              "ignored (a prefix map must be a bijection)", line, value=namespace)
+                self._problem(
+                    f"curie_map maps two prefixes to <{namespace}>; {prefix!r} is "
+                    "ignored (a prefix map must be a bijection)",
+                    line,
+                    value=namespace,
+                )
                 continue
             prefixes[prefix] = namespace
         prefixes.update(BUILTIN_PREFIXES)
         return curies.Converter.from_prefix_map(prefixes), prefixes
 
-    def _set_metadata(self, meta: dict[str, Any], lines: dict[str, int], first: int
-                      ) -> tuple[Node, dict[str, list[Node]], dict[str, int]]:
+    def _set_metadata(
+        self, meta: dict[str, Any], lines: dict[str, int], first: int
+    ) -> tuple[Node, dict[str, list[Node]], dict[str, int]]:
         for key in meta:
             if key not in KNOWN_SET_SLOTS:
-                self._problem(f"unknown metadata slot {key!r} is ignored (not an SSSOM "
-                              "MappingSet slot nor a govkg extension)", lines.get(key, first),
-                              severity="warning")
+                self._problem(
+                    f"unknown metadata slot {key!r} is ignored (not an SSSOM "
+                    "MappingSet slot nor a govkg extension)",
+                    lines.get(key, first),
+                    severity="warning",
+                )
         set_node: Node = BNode("submitted-set")
         raw_id = meta.get("mapping_set_id")
         if raw_id is not None:
@@ -404,22 +450,30 @@ class _TableReader:
         slot_lines[""] = lines.get("mapping_set_id", first)
         if "publication_date" not in meta and "mapping_date" in meta:
             line = lines.get("mapping_date", first)
-            issued = [self._term(SET_SLOTS["publication_date"], v, line)
-                      for v in _as_list(meta["mapping_date"], self, "mapping_date", line)]
+            issued = [
+                self._term(SET_SLOTS["publication_date"], v, line)
+                for v in _as_list(meta["mapping_date"], self, "mapping_date", line)
+            ]
             values[str(DCTERMS.issued)] = [v for v in issued if v is not None]
             slot_lines[str(DCTERMS.issued)] = line
         if "crosswalk_status" not in meta:
             values[str(GK.crosswalkStatus)] = [GK.Unofficial]
-        return set_node, {p: [v for v in vs if v is not None] for p, vs in values.items()}, \
-            slot_lines
+        return (
+            set_node,
+            {p: [v for v in vs if v is not None] for p, vs in values.items()},
+            slot_lines,
+        )
 
     # -- header and rows --
 
     def _header(self, line: int) -> list[str | None] | None:
         first = self._pending
         if first is None:
-            self._problem("empty table: no header row (a submission needs a header of SSSOM "
-                          "slot names and at least one mapping)", max(line, 1))
+            self._problem(
+                "empty table: no header row (a submission needs a header of SSSOM "
+                "slot names and at least one mapping)",
+                max(line, 1),
+            )
             return None
         self._header_line = self.line
         try:
@@ -427,8 +481,9 @@ class _TableReader:
         except csv.Error as exc:
             raise InputError(f"malformed header row: {exc}", self.path, self.line) from None
         if len(cells) > MAX_COLUMNS:
-            raise InputError(f"{len(cells)} columns: more than the {MAX_COLUMNS} allowed",
-                             self.path, self.line)
+            raise InputError(
+                f"{len(cells)} columns: more than the {MAX_COLUMNS} allowed", self.path, self.line
+            )
         names: list[str | None] = []
         for column, cell in enumerate(cells, 1):
             name = cell.strip()
@@ -436,19 +491,27 @@ class _TableReader:
                 self._problem(f"column {column} has no name", self.line, column=column)
                 names.append(None)
             elif name in names:
-                self._problem(f"column {name!r} appears twice; the second is ignored",
-                              self.line, column=column, value=name)
+                self._problem(
+                    f"column {name!r} appears twice; the second is ignored",
+                    self.line,
+                    column=column,
+                    value=name,
+                )
                 names.append(None)
             else:
                 if name not in KNOWN_MAPPING_SLOTS and name not in SET_SLOTS:
-                    self._problem(f"unknown column {name!r} is ignored (not an SSSOM Mapping "
-                                  "slot nor a govkg extension)", self.line, column=column,
-                                  severity="warning", value=name)
+                    self._problem(
+                        f"unknown column {name!r} is ignored (not an SSSOM Mapping "
+                        "slot nor a govkg extension)",
+                        self.line,
+                        column=column,
+                        severity="warning",
+                        value=name,
+                    )
                 names.append(name)
         missing = [c for c in REQUIRED_COLUMNS if c not in names]
         if missing:
-            self._problem(f"the header lacks the SSSOM column(s) {', '.join(missing)}",
-                          self.line)
+            self._problem(f"the header lacks the SSSOM column(s) {', '.join(missing)}", self.line)
         return names
 
     def _rows(self, header: list[str | None]) -> Iterator[Row]:
@@ -456,9 +519,12 @@ class _TableReader:
             yield from self._lines
 
         reader = csv.reader(lines(), delimiter=self.delimiter, strict=True)
-        minter = Minter(str(self.set_node) if isinstance(self.set_node, URIRef) else
-                        MAPPING_SET_BASE + "unnamed-submission",
-                        include_object_framework=str(GK.objectFramework) not in self.set_values)
+        minter = Minter(
+            str(self.set_node)
+            if isinstance(self.set_node, URIRef)
+            else MAPPING_SET_BASE + "unnamed-submission",
+            include_object_framework=str(GK.objectFramework) not in self.set_values,
+        )
         width = len(header)
         while True:
             start = self.line + 1
@@ -472,19 +538,29 @@ class _TableReader:
                 continue
             problems: list[Finding] = []
             if len(cells) != width:
-                problems.append(self._finding(
-                    f"the row has {len(cells)} cells, the header {width} (a truncated line, or a "
-                    "delimiter inside a cell that is not quoted?)", start))
+                problems.append(
+                    self._finding(
+                        f"the row has {len(cells)} cells, the header {width} (a truncated line, or a "
+                        "delimiter inside a cell that is not quoted?)",
+                        start,
+                    )
+                )
             yield self._row(header, cells, start, problems, minter)
 
-    def _row(self, header: list[str | None], cells: list[str], line: int,
-             problems: list[Finding], minter: Minter) -> Row:
+    def _row(
+        self,
+        header: list[str | None],
+        cells: list[str],
+        line: int,
+        problems: list[Finding],
+        minter: Minter,
+    ) -> Row:
         plan = self._plan(header)
         values: dict[str, list[Node]] = {}
         subject_source: list[Node] = []
         object_source: list[Node] = []
         self._row_problems = problems
-        for column, cell in enumerate(cells[:len(plan)], 1):
+        for column, cell in enumerate(cells[: len(plan)], 1):
             step = plan[column - 1]
             if step is None:
                 continue
@@ -493,14 +569,17 @@ class _TableReader:
                 continue
             name, slot, prop = step
             if slot is None:
-                found = [t for t in (self._entity(v, line, name, column) for v in _split(text))
-                         if t is not None]
+                found = [
+                    t
+                    for t in (self._entity(v, line, name, column) for v in _split(text))
+                    if t is not None
+                ]
                 if name == "subject_source":
                     subject_source = found
                 else:
                     object_source = found
                 continue
-            for part in (_split(text) if slot.multivalued else (text,)):
+            for part in _split(text) if slot.multivalued else (text,):
                 term = self._term(slot, part, line, column)
                 if term is not None:
                     values.setdefault(prop, []).append(term)
@@ -514,11 +593,16 @@ class _TableReader:
         node = minter.mint(values, object_source, line)
         if problems:
             problems[:] = [replace(p, focus=str(node)) for p in problems]
-        return Row(line=line, node=node, values=values, subject_source=subject_source,
-                   object_source=object_source, problems=problems)
+        return Row(
+            line=line,
+            node=node,
+            values=values,
+            subject_source=subject_source,
+            object_source=object_source,
+            problems=problems,
+        )
 
-    def _plan(self, header: list[str | None]
-              ) -> list[tuple[str, Slot | None, str] | None]:
+    def _plan(self, header: list[str | None]) -> list[tuple[str, Slot | None, str] | None]:
         """What to do with each column: (slot name, slot or None for a framework, property)."""
         if self._column_plan is None:
             plan: list[tuple[str, Slot | None, str] | None] = []
@@ -536,13 +620,13 @@ class _TableReader:
 
     # -- values --
 
-    def _term(self, slot: Slot, value: object, line: int, column: int | None = None
-              ) -> Node | None:
+    def _term(self, slot: Slot, value: object, line: int, column: int | None = None) -> Node | None:
         if isinstance(value, (dt.date, dt.datetime)):
             value = value.isoformat()[:10]
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self._problem(f"{slot.name} must be text, not {type(value).__name__}", line,
-                          column=column)
+            self._problem(
+                f"{slot.name} must be text, not {type(value).__name__}", line, column=column
+            )
             return None
         text = str(value).strip()
         if slot.kind == ENTITY:
@@ -557,8 +641,9 @@ class _TableReader:
             return STATUS_VALUES.get(text.lower(), Literal(text))
         return Literal(text)
 
-    def _entity(self, value: object, line: int, slot: str, column: int | None = None
-                ) -> Node | None:
+    def _entity(
+        self, value: object, line: int, slot: str, column: int | None = None
+    ) -> Node | None:
         """Expand a CURIE (or take an IRI); a value that is neither stays a literal, so that the
         shapes report it, and a syntax finding says why."""
         text = str(value).strip()
@@ -571,11 +656,19 @@ class _TableReader:
             iri = self.converter.expand(text) if ":" in text else None
         if iri is None or _BAD_IRI.search(iri):
             prefix = text.split(":", 1)[0] if ":" in text else None
-            why = (f"prefix {prefix!r} is not declared in the curie_map" if prefix and iri is None
-                   else "it holds characters an IRI cannot hold" if iri else
-                   "it is not a CURIE (prefix:local)")
-            self._problem(f"{slot} {text!r} is not an entity reference: {why}", line,
-                          column=column, value=text)
+            why = (
+                f"prefix {prefix!r} is not declared in the curie_map"
+                if prefix and iri is None
+                else "it holds characters an IRI cannot hold"
+                if iri
+                else "it is not a CURIE (prefix:local)"
+            )
+            self._problem(
+                f"{slot} {text!r} is not an entity reference: {why}",
+                line,
+                column=column,
+                value=text,
+            )
             return Literal(text)
         if len(self._expanded) >= _CACHE:
             self._expanded.clear()
@@ -584,13 +677,32 @@ class _TableReader:
 
     # -- findings --
 
-    def _finding(self, message: str, line: int, severity: str = "violation",
-                 column: int | None = None, value: str | None = None) -> Finding:
-        return Finding(severity=severity, check="syntax", message=message, shape=_SYNTAX,
-                       line=line, column=column, value=value)
+    def _finding(
+        self,
+        message: str,
+        line: int,
+        severity: str = "violation",
+        column: int | None = None,
+        value: str | None = None,
+    ) -> Finding:
+        return Finding(
+            severity=severity,
+            check="syntax",
+            message=message,
+            shape=_SYNTAX,
+            line=line,
+            column=column,
+            value=value,
+        )
 
-    def _problem(self, message: str, line: int, severity: str = "violation",
-                 column: int | None = None, value: str | None = None) -> None:
+    def _problem(
+        self,
+        message: str,
+        line: int,
+        severity: str = "violation",
+        column: int | None = None,
+        value: str | None = None,
+    ) -> None:
         finding = self._finding(message, line, severity, column, value)
         target = self._row_problems
         (target if target is not None else self.problems).append(finding)
@@ -634,8 +746,7 @@ class Minter:
         self.include_object_framework = include_object_framework
         self.used: set[str] = set()
 
-    def mint(self, values: dict[str, list[Node]], object_source: list[Node], line: int
-             ) -> URIRef:
+    def mint(self, values: dict[str, list[Node]], object_source: list[Node], line: int) -> URIRef:
         def one(name: str) -> str | None:
             found = values.get(str(MAPPING_SLOTS[name].prop), [])
             return str(found[0]) if len(found) == 1 and isinstance(found[0], URIRef) else None
@@ -688,8 +799,9 @@ class _Loader(yaml.SafeLoader):  # type: ignore[misc]
     date such as 2026-02-30 is a finding, not a crash)."""
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp",
-                        lambda loader, node: loader.construct_scalar(node))
+_Loader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
 
 
 def _load_yaml(text: str, path: Path, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
@@ -701,24 +813,26 @@ def _load_yaml(text: str, path: Path, first_line: int) -> tuple[dict[str, Any], 
         for event in yaml.parse(text, Loader=_Loader):
             line = offset + event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise InputError("YAML anchors and aliases are not allowed in the metadata "
-                                 "block", path, line)
+                raise InputError(
+                    "YAML anchors and aliases are not allowed in the metadata block", path, line
+                )
             tag = getattr(event, "tag", None)
             if tag and not getattr(event, "implicit", (True,))[0] and tag != "!":
-                raise InputError(f"YAML tag {tag} is not allowed in the metadata block", path,
-                                 line)
+                raise InputError(f"YAML tag {tag} is not allowed in the metadata block", path, line)
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_YAML_DEPTH:
-                    raise InputError(f"metadata nested deeper than {MAX_YAML_DEPTH} levels",
-                                     path, line)
+                    raise InputError(
+                        f"metadata nested deeper than {MAX_YAML_DEPTH} levels", path, line
+                    )
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
         node = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except (ValueError, TypeError, RecursionError) as exc:
-        raise InputError(f"metadata block cannot be read: {exc}", path, max(first_line, 1)
-                         ) from None
+        raise InputError(
+            f"metadata block cannot be read: {exc}", path, max(first_line, 1)
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = offset + mark.line + 1 if mark is not None else max(first_line, 1)
@@ -727,8 +841,9 @@ def _load_yaml(text: str, path: Path, first_line: int) -> tuple[dict[str, Any], 
     if data is None:
         return {}, {}
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        raise InputError("the metadata block must be a YAML mapping of SSSOM slots", path,
-                         max(first_line, 1))
+        raise InputError(
+            "the metadata block must be a YAML mapping of SSSOM slots", path, max(first_line, 1)
+        )
     lines = {str(key.value): offset + key.start_mark.line + 1 for key, _ in node.value}
     return {str(k): v for k, v in data.items()}, lines
 
@@ -786,10 +901,16 @@ def _read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submis
     described = set(sets) | nodes | {URIRef(s) for s in titles}
     others = sum(1 for s in set(graph.subjects()) if s not in described)
     if others:
-        problems.append(Finding(
-            severity="warning", check="syntax", shape=_SYNTAX, line=1,
-            message=f"{others} resource(s) other than the mapping set, its mappings and its "
-                    "source documents are described; the import ignores them"))
+        problems.append(
+            Finding(
+                severity="warning",
+                check="syntax",
+                shape=_SYNTAX,
+                line=1,
+                message=f"{others} resource(s) other than the mapping set, its mappings and its "
+                "source documents are described; the import ignores them",
+            )
+        )
     ordered = sorted(nodes, key=lambda n: (index.line(n) or 0, str(n)))
     shape_paths = [str(s.prop) for s in MAPPING_SLOTS.values()] + ["^" + str(SSSOM.mappings)]
 
@@ -801,17 +922,30 @@ def _read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submis
                     found[key] = sorted(graph.subjects(URIRef(key[1:]), node), key=str)
                 else:
                     found[key] = sorted(graph.objects(node, URIRef(key)), key=str)
-            yield Row(line=index.line(node) or 1, node=node,
-                      values={k: v for k, v in found.items() if v},
-                      subject_source=list(values.get(str(GK.subjectFramework), [])),
-                      object_source=list(values.get(str(GK.objectFramework), [])))
+            yield Row(
+                line=index.line(node) or 1,
+                node=node,
+                values={k: v for k, v in found.items() if v},
+                subject_source=list(values.get(str(GK.subjectFramework), [])),
+                object_source=list(values.get(str(GK.objectFramework), [])),
+            )
 
     prefixes = dict(defaults)
     prefixes.update({p: str(ns) for p, ns in graph.namespaces() if p})
-    return Submission(path=path, input_format=input_format, set_node=set_node, set_values=values,
-                      set_triples=triples, set_line=(index.line(set_node) if set_node else 1) or 1,
-                      slot_lines=lines, source_titles=titles, prefixes=prefixes,
-                      problems=problems, rows=rows(), graph=graph)
+    return Submission(
+        path=path,
+        input_format=input_format,
+        set_node=set_node,
+        set_values=values,
+        set_triples=triples,
+        set_line=(index.line(set_node) if set_node else 1) or 1,
+        slot_lines=lines,
+        source_titles=titles,
+        prefixes=prefixes,
+        problems=problems,
+        rows=rows(),
+        graph=graph,
+    )
 
 
 class LineIndex:
@@ -836,8 +970,9 @@ class LineIndex:
         if not isinstance(node, URIRef):
             return None
         iri = str(node)
-        forms = [f"<{iri}>", iri] + [f"{prefix}:{iri[len(ns):]}" for ns, prefix in self.names
-                                     if iri.startswith(ns)]
+        forms = [f"<{iri}>", iri] + [
+            f"{prefix}:{iri[len(ns) :]}" for ns, prefix in self.names if iri.startswith(ns)
+        ]
         found = [self.first[form] for form in forms if form in self.first]
         return min(found) if found else None
 
@@ -854,8 +989,9 @@ def to_graph(submission: Submission) -> Graph:
     set_node = submission.set_node
     for row in submission.rows:
         for prop, declared, wanted in (
-                (GK.subjectFramework, row.subject_source, submission.frameworks_from_rows[0]),
-                (GK.objectFramework, row.object_source, submission.frameworks_from_rows[1])):
+            (GK.subjectFramework, row.subject_source, submission.frameworks_from_rows[0]),
+            (GK.objectFramework, row.object_source, submission.frameworks_from_rows[1]),
+        ):
             if submission.graph is None and set_node is not None and wanted:
                 for framework in declared:
                     graph.add((set_node, prop, framework))

@@ -23,29 +23,44 @@ PREFIX gk:    <https://w3id.org/govkg/ontology#>
 PREFIX sssom: <https://w3id.org/sssom/>
 """
 
-_ELEMENTS = _PREFIXES + """
+_ELEMENTS = (
+    _PREFIXES
+    + """
 SELECT ?e ?scheme ?label ?deprecated WHERE {
   ?e skos:inScheme ?scheme .
   OPTIONAL { ?e rdfs:label ?label FILTER (langMatches(lang(?label), "en") || lang(?label) = "") }
   OPTIONAL { ?e owl:deprecated ?deprecated }
 }"""
-_SCHEMES = _PREFIXES + """
+)
+_SCHEMES = (
+    _PREFIXES
+    + """
 SELECT ?s ?label WHERE {
   ?s a skos:ConceptScheme .
   OPTIONAL { ?s rdfs:label ?label FILTER (langMatches(lang(?label), "en") || lang(?label) = "") }
 }"""
+)
 _DESCRIBED = """SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER (isIRI(?s)) }"""
-_SOURCES = _PREFIXES + """SELECT ?s ?label WHERE { ?s a gk:SourceDocument .
+_SOURCES = (
+    _PREFIXES
+    + """SELECT ?s ?label WHERE { ?s a gk:SourceDocument .
   OPTIONAL { ?s rdfs:label ?label } }"""
-_MAPPINGS = _PREFIXES + """
+)
+_MAPPINGS = (
+    _PREFIXES
+    + """
 SELECT ?set ?m ?s ?p ?o ?mod WHERE {
   ?set sssom:mappings ?m .
   ?m owl:annotatedSource ?s ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o .
   OPTIONAL { ?m sssom:predicate_modifier ?mod }
 }"""
-_HIERARCHY = _PREFIXES + """
+)
+_HIERARCHY = (
+    _PREFIXES
+    + """
 SELECT ?e ?parent WHERE { GRAPH ?g { ?e skos:broader ?parent } ?e skos:inScheme ?scheme .
   ?parent skos:inScheme ?scheme }"""
+)
 _SETS = _PREFIXES + """SELECT ?set ?g WHERE { GRAPH ?g { ?set a sssom:MappingSet } }"""
 
 
@@ -99,8 +114,9 @@ class ReferenceIndex:
     set_graphs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_build(cls, layout: Layout, build_dir: Path,
-                   progress: Progress | None = None) -> ReferenceIndex:
+    def from_build(
+        cls, layout: Layout, build_dir: Path, progress: Progress | None = None
+    ) -> ReferenceIndex:
         """Build the graph if needed, and read the index from it."""
         store = open_backend(layout, build_dir, progress)
         index = cls()
@@ -108,8 +124,7 @@ class ReferenceIndex:
         def rows(query: str) -> list[dict[str, Any]]:
             result = store.query(query)
             names = [v.value for v in result.variables]  # type: ignore[attr-defined]
-            return [{n: (s[n].value if s[n] is not None else None) for n in names}
-                    for s in result]  # type: ignore[attr-defined]
+            return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]  # type: ignore[attr-defined]
 
         for row in rows(_SCHEMES):
             index.schemes.add(row["s"])
@@ -126,8 +141,12 @@ class ReferenceIndex:
         for row in rows(_SOURCES):
             index.sources.add(row["s"])
         index.mappings = sorted(
-            (GraphMapping(r["set"], r["m"], r["s"], r["p"], r["mod"] == "Not", r["o"])
-             for r in rows(_MAPPINGS)), key=lambda m: (m.set_iri, m.mapping))
+            (
+                GraphMapping(r["set"], r["m"], r["s"], r["p"], r["mod"] == "Not", r["o"])
+                for r in rows(_MAPPINGS)
+            ),
+            key=lambda m: (m.set_iri, m.mapping),
+        )
         index.hierarchy = sorted({(r["e"], r["parent"]) for r in rows(_HIERARCHY)})
         index.set_graphs = {r["set"]: r["g"] for r in rows(_SETS)}
         return index

@@ -27,8 +27,9 @@ def exit_code(reports: Sequence[FileReport], strict: bool = False) -> ExitCode:
     return max((r.exit_code(strict) for r in reports), default=ExitCode.OK)
 
 
-def render(reports: Sequence[FileReport], fmt: str, prefixes: dict[str, str],
-           strict: bool = False) -> str:
+def render(
+    reports: Sequence[FileReport], fmt: str, prefixes: dict[str, str], strict: bool = False
+) -> str:
     """Render reports in ``fmt`` (one of :data:`OUTPUT_FORMATS`)."""
     if fmt == "json":
         return render_json(reports, strict)
@@ -40,8 +41,9 @@ def render(reports: Sequence[FileReport], fmt: str, prefixes: dict[str, str],
 # --- text -------------------------------------------------------------------------------------
 
 
-def render_text(reports: Sequence[FileReport], prefixes: dict[str, str],
-                strict: bool = False) -> str:
+def render_text(
+    reports: Sequence[FileReport], prefixes: dict[str, str], strict: bool = False
+) -> str:
     """Render ``PATH:LINE: severity: message (focus F, path P, shape S)`` lines, the count of
     findings left out per kind, and a summary with the coverage of each file."""
     short = Shortener(prefixes)
@@ -54,19 +56,25 @@ def render_text(reports: Sequence[FileReport], prefixes: dict[str, str],
         for finding in report.findings.findings():
             lines.append(text_line(path, finding, short))
         for (severity, shape), count in report.findings.omitted().items():
-            lines.append(f"{path}: {severity}: ... and {count} more finding(s) of shape "
-                         f"{short(shape)}")
+            lines.append(
+                f"{path}: {severity}: ... and {count} more finding(s) of shape {short(shape)}"
+            )
         counts = {s: report.findings.count(s) for s in ("violation", "warning", "info")}
-        verdict = ("fit to accept" if report.exit_code(strict) == ExitCode.OK
-                   else "NOT fit to accept")
-        lines.append(f"{path}: {report.mappings} mapping(s) in "
-                     f"{short(report.mapping_set) if report.mapping_set else 'no mapping set'}; "
-                     f"{counts['violation']} violation(s), {counts['warning']} warning(s), "
-                     f"{counts['info']} info(s): {verdict}")
+        verdict = (
+            "fit to accept" if report.exit_code(strict) == ExitCode.OK else "NOT fit to accept"
+        )
+        lines.append(
+            f"{path}: {report.mappings} mapping(s) in "
+            f"{short(report.mapping_set) if report.mapping_set else 'no mapping set'}; "
+            f"{counts['violation']} violation(s), {counts['warning']} warning(s), "
+            f"{counts['info']} info(s): {verdict}"
+        )
         for cover in report.coverage:
-            lines.append(f"{path}: coverage: {cover.role} framework {short(cover.framework)} "
-                         f"({cover.label}): {cover.mapped} of {cover.elements} elements mapped "
-                         f"({cover.percent}%)")
+            lines.append(
+                f"{path}: coverage: {cover.role} framework {short(cover.framework)} "
+                f"({cover.label}): {cover.mapped} of {cover.elements} elements mapped "
+                f"({cover.percent}%)"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -75,9 +83,11 @@ def text_line(path: str, finding: Finding, short: Shortener) -> str:
     message = finding.message
     if finding.check == "shape" and finding.value is not None and finding.value not in message:
         message += f": got {finding.value!r}" if len(finding.value) <= 200 else ": got a long value"
-    return (f"{path}:{finding.line or 1}: {finding.severity}: {message} "
-            f"(focus {short(finding.focus)}, path {short(finding.path)}, "
-            f"shape {short(finding.shape)})")
+    return (
+        f"{path}:{finding.line or 1}: {finding.severity}: {message} "
+        f"(focus {short(finding.focus)}, path {short(finding.path)}, "
+        f"shape {short(finding.shape)})"
+    )
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -102,23 +112,44 @@ def _file_json(report: FileReport, strict: bool) -> dict[str, object]:
         "path": str(report.path),
         "format": report.input_format,
         "readable": report.readable,
-        "error": None if report.error is None else {"message": report.error,
-                                                    "line": report.error_line},
+        "error": None
+        if report.error is None
+        else {"message": report.error, "line": report.error_line},
         "mapping_set": report.mapping_set,
         "mappings": report.mappings,
         "conforms": report.exit_code(strict) == ExitCode.OK,
         "exit_code": int(report.exit_code(strict)),
         "counts": {s: report.findings.count(s) for s in ("violation", "warning", "info")},
-        "findings": [{
-            "severity": f.severity, "check": f.check, "message": f.message, "line": f.line,
-            "column": f.column, "focus": f.focus, "path": f.path, "shape": f.shape,
-            "component": f.component, "value": f.value,
-        } for f in report.findings.findings()],
-        "omitted": [{"severity": sev, "shape": shape, "count": n}
-                    for (sev, shape), n in report.findings.omitted().items()],
-        "coverage": [{"framework": c.framework, "label": c.label, "role": c.role,
-                      "mapped": c.mapped, "elements": c.elements, "percent": c.percent}
-                     for c in report.coverage],
+        "findings": [
+            {
+                "severity": f.severity,
+                "check": f.check,
+                "message": f.message,
+                "line": f.line,
+                "column": f.column,
+                "focus": f.focus,
+                "path": f.path,
+                "shape": f.shape,
+                "component": f.component,
+                "value": f.value,
+            }
+            for f in report.findings.findings()
+        ],
+        "omitted": [
+            {"severity": sev, "shape": shape, "count": n}
+            for (sev, shape), n in report.findings.omitted().items()
+        ],
+        "coverage": [
+            {
+                "framework": c.framework,
+                "label": c.label,
+                "role": c.role,
+                "mapped": c.mapped,
+                "elements": c.elements,
+                "percent": c.percent,
+            }
+            for c in report.coverage
+        ],
     }
 
 
@@ -130,8 +161,7 @@ def render_turtle(reports: Sequence[FileReport], strict: bool = False) -> str:
     when the file has violations (or, with ``strict``, warnings), as pySHACL's
     ``allow_warnings`` reads it; every result also carries ``rdfs:comment "PATH:LINE"``."""
     graph = Graph(bind_namespaces="none")
-    for prefix in ("sh", "rdfs", "xsd", "skos", "owl", "sssom", "semapv", "pav", "dcterms",
-                   "gk"):
+    for prefix in ("sh", "rdfs", "xsd", "skos", "owl", "sssom", "semapv", "pav", "dcterms", "gk"):
         graph.bind(prefix, PREFIXES[prefix])
     graph.bind("gks", str(SHAPES))
     for number, report in enumerate(reports, 1):
@@ -142,8 +172,15 @@ def render_turtle(reports: Sequence[FileReport], strict: bool = False) -> str:
         graph.add((node, RDFS.label, Literal(f"govkg validate {report.path}")))
         findings: list[Finding] = report.findings.findings()
         if report.error is not None:
-            findings = [Finding(severity="violation", check="syntax", message=report.error,
-                                shape=str(SHAPES.SubmissionSyntax), line=report.error_line)]
+            findings = [
+                Finding(
+                    severity="violation",
+                    check="syntax",
+                    message=report.error,
+                    shape=str(SHAPES.SubmissionSyntax),
+                    line=report.error_line,
+                )
+            ]
         for index, finding in enumerate(findings, 1):
             result = BNode(f"report{number}-result{index}")
             graph.add((node, SH.result, result))
@@ -155,13 +192,24 @@ def render_turtle(reports: Sequence[FileReport], strict: bool = False) -> str:
             graph.add((result, SH.sourceShape, _node(finding.shape)))
             graph.add((result, SH.resultSeverity, SH[finding.severity.capitalize()]))
             graph.add((result, SH.resultMessage, Literal(finding.message, lang="en")))
-            graph.add((result, SH.sourceConstraintComponent,
-                       SH[finding.component] if finding.component else
-                       SHAPES[f"{finding.check.capitalize()}CheckComponent"]))
+            graph.add(
+                (
+                    result,
+                    SH.sourceConstraintComponent,
+                    SH[finding.component]
+                    if finding.component
+                    else SHAPES[f"{finding.check.capitalize()}CheckComponent"],
+                )
+            )
             if finding.value is not None:
                 graph.add((result, SH.value, Literal(finding.value)))
-            graph.add((result, RDFS.comment,
-                       Literal(f"{report.path}:{finding.line or 1}", datatype=XSD.string)))
+            graph.add(
+                (
+                    result,
+                    RDFS.comment,
+                    Literal(f"{report.path}:{finding.line or 1}", datatype=XSD.string),
+                )
+            )
         omitted = sum(report.findings.omitted().values())
         if omitted:
             graph.add((node, RDFS.comment, Literal(f"{omitted} more result(s) left out")))

@@ -44,11 +44,35 @@ _CACHE = 200_000
 #: A path key: a property IRI, or ``^`` + IRI for an inverse path.
 PathKey = str
 
-_IGNORED = {SH.path, SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group,
-            SH.flags, RDF.type, RDFS.label, RDFS.comment, SH.deactivated}
-_NODE_IGNORED = {SH.property, SH.targetClass, SH.targetObjectsOf, SH.targetSubjectsOf,
-                 SH.targetNode, RDF.type, RDFS.label, RDFS.comment, SH.message, SH.severity,
-                 SH.deactivated, SH.name, SH.description}
+_IGNORED = {
+    SH.path,
+    SH.message,
+    SH.severity,
+    SH.name,
+    SH.description,
+    SH.order,
+    SH.group,
+    SH.flags,
+    RDF.type,
+    RDFS.label,
+    RDFS.comment,
+    SH.deactivated,
+}
+_NODE_IGNORED = {
+    SH.property,
+    SH.targetClass,
+    SH.targetObjectsOf,
+    SH.targetSubjectsOf,
+    SH.targetNode,
+    RDF.type,
+    RDFS.label,
+    RDFS.comment,
+    SH.message,
+    SH.severity,
+    SH.deactivated,
+    SH.name,
+    SH.description,
+}
 
 
 class UnsupportedShapeError(InputError):
@@ -95,22 +119,32 @@ class RowChecker:
     def __init__(self, shapes: Graph, node_shape: URIRef = MAPPING_SHAPE):
         for predicate, _ in shapes.predicate_objects(node_shape):
             if predicate not in _NODE_IGNORED:
-                raise UnsupportedShapeError(f"node shape {node_shape} uses {predicate}, which the "
-                                       "streaming checker does not implement")
-        self._cache: dict[tuple[int, tuple[Node, ...]],
-                          tuple[tuple[_Constraint, Node | None], ...]] = {}
-        self.checks = tuple(sorted(
-            (_compile(shapes, prop) for prop in shapes.objects(node_shape, SH.property)
-             if (prop, SH.deactivated, Literal(True)) not in shapes),
-            key=lambda c: c.shape))
+                raise UnsupportedShapeError(
+                    f"node shape {node_shape} uses {predicate}, which the "
+                    "streaming checker does not implement"
+                )
+        self._cache: dict[
+            tuple[int, tuple[Node, ...]], tuple[tuple[_Constraint, Node | None], ...]
+        ] = {}
+        self.checks = tuple(
+            sorted(
+                (
+                    _compile(shapes, prop)
+                    for prop in shapes.objects(node_shape, SH.property)
+                    if (prop, SH.deactivated, Literal(True)) not in shapes
+                ),
+                key=lambda c: c.shape,
+            )
+        )
 
     @property
     def paths(self) -> list[PathKey]:
         """The paths the shapes look at (what a row must supply)."""
         return sorted({c.path for c in self.checks})
 
-    def check(self, focus: str, values: dict[PathKey, list[Node]],
-              line: int | None) -> Iterator[Finding]:
+    def check(
+        self, focus: str, values: dict[PathKey, list[Node]], line: int | None
+    ) -> Iterator[Finding]:
         """Yield a finding for every constraint a mapping's values break."""
         for number, prop in enumerate(self.checks):
             found = tuple(values.get(prop.path, ()))
@@ -125,26 +159,39 @@ class RowChecker:
                 yield self._finding(prop, constraint, focus, line, value)
 
     @staticmethod
-    def _evaluate(prop: PropertyCheck, found: tuple[Node, ...]
-                  ) -> tuple[tuple[_Constraint, Node | None], ...]:
+    def _evaluate(
+        prop: PropertyCheck, found: tuple[Node, ...]
+    ) -> tuple[tuple[_Constraint, Node | None], ...]:
         """Return the (constraint, value) pairs that fail for these values (a pure function
         of the values, so its results are cached: rows repeat predicates and elements)."""
         failures: list[tuple[_Constraint, Node | None]] = []
         for constraint in prop.constraints:
             if constraint.per_value:
                 test = constraint.test
-                failures.extend((constraint, value) for value in found
-                                if not test(value))  # type: ignore[arg-type]
+                failures.extend((constraint, value) for value in found if not test(value))  # type: ignore[arg-type]
             elif not constraint.test(list(found)):  # type: ignore[arg-type]
                 failures.append((constraint, None))
         return tuple(failures)
 
     @staticmethod
-    def _finding(prop: PropertyCheck, constraint: _Constraint, focus: str, line: int | None,
-                 value: Node | None) -> Finding:
-        return Finding(severity=prop.severity, check="shape", message=prop.message,
-                       shape=prop.shape, focus=focus, path=prop.path, line=line,
-                       component=constraint.component, value=show(value))
+    def _finding(
+        prop: PropertyCheck,
+        constraint: _Constraint,
+        focus: str,
+        line: int | None,
+        value: Node | None,
+    ) -> Finding:
+        return Finding(
+            severity=prop.severity,
+            check="shape",
+            message=prop.message,
+            shape=prop.shape,
+            focus=focus,
+            path=prop.path,
+            line=line,
+            component=constraint.component,
+            value=show(value),
+        )
 
 
 def show(node: Node | None) -> str | None:
@@ -171,17 +218,23 @@ def _compile(shapes: Graph, prop: Node) -> PropertyCheck:
     if path is None:
         raise UnsupportedShapeError(f"property shape {prop} has no sh:path")
     severity = shapes.value(prop, SH.severity) or SH.Violation
-    messages = sorted(shapes.objects(prop, SH.message),
-                      key=lambda m: (getattr(m, "language", None) != "en", str(m)))
+    messages = sorted(
+        shapes.objects(prop, SH.message),
+        key=lambda m: (getattr(m, "language", None) != "en", str(m)),
+    )
     constraints = []
     for predicate, value in sorted(shapes.predicate_objects(prop)):
         if predicate in _IGNORED:
             continue
         constraints.append(_constraint(shapes, prop, predicate, value))
     message = str(messages[0]) if messages else f"value does not conform to {prop}"
-    return PropertyCheck(shape=str(prop), path=path_key(shapes, path),
-                         severity=str(severity).rsplit("#", 1)[-1].lower(), message=message,
-                         constraints=tuple(constraints))
+    return PropertyCheck(
+        shape=str(prop),
+        path=path_key(shapes, path),
+        severity=str(severity).rsplit("#", 1)[-1].lower(),
+        message=message,
+        constraints=tuple(constraints),
+    )
 
 
 def _constraint(shapes: Graph, prop: Node, predicate: Node, value: Node) -> _Constraint:
@@ -207,24 +260,40 @@ def _constraint(shapes: Graph, prop: Node, predicate: Node, value: Node) -> _Con
     if predicate in (SH.minLength, SH.maxLength):
         size = int(value)  # type: ignore[call-overload]
         longest = predicate == SH.maxLength
-        return _Constraint(component, True, lambda node: not isinstance(node, BNode) and (
-            len(str(node)) <= size if longest else len(str(node)) >= size))
+        return _Constraint(
+            component,
+            True,
+            lambda node: (
+                not isinstance(node, BNode)
+                and (len(str(node)) <= size if longest else len(str(node)) >= size)
+            ),
+        )
     if predicate == SH.pattern:
         flags = str(shapes.value(prop, SH.flags) or "")
-        regex = re.compile(str(value), (re.IGNORECASE if "i" in flags else 0)
-                           | (re.MULTILINE if "m" in flags else 0)
-                           | (re.DOTALL if "s" in flags else 0)
-                           | (re.VERBOSE if "x" in flags else 0))
-        return _Constraint(component, True, lambda node: not isinstance(node, BNode)
-                           and regex.search(str(node)) is not None)
-    raise UnsupportedShapeError(f"property shape {prop} uses {predicate}, which the streaming "
-                           "checker does not implement")
+        regex = re.compile(
+            str(value),
+            (re.IGNORECASE if "i" in flags else 0)
+            | (re.MULTILINE if "m" in flags else 0)
+            | (re.DOTALL if "s" in flags else 0)
+            | (re.VERBOSE if "x" in flags else 0),
+        )
+        return _Constraint(
+            component,
+            True,
+            lambda node: not isinstance(node, BNode) and regex.search(str(node)) is not None,
+        )
+    raise UnsupportedShapeError(
+        f"property shape {prop} uses {predicate}, which the streaming checker does not implement"
+    )
 
 
 def _node_kind(kind: Node) -> Callable[[Node], bool]:
     allowed: dict[Node, tuple[type, ...]] = {
-        SH.IRI: (URIRef,), SH.Literal: (Literal,), SH.BlankNode: (BNode,),
-        SH.BlankNodeOrIRI: (BNode, URIRef), SH.IRIOrLiteral: (URIRef, Literal),
+        SH.IRI: (URIRef,),
+        SH.Literal: (Literal,),
+        SH.BlankNode: (BNode,),
+        SH.BlankNodeOrIRI: (BNode, URIRef),
+        SH.IRIOrLiteral: (URIRef, Literal),
         SH.BlankNodeOrLiteral: (BNode, Literal),
     }
     if kind not in allowed:
@@ -242,6 +311,7 @@ def _datatype(datatype: Node) -> Callable[[Node], bool]:
         else:
             actual = node.datatype or XSD.string
         return actual == datatype and not node.ill_typed
+
     return test
 
 
@@ -259,4 +329,5 @@ def _range(predicate: Node, bound: Node) -> Callable[[Node], bool]:
             return bool(node < bound)
         except TypeError:
             return False
+
     return test

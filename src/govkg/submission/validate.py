@@ -48,8 +48,11 @@ SHACL_SAMPLE = 200
 #: Rows between two progress notes.
 PROGRESS_EVERY = 20_000
 
-_SUBJECT, _PREDICATE, _OBJECT = str(OWL.annotatedSource), str(OWL.annotatedProperty), \
-    str(OWL.annotatedTarget)
+_SUBJECT, _PREDICATE, _OBJECT = (
+    str(OWL.annotatedSource),
+    str(OWL.annotatedProperty),
+    str(OWL.annotatedTarget),
+)
 _MODIFIER, _AUTHOR = str(SSSOM.predicate_modifier), str(PAV.authoredBy)
 _GOVKG_ID = BASE + "id/"
 
@@ -78,13 +81,23 @@ class Context:
         """Load the shapes and the built graph (building it first if needed)."""
         shapes = load_shapes([layout.shapes / SUBMISSION_SHAPES])
         index = ReferenceIndex.from_build(layout, build_dir, progress)
-        return cls(layout=layout, shapes=shapes, checker=RowChecker(shapes), index=index,
-                   prefixes=default_prefixes(layout.data))
+        return cls(
+            layout=layout,
+            shapes=shapes,
+            checker=RowChecker(shapes),
+            index=index,
+            prefixes=default_prefixes(layout.data),
+        )
 
 
-def validate_file(path: Path, context: Context, input_format: str | None = None,
-                  metadata: Path | None = None, limit: int | None = DEFAULT_LIMIT,
-                  progress: Progress | None = None) -> FileReport:
+def validate_file(
+    path: Path,
+    context: Context,
+    input_format: str | None = None,
+    metadata: Path | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+    progress: Progress | None = None,
+) -> FileReport:
     """Validate one submission file; never raises for a bad file (the report says why).
 
     Args:
@@ -109,8 +122,9 @@ def validate_file(path: Path, context: Context, input_format: str | None = None,
     return report
 
 
-def read_checked(path: Path, context: Context, input_format: str | None = None,
-                 metadata: Path | None = None) -> tuple[FileReport, Submission, list[Row]]:
+def read_checked(
+    path: Path, context: Context, input_format: str | None = None, metadata: Path | None = None
+) -> tuple[FileReport, Submission, list[Row]]:
     """Validate a file and keep its rows (for the import, which needs them all).
 
     Raises:
@@ -129,8 +143,14 @@ def read_checked(path: Path, context: Context, input_format: str | None = None,
 class _Checker:
     """One run over one submission (state of the streaming checks)."""
 
-    def __init__(self, submission: Submission, context: Context, report: FileReport,
-                 progress: Progress, keep: list[Row] | None = None):
+    def __init__(
+        self,
+        submission: Submission,
+        context: Context,
+        report: FileReport,
+        progress: Progress,
+        keep: list[Row] | None = None,
+    ):
         self.sub = submission
         self.ctx = context
         self.index = context.index
@@ -144,29 +164,35 @@ class _Checker:
         self.sample = Graph()
         self.sample_lines: dict[str, int] = {}
         self.seen: dict[tuple[str, str, str, bool], tuple[int, str, str]] = {}
-        self.pairs: dict[tuple[str, str], list[tuple[semantics.Statement, int, str]]] = \
-            defaultdict(list)
+        self.pairs: dict[tuple[str, str], list[tuple[semantics.Statement, int, str]]] = defaultdict(
+            list
+        )
         self.exact: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
-        self.graph_pairs: dict[tuple[str, str], list[tuple[semantics.Statement, str, str]]] = \
+        self.graph_pairs: dict[tuple[str, str], list[tuple[semantics.Statement, str, str]]] = (
             defaultdict(list)
+        )
         self.ids: dict[str, int] = {}
         self.edges: set[tuple[int, int]] = set()
         self.edge_origin: dict[tuple[int, int], tuple[int, str]] = {}
-        self.mapped: dict[str, dict[str, set[str]]] = {"subject": defaultdict(set),
-                                                       "object": defaultdict(set)}
+        self.mapped: dict[str, dict[str, set[str]]] = {
+            "subject": defaultdict(set),
+            "object": defaultdict(set),
+        }
         self.frameworks: dict[str, set[Node]] = {"subject": set(), "object": set()}
         for mapping in self.index.mappings:
             if mapping.set_iri == self.replaced or mapping.predicate not in semantics.INVERSE:
                 continue
-            statement = semantics.Statement.of(mapping.subject, mapping.predicate,
-                                               mapping.object, mapping.negated)
-            self.graph_pairs[statement.pair].append((statement, mapping.set_iri,
-                                                     mapping.mapping))
+            statement = semantics.Statement.of(
+                mapping.subject, mapping.predicate, mapping.object, mapping.negated
+            )
+            self.graph_pairs[statement.pair].append((statement, mapping.set_iri, mapping.mapping))
             if mapping.predicate in semantics.EXACT_PREDICATES and not mapping.negated:
-                self._record_exact(mapping.subject, mapping.object,
-                                   f"set {self.s(mapping.set_iri)}")
-            edge = semantics.broader_edges(mapping.subject, mapping.predicate, mapping.object,
-                                           mapping.negated)
+                self._record_exact(
+                    mapping.subject, mapping.object, f"set {self.s(mapping.set_iri)}"
+                )
+            edge = semantics.broader_edges(
+                mapping.subject, mapping.predicate, mapping.object, mapping.negated
+            )
             if edge:
                 self.edges.add((self._id(edge[0]), self._id(edge[1])))
         for narrower, broader in self.index.hierarchy:
@@ -203,8 +229,11 @@ class _Checker:
             self.frameworks[role].update(declared)
         for author in row.values.get(_AUTHOR, []):
             self._agent(author, row, _AUTHOR)
-        subject, predicate, obj = row.one(OWL.annotatedSource), row.one(OWL.annotatedProperty), \
-            row.one(OWL.annotatedTarget)
+        subject, predicate, obj = (
+            row.one(OWL.annotatedSource),
+            row.one(OWL.annotatedProperty),
+            row.one(OWL.annotatedTarget),
+        )
         if subject is not None:
             self._reference(row, "subject", str(subject), row.subject_source, _SUBJECT)
         if obj is not None:
@@ -234,51 +263,98 @@ class _Checker:
 
     # -- references --
 
-    def _reference(self, row: Row, role: str, element: str, declared: list[Node],
-                   path: str) -> None:
+    def _reference(
+        self, row: Row, role: str, element: str, declared: list[Node], path: str
+    ) -> None:
         check = shape(f"SubmittedMapping-{role}Known")
         slot = f"{role}_id"
         scheme = self.index.elements.get(element)
         if scheme is None:
-            why = ("is not in govkg" if element not in self.index.described else
-                   "is in govkg but is not a framework element (no skos:inScheme)")
-            self._finding("violation", "reference", f"{slot} {self.s(element)} {why}", check, row,
-                          path, element)
+            why = (
+                "is not in govkg"
+                if element not in self.index.described
+                else "is in govkg but is not a framework element (no skos:inScheme)"
+            )
+            self._finding(
+                "violation",
+                "reference",
+                f"{slot} {self.s(element)} {why}",
+                check,
+                row,
+                path,
+                element,
+            )
             return
         self.mapped[role][scheme].add(element)
         if declared and URIRef(scheme) not in declared:
             frameworks = ", ".join(self.s(str(d)) for d in declared)
-            self._finding("violation", "reference",
-                          f"{slot} {self.s(element)} is an element of {self.s(scheme)} "
-                          f"({self.index.label(scheme)}), not of the declared {role} framework "
-                          f"{frameworks}", check, row, path, element)
+            self._finding(
+                "violation",
+                "reference",
+                f"{slot} {self.s(element)} is an element of {self.s(scheme)} "
+                f"({self.index.label(scheme)}), not of the declared {role} framework "
+                f"{frameworks}",
+                check,
+                row,
+                path,
+                element,
+            )
         if element in self.index.deprecated:
-            self._finding("violation", "reference",
-                          f"{slot} {self.s(element)} is deprecated (owl:deprecated true); map its "
-                          "replacement", shape("SubmittedMapping-notDeprecated"), row, path,
-                          element)
+            self._finding(
+                "violation",
+                "reference",
+                f"{slot} {self.s(element)} is deprecated (owl:deprecated true); map its "
+                "replacement",
+                shape("SubmittedMapping-notDeprecated"),
+                row,
+                path,
+                element,
+            )
 
     def _agent(self, agent: Node, row: Row | None, path: str) -> None:
-        if isinstance(agent, URIRef) and str(agent).startswith(_GOVKG_ID) and \
-                str(agent) not in self.index.described:
-            message = (f"{self.s(agent)} is a govkg IRI that the graph does not describe; use a "
-                       "described agent (an organisation or person of govkg) or an external IRI "
-                       "such as an ORCID")
+        if (
+            isinstance(agent, URIRef)
+            and str(agent).startswith(_GOVKG_ID)
+            and str(agent) not in self.index.described
+        ):
+            message = (
+                f"{self.s(agent)} is a govkg IRI that the graph does not describe; use a "
+                "described agent (an organisation or person of govkg) or an external IRI "
+                "such as an ORCID"
+            )
             if row is not None:
-                self._finding("violation", "reference", message,
-                              shape("SubmittedMappingSet-agentKnown"), row, path, str(agent))
+                self._finding(
+                    "violation",
+                    "reference",
+                    message,
+                    shape("SubmittedMappingSet-agentKnown"),
+                    row,
+                    path,
+                    str(agent),
+                )
             else:
-                self._set_finding("violation", "reference", message,
-                                  shape("SubmittedMappingSet-agentKnown"), path, str(agent))
+                self._set_finding(
+                    "violation",
+                    "reference",
+                    message,
+                    shape("SubmittedMappingSet-agentKnown"),
+                    path,
+                    str(agent),
+                )
 
     # -- consistency --
 
-    def _consistency(self, row: Row, subject: str, predicate: str, obj: str,
-                     negated: bool) -> None:
+    def _consistency(self, row: Row, subject: str, predicate: str, obj: str, negated: bool) -> None:
         if subject == obj:
-            self._finding("violation", "consistency",
-                          f"self-mapping: subject and object are both {self.s(subject)}",
-                          shape("NoSelfMapping"), row, _OBJECT, obj)
+            self._finding(
+                "violation",
+                "consistency",
+                f"self-mapping: subject and object are both {self.s(subject)}",
+                shape("NoSelfMapping"),
+                row,
+                _OBJECT,
+                obj,
+            )
             return
         statement = semantics.Statement.of(subject, predicate, obj, negated)
         key = (statement.first, statement.second, statement.predicate, statement.negated)
@@ -286,40 +362,76 @@ class _Checker:
         if earlier is not None:
             line, focus, earlier_subject = earlier
             if earlier_subject == subject:
-                self._finding("violation", "consistency",
-                              f"duplicate of the mapping on line {line} ({self.s(focus)})",
-                              shape("NoDuplicateMapping"), row, _PREDICATE, predicate)
+                self._finding(
+                    "violation",
+                    "consistency",
+                    f"duplicate of the mapping on line {line} ({self.s(focus)})",
+                    shape("NoDuplicateMapping"),
+                    row,
+                    _PREDICATE,
+                    predicate,
+                )
             else:
-                self._finding("warning", "consistency",
-                              f"the mapping on line {line} ({self.s(focus)}) states the "
-                              "same, read the other way", shape("NoDuplicateMapping"), row,
-                              _PREDICATE, predicate)
+                self._finding(
+                    "warning",
+                    "consistency",
+                    f"the mapping on line {line} ({self.s(focus)}) states the "
+                    "same, read the other way",
+                    shape("NoDuplicateMapping"),
+                    row,
+                    _PREDICATE,
+                    predicate,
+                )
             return
         self.seen[key] = (row.line, row.focus, subject)
         for other, line, focus in self.pairs[statement.pair]:
             why = semantics.contradiction(statement, other)
             if why:
-                self._finding("violation", "consistency",
-                              f"contradicts the mapping on line {line} ({self.s(focus)}): {why}",
-                              shape("NoContradiction"), row, _PREDICATE, predicate)
+                self._finding(
+                    "violation",
+                    "consistency",
+                    f"contradicts the mapping on line {line} ({self.s(focus)}): {why}",
+                    shape("NoContradiction"),
+                    row,
+                    _PREDICATE,
+                    predicate,
+                )
         self.pairs[statement.pair].append((statement, row.line, row.focus))
         for other, set_iri, mapping in self.graph_pairs.get(statement.pair, []):
             if other == statement:
-                self._finding("warning", "consistency",
-                              f"set {self.s(set_iri)} of the graph already states this mapping "
-                              f"({self.s(mapping)})", shape("NotInGraphAlready"), row, _PREDICATE,
-                              predicate)
+                self._finding(
+                    "warning",
+                    "consistency",
+                    f"set {self.s(set_iri)} of the graph already states this mapping "
+                    f"({self.s(mapping)})",
+                    shape("NotInGraphAlready"),
+                    row,
+                    _PREDICATE,
+                    predicate,
+                )
                 continue
             why = semantics.contradiction(statement, other)
             if why:
-                self._finding("violation", "consistency",
-                              f"contradicts {self.s(mapping)} of set {self.s(set_iri)} in the "
-                              f"graph: {why}",
-                              shape("NoContradictionWithGraph"), row, _PREDICATE, predicate)
+                self._finding(
+                    "violation",
+                    "consistency",
+                    f"contradicts {self.s(mapping)} of set {self.s(set_iri)} in the graph: {why}",
+                    shape("NoContradictionWithGraph"),
+                    row,
+                    _PREDICATE,
+                    predicate,
+                )
         if predicate in semantics.EXACT_PREDICATES and not negated:
             for message in self._record_exact(subject, obj, f"line {row.line}"):
-                self._finding("violation", "consistency", message,
-                              shape("OneExactMatchPerFramework"), row, _OBJECT, obj)
+                self._finding(
+                    "violation",
+                    "consistency",
+                    message,
+                    shape("OneExactMatchPerFramework"),
+                    row,
+                    _OBJECT,
+                    obj,
+                )
         edge = semantics.broader_edges(subject, predicate, obj, negated)
         if edge:
             pair = (self._id(edge[0]), self._id(edge[1]))
@@ -338,7 +450,8 @@ class _Checker:
                     problems.append(
                         f"{self.s(element)} is exactly matched to two elements of "
                         f"{self.s(framework)}: "
-                        f"{self.s(other)} here and {self.s(earlier)} ({origin})")
+                        f"{self.s(other)} here and {self.s(earlier)} ({origin})"
+                    )
                 bucket[other] = where
         return problems
 
@@ -354,18 +467,28 @@ class _Checker:
         names = {number: iri for iri, number in self.ids.items()}
         for component in semantics.cycles(self.edges, len(self.ids)):
             members = set(component)
-            origins = sorted(origin for edge, origin in self.edge_origin.items()
-                             if edge[0] in members and edge[1] in members)
+            origins = sorted(
+                origin
+                for edge, origin in self.edge_origin.items()
+                if edge[0] in members and edge[1] in members
+            )
             if not origins:
                 continue
             line, focus = origins[0]
             shown = ", ".join(f"{self.s(names[m])}" for m in component[:6])
             more = f" and {len(component) - 6} more" if len(component) > 6 else ""
-            self.add(Finding(
-                severity="violation", check="consistency", shape=shape("NoBroaderCycle"),
-                message=f"broader/narrower cycle through {shown}{more}: each would be narrower "
-                        "than itself (counting the graph's mappings and framework hierarchies)",
-                focus=focus, path=_PREDICATE, line=line))
+            self.add(
+                Finding(
+                    severity="violation",
+                    check="consistency",
+                    shape=shape("NoBroaderCycle"),
+                    message=f"broader/narrower cycle through {shown}{more}: each would be narrower "
+                    "than itself (counting the graph's mappings and framework hierarchies)",
+                    focus=focus,
+                    path=_PREDICATE,
+                    line=line,
+                )
+            )
 
     # -- the set --
 
@@ -373,31 +496,42 @@ class _Checker:
         sub = self.sub
         if sub.set_node is None:
             return
-        for role, prop, from_rows in (("subject", GK.subjectFramework, sub.frameworks_from_rows[0]),
-                                      ("object", GK.objectFramework, sub.frameworks_from_rows[1])):
+        for role, prop, from_rows in (
+            ("subject", GK.subjectFramework, sub.frameworks_from_rows[0]),
+            ("object", GK.objectFramework, sub.frameworks_from_rows[1]),
+        ):
             if from_rows and sub.graph is None:
                 for framework in sorted(self.frameworks[role], key=str):
                     sub.set_triples.append((sub.set_node, prop, framework))
                     sub.set_values.setdefault(str(prop), []).append(framework)
             for framework in sub.set_values.get(str(prop), []):
                 if isinstance(framework, URIRef) and str(framework) not in self.index.schemes:
-                    self._set_finding("violation", "reference",
-                                      f"{self.s(framework)} is not a framework of govkg (no "
-                                      "skos:ConceptScheme); see `govkg query "
-                                      "cq02-mapped-frameworks`",
-                                      shape("SubmittedMappingSet-frameworkKnown"), str(prop),
-                                      str(framework))
+                    self._set_finding(
+                        "violation",
+                        "reference",
+                        f"{self.s(framework)} is not a framework of govkg (no "
+                        "skos:ConceptScheme); see `govkg query "
+                        "cq02-mapped-frameworks`",
+                        shape("SubmittedMappingSet-frameworkKnown"),
+                        str(prop),
+                        str(framework),
+                    )
         for creator in sub.set_values.get(str(DCTERMS.creator), []):
             self._agent(creator, None, str(DCTERMS.creator))
         for source in sub.set_values.get(str(DCTERMS.source), []):
             self._source(source)
         if self.replaced is not None:
-            self._set_finding("info", "reference",
-                              f"the graph already holds this set (graph "
-                              f"{self.s(self.index.set_graphs[self.replaced])}): the checks "
-                              "against the graph leave its mappings out, and `govkg import` "
-                              "replaces it only with --replace",
-                              shape("SubmittedMappingSet-replaces"), None, None)
+            self._set_finding(
+                "info",
+                "reference",
+                f"the graph already holds this set (graph "
+                f"{self.s(self.index.set_graphs[self.replaced])}): the checks "
+                "against the graph leave its mappings out, and `govkg import` "
+                "replaces it only with --replace",
+                shape("SubmittedMappingSet-replaces"),
+                None,
+                None,
+            )
 
     def _source(self, source: Node) -> None:
         check = shape("SubmittedMappingSet-sourceKnown")
@@ -406,24 +540,47 @@ class _Checker:
             return
         iri = str(source)
         if iri.startswith(_GOVKG_ID):
-            self._set_finding("violation", "reference",
-                              f"{self.s(iri)} is not a source document of govkg "
-                              "(data/sources.ttl); name one (`govkg query list-sources`) or "
-                              "give the document's own http(s) address", check, path, iri)
+            self._set_finding(
+                "violation",
+                "reference",
+                f"{self.s(iri)} is not a source document of govkg "
+                "(data/sources.ttl); name one (`govkg query list-sources`) or "
+                "give the document's own http(s) address",
+                check,
+                path,
+                iri,
+            )
         elif not iri.startswith(("http://", "https://")):
-            self._set_finding("violation", "reference",
-                              f"source_document {self.s(iri)} must be a govkg source document "
-                              "or an http(s) address", check, path, iri)
+            self._set_finding(
+                "violation",
+                "reference",
+                f"source_document {self.s(iri)} must be a govkg source document "
+                "or an http(s) address",
+                check,
+                path,
+                iri,
+            )
         elif iri not in self.sub.source_titles:
-            self._set_finding("violation", "reference",
-                              f"{self.s(iri)} is not a source document of govkg: give its "
-                              "title with source_document_title, and the import describes it",
-                              check, path, iri)
+            self._set_finding(
+                "violation",
+                "reference",
+                f"{self.s(iri)} is not a source document of govkg: give its "
+                "title with source_document_title, and the import describes it",
+                check,
+                path,
+                iri,
+            )
         else:
-            self._set_finding("info", "reference",
-                              f"{self.s(iri)} is a new source document; the import describes it as "
-                              f"{new_source_iri(self.sub.set_iri() or '')} "
-                              f"(\"{self.sub.source_titles[iri]}\")", check, path, iri)
+            self._set_finding(
+                "info",
+                "reference",
+                f"{self.s(iri)} is a new source document; the import describes it as "
+                f"{new_source_iri(self.sub.set_iri() or '')} "
+                f'("{self.sub.source_titles[iri]}")',
+                check,
+                path,
+                iri,
+            )
 
     def _shacl(self) -> None:
         sub = self.sub
@@ -433,9 +590,13 @@ class _Checker:
             for node in list(self.sample.subjects(RDF.type, SSSOM.Mapping)):
                 for set_node in sub.graph.subjects(SSSOM.mappings, node):
                     self.sample.add((set_node, SSSOM.mappings, node))
-        _, results, _ = pyshacl.validate(self.sample, shacl_graph=self.ctx.shapes,
-                                         inference="none", allow_warnings=True,
-                                         allow_infos=True)
+        _, results, _ = pyshacl.validate(
+            self.sample,
+            shacl_graph=self.ctx.shapes,
+            inference="none",
+            allow_warnings=True,
+            allow_infos=True,
+        )
         for result in results.subjects(RDF.type, SH.ValidationResult):
             self.add(self._from_result(results, result), merge=True)
 
@@ -452,36 +613,80 @@ class _Checker:
         component = str(results.value(result, SH.sourceConstraintComponent) or "")
         source = results.value(result, SH.sourceShape)
         return Finding(
-            severity=severity.rsplit("#", 1)[-1].lower(), check="shape",
+            severity=severity.rsplit("#", 1)[-1].lower(),
+            check="shape",
             message=str(results.value(result, SH.resultMessage) or "constraint not met"),
-            shape=show(source) or "", focus=focus_text, path=path_text, line=line,
+            shape=show(source) or "",
+            focus=focus_text,
+            path=path_text,
+            line=line,
             component=component.rsplit("#", 1)[-1] or None,
-            value=show(results.value(result, SH.value)))
+            value=show(results.value(result, SH.value)),
+        )
 
     def _coverage(self) -> None:
         for role, prop in (("subject", GK.subjectFramework), ("object", GK.objectFramework)):
-            for framework in sorted({str(f) for f in self.sub.set_values.get(str(prop), [])
-                                     if isinstance(f, URIRef)}):
+            for framework in sorted(
+                {str(f) for f in self.sub.set_values.get(str(prop), []) if isinstance(f, URIRef)}
+            ):
                 if framework in self.index.schemes:
-                    self.report.coverage.append(Coverage(
-                        framework=framework, label=self.index.label(framework), role=role,
-                        mapped=len(self.mapped[role].get(framework, ())),
-                        elements=self.index.scheme_sizes.get(framework, 0)))
+                    self.report.coverage.append(
+                        Coverage(
+                            framework=framework,
+                            label=self.index.label(framework),
+                            role=role,
+                            mapped=len(self.mapped[role].get(framework, ())),
+                            elements=self.index.scheme_sizes.get(framework, 0),
+                        )
+                    )
 
     # -- findings --
 
-    def _finding(self, severity: str, check: str, message: str, shape_iri: str, row: Row,
-                 path: str | None, value: str | None) -> None:
-        self.add(Finding(severity=severity, check=check, message=message, shape=shape_iri,
-                         focus=row.focus, path=path, line=row.line, value=value))
+    def _finding(
+        self,
+        severity: str,
+        check: str,
+        message: str,
+        shape_iri: str,
+        row: Row,
+        path: str | None,
+        value: str | None,
+    ) -> None:
+        self.add(
+            Finding(
+                severity=severity,
+                check=check,
+                message=message,
+                shape=shape_iri,
+                focus=row.focus,
+                path=path,
+                line=row.line,
+                value=value,
+            )
+        )
 
-    def _set_finding(self, severity: str, check: str, message: str, shape_iri: str,
-                     path: str | None, value: str | None) -> None:
+    def _set_finding(
+        self,
+        severity: str,
+        check: str,
+        message: str,
+        shape_iri: str,
+        path: str | None,
+        value: str | None,
+    ) -> None:
         node = self.sub.set_node
-        self.add(Finding(severity=severity, check=check, message=message, shape=shape_iri,
-                         focus=show(node), path=path,
-                         line=self.sub.slot_lines.get(path or "", self.sub.set_line),
-                         value=value))
+        self.add(
+            Finding(
+                severity=severity,
+                check=check,
+                message=message,
+                shape=shape_iri,
+                focus=show(node),
+                path=path,
+                line=self.sub.slot_lines.get(path or "", self.sub.set_line),
+                value=value,
+            )
+        )
 
 
 def new_source_iri(set_iri: str) -> str:
