@@ -47,13 +47,10 @@ def sorted_lines(graph: Graph, syntax: RdfSyntax) -> bytes:
 
 def reserialise(lines: bytes, source: ox.RdfFormat, syntax: RdfSyntax) -> bytes:
     """Write sorted N-Triples/N-Quads ``lines`` in ``syntax``, keeping their order."""
-    return bytes(
-        ox.serialize(
-            ox.parse(lines, format=source),
-            format=_OXIGRAPH_FORMATS[syntax.name],
-            prefixes=PREFIXES,
-        )
+    data = ox.serialize(
+        ox.parse(lines, format=source), format=_OXIGRAPH_FORMATS[syntax.name], prefixes=PREFIXES
     )
+    return data or b""
 
 
 def dataset_of(graphs: dict[URIRef, Graph]) -> Dataset:

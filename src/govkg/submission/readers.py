@@ -540,8 +540,8 @@ class _TableReader:
             if len(cells) != width:
                 problems.append(
                     self._finding(
-                        f"the row has {len(cells)} cells, the header {width} (a truncated line, or a "
-                        "delimiter inside a cell that is not quoted?)",
+                        f"the row has {len(cells)} cells, the header {width} "
+                        "(a truncated line, or a delimiter inside a cell that is not quoted?)",
                         start,
                     )
                 )
