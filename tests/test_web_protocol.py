@@ -260,7 +260,11 @@ def test_negotiation_is_pure():
 
 
 def test_html_results_page_links_govkg_iris(client):
-    query = "SELECT ?p WHERE { ?p a <https://w3id.org/govkg/ontology#Principle> } LIMIT 3"
+    query = (
+        "SELECT ?p WHERE { ?p a <https://w3id.org/govkg/ontology#Principle> ; "
+        "<http://www.w3.org/2004/02/skos/core#inScheme> "
+        "<https://w3id.org/govkg/id/principle-list/us-sg-ai-fact-sheet-2024-06-05> } LIMIT 3"
+    )
     response = _get(client, query, headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert 'href="/id/principle/' in response.text and "3 rows" in response.text

@@ -26,8 +26,8 @@ def open_backend(
 
 def run_query(store: Backend, text: str) -> object:
     """Guard a query's text, then evaluate it (default graph = union of all graphs)."""
-    shape = check_query(text)
-    return store.query(text, union_default="FROM" not in shape.keywords)
+    check_query(text)
+    return store.query(text)
 
 
 @dataclass(frozen=True)

@@ -36,13 +36,12 @@ class Backend(Protocol):
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
         base_iri: str | None = None,
-        union_default: bool = True,
     ) -> object:
         """Evaluate a (guarded) SPARQL query and return the store's result object.
 
-        Protocol graphs (even empty lists) replace the query's dataset; otherwise, when
-        ``union_default`` is true (the query has no ``FROM``), the default graph is the union
-        of all graphs.
+        Protocol graphs (even empty lists) replace the query's dataset; otherwise the query's
+        ``FROM``/``FROM NAMED`` do; without either, the default graph is the RDF merge of all
+        named graphs.
         """
 
     def __len__(self) -> int:

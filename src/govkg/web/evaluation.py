@@ -37,7 +37,6 @@ def encode(
         "base": base_iri,
         "default": list(default) if default is not None else None,
         "named": list(named) if named is not None else None,
-        "from": "FROM" in request.shape.keywords,
         "tabular": _wire(tabular),
         "graph": _wire(graph),
     }
@@ -57,9 +56,7 @@ def make_task(backend: Backend) -> Task:
 
     def task(payload: bytes, sink: Sink) -> None:
         data = json.loads(payload.decode("utf-8"))
-        results = execute(
-            backend, data["query"], data["base"], data["default"], data["named"], data["from"]
-        )
+        results = execute(backend, data["query"], data["base"], data["default"], data["named"])
         write_results(results, data["tabular"], data["graph"], sink)
 
     return task
@@ -71,7 +68,6 @@ def execute(
     base_iri: str | None,
     default: list[str] | None,
     named: list[str] | None,
-    has_from: bool,
 ) -> Any:
     """Evaluate a guarded query with the dataset rules of the module docstring."""
     return backend.query(
@@ -79,7 +75,6 @@ def execute(
         default_graphs=default,
         named_graphs=named,
         base_iri=base_iri,
-        union_default=not has_from,
     )
 
 
