@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -170,3 +171,11 @@ def test_from_selects_one_graph_instead_of_the_union(capsys, monkeypatch, build_
         counted[name] = int(out.splitlines()[1])
     assert counted["from"] == 7
     assert counted["union"] > 10000
+
+
+def test_a_bad_query_file_is_named_with_its_line(capsys, build_dir: Path, tmp_path: Path):
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT * WHERE {\n  ?s ?p\n}\n", encoding="utf-8")
+    code, _, err = _run(capsys, "query", str(bad), "--build-dir", str(build_dir), "-q")
+    assert code == 2
+    assert re.match(rf"govkg: error: {re.escape(str(bad))}:\d+: malformed query", err), err

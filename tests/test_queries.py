@@ -181,6 +181,9 @@ def test_cq13_ancestors_include_inferred_ones(store: Backend):
 def test_default_graph_is_the_merge_of_the_named_graphs(store: Backend):
     """A triple stated by two sources (the fact sheet and a newspaper report both say IMDA
     funds the DTC) is one triple of the default graph; GRAPH still sees both statements."""
-    funded = "<https://w3id.org/govkg/id/organisation/sg-dtc> <https://w3id.org/govkg/ontology#fundedBy> ?o"
+    funded = (
+        "<https://w3id.org/govkg/id/organisation/sg-dtc> "
+        "<https://w3id.org/govkg/ontology#fundedBy> ?o"
+    )
     assert len(rows(run_query(store, f"SELECT ?o WHERE {{ {funded} }}"))) == 2
     assert len(rows(run_query(store, f"SELECT ?g ?o WHERE {{ GRAPH ?g {{ {funded} }} }}"))) == 4

@@ -299,3 +299,10 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json["status"] == "ok" and response.json["quads"] > 10000
+
+
+@pytest.mark.parametrize("name", ["govkg.ttl", "govkg.rdf", "govkg.nt"])
+def test_download_content_type_names_one_charset(client, name):
+    response = client.get(f"/downloads/{name}", headers={"Accept-Encoding": "identity"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].count("charset") <= 1

@@ -533,3 +533,11 @@ def test_repeated_query_is_answered_from_the_result_cache(app, client, monkeypat
     assert len(calls) == 1
     third = _get(client, query, headers={"Accept": "application/sparql-results+json"})
     assert third.status_code == 200 and len(calls) == 2
+
+
+def test_html_results_never_link_script_iris(client):
+    query = 'SELECT (IRI("javascript:alert(1)") AS ?x) (IRI("https://example.org/a") AS ?y) {}'
+    response = _get(client, query, headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert 'href="javascript:' not in response.text
+    assert 'href="https://example.org/a"' in response.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from govkg import __version__, cli_mappings, cli_serve, coverage
 from govkg.build import REPORT, BuildReport, build, ensure_built, is_current
 from govkg.catalogue import NamedQuery, load_catalogue, read_query, resolve
-from govkg.errors import ExitCode, GovkgError, InputError
+from govkg.errors import ExitCode, GovkgError, InputError, QueryError
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
 from govkg.paths import bundled_layout, default_build_dir
 from govkg.progress import Progress
@@ -202,8 +203,20 @@ def _query(args: argparse.Namespace) -> int:
         query = resolve(layout, args.query)
     text = query.bind(_parameters(args.param))
     store = open_backend(layout, _build_dir(args), _progress(args))
-    sys.stdout.write(render(run_query(store, text), args.format))
+    try:
+        results = run_query(store, text)
+    except QueryError as exc:
+        raise query_error_in(query, exc) from None
+    sys.stdout.write(render(results, args.format))
     return ExitCode.OK
+
+
+def query_error_in(query: NamedQuery, error: QueryError) -> QueryError:
+    """Name the query's file (and the line the parser reports) in a query error."""
+    if error.path is not None or str(query.path) == "-":
+        return error
+    found = re.search(r"\bat (\d+):(\d+)", error.message)
+    return QueryError(error.message, query.path, int(found.group(1)) if found else None)
 
 
 def _parameters(pairs: list[str]) -> dict[str, str]:

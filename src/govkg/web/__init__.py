@@ -31,7 +31,7 @@ from govkg.web.config import (
     WebConfig,
 )
 from govkg.web.dataset import open_dataset
-from govkg.web.describe import Describer, ResourceView, curie, local_href
+from govkg.web.describe import Describer, ResourceView, curie, link_href
 from govkg.web.evaluation import encode, make_task
 from govkg.web.evaluator import EvaluatorPool, Reply
 from govkg.web.metadata import DatasetStats, collect_stats
@@ -173,7 +173,7 @@ def create_app(
     app.extensions[EXTENSION] = Site(config, backend)
     app.jinja_env.globals.update(version=__version__)
     app.jinja_env.filters["curie"] = curie
-    app.jinja_env.filters["local_href"] = lambda iri: local_href(iri) or iri
+    app.jinja_env.filters["local_href"] = link_href
 
     from govkg.web import downloads, health, pages, queries, sparql, void
 

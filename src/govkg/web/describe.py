@@ -78,6 +78,20 @@ def local_href(iri: str) -> str | None:
     return None
 
 
+def link_href(iri: str) -> str | None:
+    """Where a link to ``iri`` points: the local page of a govkg IRI, the IRI itself when it is
+    an http(s) IRI, else None (no link: ``javascript:``, ``data:``, ``urn:`` ... never become
+    clickable).
+
+    >>> link_href("javascript:alert(1)") is None
+    True
+    """
+    local = local_href(iri)
+    if local is not None:
+        return local
+    return iri if iri.startswith(("http://", "https://")) else None
+
+
 def curie(iri: str) -> str:
     """Shorten an IRI with govkg's prefixes (``id:`` for instance IRIs).
 
@@ -104,7 +118,8 @@ class Term:
         value: The IRI, the literal's lexical form or the blank node's id.
         kind: ``iri``, ``literal`` or ``bnode``.
         label: A label for an IRI, when the store has one.
-        href: Where a link goes (local path for govkg IRIs, the IRI itself otherwise).
+        href: Where a link goes (local path for govkg IRIs, the IRI itself for other http(s)
+            IRIs, None for no link).
         language: A literal's language tag.
         datatype: A literal's datatype as a CURIE (not for plain strings).
     """
@@ -346,7 +361,7 @@ def _term(node: Any, labels: dict[str, str]) -> Term:
 
 
 def _iri_term(iri: str, labels: dict[str, str]) -> Term:
-    return Term(iri, "iri", label=labels.get(iri), href=local_href(iri) or iri)
+    return Term(iri, "iri", label=labels.get(iri), href=link_href(iri))
 
 
 def _mapping(row: dict[str, Any], labels: dict[str, str]) -> Mapping:

@@ -180,12 +180,14 @@ def download(name: str) -> Response:
             conditional=True,
             max_age=3600,
         )
+        # set after send_file: Werkzeug appends a second charset to text/* and +xml types
+        response.headers["Content-Type"] = _content_type(artefact)
         response.cache_control.public = True
     response.headers["Vary"] = "Accept-Encoding"
     return response
 
 
 def _content_type(artefact: Artefact) -> str:
-    if artefact.media_type.startswith("text/"):
+    if artefact.media_type.startswith("text/") or artefact.media_type.endswith("+xml"):
         return f"{artefact.media_type}; charset=utf-8"
     return artefact.media_type
