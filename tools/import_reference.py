@@ -194,6 +194,32 @@ def plain(text: str) -> Literal:
     return Literal(text)
 
 
+def days_from_memory(notes: Iterable[object]) -> set[str]:
+    """Return the days (YYYY-MM-DD) that a note says are from memory: such a date is written
+    to the month only, with an uncertainty note, never as a checked day."""
+    found: set[str] = set()
+    for note in notes:
+        found.update(re.findall(r"(\d{4}-\d{2}-\d{2})[^.;,]*?from memory", str(note)))
+    return found
+
+
+def add_dates(
+    data: "DataFile", subject: URIRef, predicate: URIRef, values: Iterable[object],
+    notes: Iterable[object],
+) -> None:
+    """Add dates at their precision; a day a note says is from memory is cut to its month."""
+    vague = days_from_memory(notes)
+    for value in values:
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        if text in vague:
+            data.add(subject, predicate, date_literal(text[:7]))
+            data.add(subject, GK.uncertaintyNote, en(
+                f"The day {text} is from memory (confidence low), so only the month is "
+                "recorded."))
+        else:
+            data.add(subject, predicate, date_literal(value))
+
+
 def date_literal(value: object) -> Literal:
     """Return a date as xsd:date, xsd:gYearMonth or xsd:gYear, following its precision."""
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
@@ -897,9 +923,8 @@ def add_source_document(ctx: Context, data: DataFile, entry: Mapping[str, Any]) 
         subject, DCTERMS.publisher, (plain(name) for name in as_list(entry.get("publisher")))
     )
     data.add_all(subject, DCTERMS.issued, (date_literal(d) for d in as_list(entry.get("date"))))
-    data.add_all(
-        subject, DCTERMS.modified, (date_literal(d) for d in as_list(entry.get("amended")))
-    )
+    add_dates(data, subject, DCTERMS.modified, as_list(entry.get("amended")),
+              as_list(entry.get("note")))
     data.add_all(subject, DCTERMS.identifier, (plain(i) for i in as_list(entry.get("identifier"))))
     pages = present(entry.get("url"), entry.get("landing"))
     data.add_all(subject, DCAT.landingPage, (URIRef(page) for page in pages))
@@ -1104,7 +1129,8 @@ def add_framework_identity(
     identifiers = present(fw.get("identifier"), f"doi:{fw['doi']}" if fw.get("doi") else None)
     data.add_all(subject, DCTERMS.identifier, (plain(i) for i in identifiers))
     data.add_all(subject, DCTERMS.issued, (date_literal(d) for d in as_list(fw.get("issued"))))
-    data.add_all(subject, DCTERMS.modified, (date_literal(d) for d in as_list(fw.get("amended"))))
+    add_dates(data, subject, DCTERMS.modified, as_list(fw.get("amended")),
+              as_list(fw.get("notes")) + as_list(fw.get("note")))
     data.add_all(subject, OWL.versionInfo, (plain(str(v)) for v in as_list(fw.get("version"))))
     data.add_all(subject, GK.legalStatus, (en(s) for s in as_list(fw.get("legal_status"))))
     add_licenses(data, subject, as_list(fw.get("license")))
