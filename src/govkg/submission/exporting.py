@@ -150,7 +150,7 @@ def _export(
     for row in _rows(store, _ROWS % (graph, set_iri)):
         mappings[row["m"]][row["p"]].append(row["o"])
     objects = sorted(meta.get(str(GK.objectFramework), []))
-    header: dict[str, Any] = {"mapping_set_id": short(set_iri)}
+    header: dict[str, Any] = {"mapping_set_id": set_iri}
     for name, prop in (
         ("mapping_set_title", DCTERMS.title),
         ("mapping_set_description", DCTERMS.description),
