@@ -306,3 +306,13 @@ def test_download_content_type_names_one_charset(client, name):
     response = client.get(f"/downloads/{name}", headers={"Accept-Encoding": "identity"})
     assert response.status_code == 200
     assert response.headers["Content-Type"].count("charset") <= 1
+
+
+def test_version_iri_and_shapes_namespace_dereference(client):
+    from govkg import __version__
+
+    response = client.get(f"/ontology/{__version__}", headers={"Accept": "text/turtle"})
+    assert response.status_code == 303
+    assert client.get("/ontology/0.0.0-nope").status_code == 404
+    response = client.get("/shapes")
+    assert response.status_code == 303 and "/downloads/" in response.headers["Location"]

@@ -13,8 +13,9 @@ Interest Group Note 2008-12-03).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 
+from govkg import __version__
 from govkg.namespaces import BASE
 from govkg.web import current_site
 from govkg.web.describe import ONTOLOGY, iri_for_path
@@ -70,6 +71,24 @@ def ontology() -> Response:
     if not current_site().ontology_views()[1]:
         raise NotFoundError("this server does not serve the govkg ontology")
     return _redirect("ontology", fmt, ONTOLOGY)
+
+
+@bp.route("/ontology/<version>")
+def ontology_version(version: str) -> Response:
+    """Dereference the ontology's version IRI (``owl:versionIRI``): this server serves the
+    version it was built with, so the current version IRI answers like the ontology IRI."""
+    if version != __version__:
+        raise NotFoundError(f"this server serves ontology version {__version__}, not {version}")
+    return ontology()
+
+
+@bp.route("/shapes")
+def shapes() -> Response:
+    """Dereference the shapes namespace (``https://w3id.org/govkg/shapes#...``, named in every
+    validation report): 303 to the list of downloads, which holds the shapes files."""
+    response = redirect("/downloads/#shapes", code=303)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @bp.route("/page/<path:rest>")
