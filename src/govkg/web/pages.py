@@ -13,7 +13,7 @@ Interest Group Note 2008-12-03).
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from govkg import __version__
 from govkg.namespaces import BASE
@@ -86,8 +86,12 @@ def ontology_version(version: str) -> Response:
 def shapes() -> Response:
     """Dereference the shapes namespace (``https://w3id.org/govkg/shapes#...``, named in every
     validation report): 303 to the list of downloads, which holds the shapes files."""
-    response = redirect("/downloads/#shapes", code=303)
-    response.headers["Vary"] = "Accept"
+    response = Response(
+        "See /downloads/ for the shapes files\n",
+        status=303,
+        content_type="text/plain; charset=utf-8",
+    )
+    response.headers["Location"] = "/downloads/#shapes"
     return response
 
 
