@@ -17,10 +17,10 @@ from pathlib import Path
 from govkg import __version__, cli_mappings, cli_serve, coverage
 from govkg.build import REPORT, BuildReport, build, ensure_built, is_current
 from govkg.catalogue import NamedQuery, load_catalogue, read_query, resolve
+from govkg.cli_common import build_dir_for, progress_for
 from govkg.errors import ExitCode, GovkgError, InputError, QueryError
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
-from govkg.paths import bundled_layout, default_build_dir
-from govkg.progress import Progress
+from govkg.paths import bundled_layout
 from govkg.querying import open_backend, run_qc, run_query
 from govkg.results import RESULT_FORMATS, render
 
@@ -173,23 +173,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(args: argparse.Namespace) -> Progress:
-    return Progress(stream=None if args.quiet else sys.stderr)
-
-
-def _build_dir(args: argparse.Namespace) -> Path:
-    return Path(args.build_dir) if args.build_dir else default_build_dir(bundled_layout())
-
-
 def _build(args: argparse.Namespace) -> int:
     layout = bundled_layout()
-    build_dir = _build_dir(args)
+    build_dir = build_dir_for(args)
     report_path = build_dir / REPORT
     if not args.force and report_path.is_file():
         if is_current(layout, build_dir):
             print(f"build is current: {build_dir}")
             return ExitCode.OK
-    report: BuildReport = build(layout, build_dir, _progress(args))
+    report: BuildReport = build(layout, build_dir, progress_for(args))
     print(report.text())
     print(f"written to {build_dir}")
     return ExitCode.OK
@@ -202,7 +194,7 @@ def _query(args: argparse.Namespace) -> int:
     else:
         query = resolve(layout, args.query)
     text = query.bind(_parameters(args.param))
-    store = open_backend(layout, _build_dir(args), _progress(args))
+    store = open_backend(layout, build_dir_for(args), progress_for(args))
     try:
         results = run_query(store, text)
     except QueryError as exc:
@@ -238,7 +230,7 @@ def _queries(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     layout = bundled_layout()
-    store = open_backend(layout, _build_dir(args), _progress(args))
+    store = open_backend(layout, build_dir_for(args), progress_for(args))
     failed = 0
     for result in run_qc(layout, store):
         status = "ok" if result.passed else f"FAIL ({len(result.rows)} rows)"
@@ -255,8 +247,8 @@ def _export(args: argparse.Namespace) -> int:
             raise InputError("--mappings writes SSSOM TSV: use --format sssom-tsv")
         return cli_mappings.export_mappings_command(args)
     layout = bundled_layout()
-    build_dir = _build_dir(args)
-    ensure_built(layout, build_dir, _progress(args))
+    build_dir = build_dir_for(args)
+    ensure_built(layout, build_dir, progress_for(args))
     syntax = syntax_by_name(args.format)
     data = (build_dir / f"govkg.{syntax.extension}").read_bytes()
     if args.output:
@@ -271,7 +263,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     layout = bundled_layout()
-    store = open_backend(layout, _build_dir(args), _progress(args))
+    store = open_backend(layout, build_dir_for(args), progress_for(args))
     a = coverage.resolve_framework(store, args.framework_a)
     b = coverage.resolve_framework(store, args.framework_b)
     result = coverage.compute(layout, store, a, b)
@@ -284,8 +276,8 @@ def _report(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     layout = bundled_layout()
-    build_dir = _build_dir(args)
-    store = open_backend(layout, build_dir, _progress(args))
+    build_dir = build_dir_for(args)
+    store = open_backend(layout, build_dir, progress_for(args))
     report = json.loads((build_dir / REPORT).read_text(encoding="utf-8"))
     print(f"quads in store: {len(store)}")
     print(

@@ -14,8 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from govkg.cli_common import build_dir_for, progress_for
 from govkg.errors import ExitCode, InputError
-from govkg.paths import bundled_layout, default_build_dir
+from govkg.paths import bundled_layout
 from govkg.progress import Progress
 from govkg.submission.exporting import EXPORT_FORMATS, export_mapping_sets
 from govkg.submission.findings import DEFAULT_LIMIT, FileReport
@@ -120,8 +121,8 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
 
 def _context(args: argparse.Namespace) -> tuple[Context, Progress]:
     layout = bundled_layout()
-    progress = Progress(stream=None if args.quiet else sys.stderr)
-    build_dir = Path(args.build_dir) if args.build_dir else default_build_dir(layout)
+    progress = progress_for(args)
+    build_dir = build_dir_for(args, layout)
     return Context.load(layout, build_dir, progress), progress
 
 
@@ -138,8 +139,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     layout = bundled_layout()
-    build_dir = Path(args.build_dir) if args.build_dir else default_build_dir(layout)
-    progress = Progress(stream=None if args.quiet else sys.stderr)
+    build_dir = build_dir_for(args, layout)
+    progress = progress_for(args)
     try:
         done = import_submission(
             args.file,
@@ -166,8 +167,8 @@ def _import(args: argparse.Namespace) -> int:
 def export_mappings_command(args: argparse.Namespace) -> int:
     """Write mapping sets as SSSOM TSV (``export-mappings``, and ``export --mappings``)."""
     layout = bundled_layout()
-    build_dir = Path(args.build_dir) if args.build_dir else default_build_dir(layout)
-    progress = Progress(stream=None if args.quiet else sys.stderr)
+    build_dir = build_dir_for(args, layout)
+    progress = progress_for(args)
     exported = export_mapping_sets(layout, build_dir, args.sets, progress)
     output: Path | None = args.output
     if output is None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from govkg.errors import ExitCode
+from govkg.cli_common import progress_for
+from govkg.errors import InputError
 
 
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -56,13 +56,11 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from govkg.progress import Progress
     from govkg.server import ServerOptions, serve
     from govkg.web.config import WebConfig
 
     if args.workers is not None and args.workers < 1:
-        print("govkg: error: --workers must be at least 1", file=sys.stderr)
-        return ExitCode.INPUT_ERROR
+        raise InputError("--workers must be at least 1")
     config = WebConfig.from_env(
         build_dir=args.build_dir,
         data_files=tuple(args.data) or None,
@@ -70,5 +68,5 @@ def _serve(args: argparse.Namespace) -> int:
         query_timeout=args.timeout,
     )
     options = ServerOptions.from_env(host=args.host, port=args.port, workers=args.workers)
-    progress = Progress(stream=None if args.quiet else sys.stderr)
+    progress = progress_for(args)
     return serve(config, options, progress)

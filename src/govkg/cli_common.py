@@ -1,0 +1,20 @@
+"""What every ``govkg`` command reads from the common options (``--build-dir``, ``--quiet``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from govkg.paths import Layout, bundled_layout, default_build_dir
+from govkg.progress import Progress
+
+
+def progress_for(args: argparse.Namespace) -> Progress:
+    """Progress on stderr, or none with ``--quiet``."""
+    return Progress(stream=None if args.quiet else sys.stderr)
+
+
+def build_dir_for(args: argparse.Namespace, layout: Layout | None = None) -> Path:
+    """The ``--build-dir`` given, else the default build folder (see ``govkg.paths``)."""
+    return Path(args.build_dir) if args.build_dir else default_build_dir(layout or bundled_layout())
