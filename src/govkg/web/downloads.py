@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Blueprint, Response, render_template, request, send_file
+from flask import Blueprint, Response, request, send_file
 
-from govkg.formats import RDF_SYNTAXES, negotiate
+from govkg.formats import RDF_SYNTAXES
 from govkg.web import base_url, current_site
-from govkg.web.errors import NotAcceptableError, NotFoundError
+from govkg.web.errors import NotFoundError
+from govkg.web.negotiation import listing_response
 
 bp = Blueprint("downloads", __name__)
-_LIST_TYPES = ["text/html", "application/json"]
 #: Where each artefact comes from, in the order listed.
 _DUMP_TITLES = {
     "trig": "Whole dataset, one named graph per source (TriG)",
@@ -137,23 +136,12 @@ class Artefacts:
 def listing() -> Response:
     """List the artefacts with size and SHA-256 (HTML or JSON by ``Accept``)."""
     artefacts = current_site().artefacts
-    chosen = negotiate(request.headers.get("Accept"), _LIST_TYPES)
-    if chosen == "application/json":
-        root = base_url()
-        body = (
-            json.dumps({"downloads": [a.as_json(root) for a in artefacts.items.values()]}, indent=1)
-            + "\n"
-        )
-        response = Response(body, content_type="application/json")
-    elif chosen == "text/html":
-        response = Response(
-            render_template("downloads.html", items=artefacts.items.values()),
-            content_type="text/html; charset=utf-8",
-        )
-    else:
-        raise NotAcceptableError("the list of downloads is HTML or JSON")
-    response.headers["Vary"] = "Accept"
-    return response
+    return listing_response(
+        "the list of downloads",
+        lambda: {"downloads": [a.as_json(base_url()) for a in artefacts.items.values()]},
+        "downloads.html",
+        items=artefacts.items.values(),
+    )
 
 
 @bp.route("/downloads/<path:name>")

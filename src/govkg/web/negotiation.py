@@ -9,10 +9,18 @@ negotiated separately, so one request can say what it wants for either kind of r
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from flask import Response, render_template, request
 
 from govkg.errors import InputError
 from govkg.formats import RDF_SYNTAXES, negotiate
+from govkg.web.errors import NotAcceptableError
+
+#: The media types of list pages.
+_LIST_TYPES = ["text/html", "application/json"]
 
 
 @dataclass(frozen=True)
@@ -155,3 +163,31 @@ def choose(
 def _by_name(value: str) -> list[ResultFormat]:
     key = value.strip().lower().split(";")[0].strip()
     return [f for f in TABULAR + GRAPH if key in f.names or key in f.accepts]
+
+
+def listing_response(
+    what: str, json_body: Callable[[], object], template: str, **context: object
+) -> Response:
+    """Answer a list page (downloads, named queries) as HTML or JSON by ``Accept``.
+
+    Args:
+        what: What is listed, for the 406 message ("the list of downloads").
+        json_body: Makes the JSON document (called only when JSON is chosen).
+        template: The HTML template, rendered with ``context``.
+
+    Raises:
+        NotAcceptableError: the client accepts neither HTML nor JSON.
+    """
+    chosen = negotiate(request.headers.get("Accept"), _LIST_TYPES)
+    if chosen == "application/json":
+        response = Response(
+            json.dumps(json_body(), indent=1) + "\n", content_type="application/json"
+        )
+    elif chosen == "text/html":
+        response = Response(
+            render_template(template, **context), content_type="text/html; charset=utf-8"
+        )
+    else:
+        raise NotAcceptableError(f"{what} is HTML or JSON")
+    response.headers["Vary"] = "Accept"
+    return response

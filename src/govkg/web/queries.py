@@ -3,20 +3,16 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, request
 
 from govkg.errors import UnknownQueryError
-from govkg.formats import negotiate
 from govkg.sparql_guard import check_query
 from govkg.web import base_url, current_site
-from govkg.web.errors import NotAcceptableError
+from govkg.web.negotiation import listing_response
 from govkg.web.protocol import QueryRequest
 from govkg.web.sparql import answer
 
 bp = Blueprint("queries", __name__)
-_LIST_TYPES = ["text/html", "application/json"]
 #: Query-string parameters of ``/queries/NAME`` that are not query parameters.
 _RESERVED = ("format", "output")
 
@@ -26,32 +22,26 @@ _RESERVED = ("format", "output")
 def listing() -> Response:
     """List the named queries with their summaries and links."""
     site = current_site()
-    chosen = negotiate(request.headers.get("Accept"), _LIST_TYPES)
-    if chosen == "application/json":
+
+    def document() -> object:
         root = base_url()
-        items = [
-            {
-                "name": q.name,
-                "summary": q.summary,
-                "url": f"{root}/queries/{q.name}",
-                "qualityControl": q.is_qc,
-                "parameters": [p.lstrip("_") for p in q.parameters],
-                "query": q.text,
-            }
-            for q in site.catalogue.values()
-        ]
-        response = Response(
-            json.dumps({"queries": items}, indent=1) + "\n", content_type="application/json"
-        )
-    elif chosen == "text/html":
-        response = Response(
-            render_template("queries.html", queries=site.catalogue.values()),
-            content_type="text/html; charset=utf-8",
-        )
-    else:
-        raise NotAcceptableError("the list of named queries is HTML or JSON")
-    response.headers["Vary"] = "Accept"
-    return response
+        return {
+            "queries": [
+                {
+                    "name": q.name,
+                    "summary": q.summary,
+                    "url": f"{root}/queries/{q.name}",
+                    "qualityControl": q.is_qc,
+                    "parameters": [p.lstrip("_") for p in q.parameters],
+                    "query": q.text,
+                }
+                for q in site.catalogue.values()
+            ]
+        }
+
+    return listing_response(
+        "the list of named queries", document, "queries.html", queries=site.catalogue.values()
+    )
 
 
 @bp.route("/queries/<path:name>", methods=["GET"])
