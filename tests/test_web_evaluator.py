@@ -1,18 +1,22 @@
 """The killable evaluator processes: a time limit that stops the evaluation, a crash that is
-answered and repaired, streamed answers, and errors that travel back by class."""
+answered and repaired, answers read whole (spooled when large) so that the evaluator is free
+before the client reads, a bounded queue, a spawner that forks them, and errors that travel
+back by class."""
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from govkg.errors import QueryError
 from govkg.sparql_guard import GuardError
-from govkg.web.errors import EvaluatorFailedError, QueryTimeoutError
-from govkg.web.evaluator import CHUNK_BYTES, EvaluatorPool, Sink
+from govkg.web.errors import EvaluatorFailedError, QueryTimeoutError, ServiceBusyError
+from govkg.web.evaluator import SPOOL_MEMORY_BYTES, EvaluatorPool, Sink
 
 
 def _task(request: bytes, sink: Sink) -> None:
@@ -26,6 +30,10 @@ def _task(request: bytes, sink: Sink) -> None:
     elif command == "spin":
         while True:  # a runaway evaluation: only killing the process stops it
             pass
+    elif command == "sleep":
+        time.sleep(float(argument))
+        sink.start("text/plain")
+        sink.write(b"slept")
     elif command == "crash":
         os.kill(os.getpid(), signal.SIGSEGV)
     elif command == "big":
@@ -49,7 +57,12 @@ def pool():
 
 def test_small_answers_come_back_whole(pool):
     reply = pool.run(b"echo hello", timeout=10)
-    assert (reply.media_type, reply.body, reply.rest) == ("text/plain", b"hello", None)
+    assert (reply.media_type, reply.body, reply.spool, reply.size) == (
+        "text/plain",
+        b"hello",
+        None,
+        5,
+    )
 
 
 def test_the_evaluator_is_reused(pool):
@@ -75,23 +88,106 @@ def test_a_crash_is_answered_and_repaired(pool):
     assert pool.run(b"echo again", timeout=10).body == b"again"
 
 
-def test_large_answers_are_streamed_in_pieces(pool):
+def test_large_answers_are_read_whole_in_memory(pool):
     reply = pool.run(b"big 300", timeout=10)
-    assert reply.rest is not None and CHUNK_BYTES <= len(reply.body) < 300_000
-    pieces = [reply.body, *reply.rest]
-    assert sum(map(len, pieces)) == 300_000
-    assert pool.run(b"echo done", timeout=10).body == b"done"
+    assert reply.spool is None and reply.size == len(reply.body) == 300_000
+    assert sum(map(len, reply.chunks(4096))) == 300_000
 
 
-def test_closing_a_stream_early_frees_the_pool(pool):
-    reply = pool.run(b"big 500", timeout=10)
-    reply.close()
+def test_answers_over_the_memory_bound_are_spooled_to_a_file(pool):
+    count = SPOOL_MEMORY_BYTES // 1000 + 500
+    reply = pool.run(f"big {count}".encode(), timeout=10)
+    assert reply.spool is not None and reply.body == b""
+    assert reply.size == count * 1000
+    assert sum(map(len, reply.chunks())) == count * 1000
+    assert reply.spool.closed  # read to its end: the temporary file is gone
+
+
+def test_the_evaluator_is_free_before_the_answer_is_read(pool):
+    """A slow reader never holds an evaluator: the pool of one answers the next request
+    while the first large answer is still unread."""
+    unread = pool.run(b"big 6000", timeout=10)
     assert pool.run(b"echo next", timeout=10).body == b"next"
+    assert unread.read_all() == b"x" * 6_000_000
 
 
 def test_read_all_with_a_limit(pool):
     assert pool.run(b"big 200", timeout=10).read_all(limit=100_000) is None
     assert len(pool.run(b"big 200", timeout=10).read_all()) == 200_000
+
+
+def test_a_full_queue_is_refused_at_once():
+    pool = EvaluatorPool(_task, size=1, max_queued=0)
+    try:
+        busy = threading.Thread(target=pool.run, args=(b"sleep 1.5", 10))
+        busy.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        with pytest.raises(ServiceBusyError, match="saturated"):
+            pool.run(b"echo late", timeout=10)
+        assert time.monotonic() - started < 0.2
+        busy.join(10)
+        assert pool.run(b"echo later", timeout=10).body == b"later"
+    finally:
+        pool.close()
+
+
+def test_a_queued_request_waits_at_most_the_queue_timeout():
+    pool = EvaluatorPool(_task, size=1, max_queued=4, queue_timeout=0.5)
+    try:
+        busy = threading.Thread(target=pool.run, args=(b"sleep 2", 10))
+        busy.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        with pytest.raises(ServiceBusyError, match="busy for 0.5 s"):
+            pool.run(b"echo late", timeout=10)
+        assert 0.45 < time.monotonic() - started < 1.5
+        busy.join(10)
+    finally:
+        pool.close()
+
+
+def test_many_threads_share_the_evaluators():
+    pool = EvaluatorPool(_task, size=2, max_queued=16)
+    answers: list[bytes] = []
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        for round_ in range(15):
+            body = pool.run(f"echo {index}-{round_}".encode(), timeout=10).body
+            with lock:
+                answers.append(body)
+
+    try:
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        expected = {f"{i}-{r}".encode() for i in range(8) for r in range(15)}
+        assert sorted(answers) == sorted(expected)
+    finally:
+        pool.close()
+
+
+def _parent_and_name(pid: int) -> tuple[int, str]:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    name = Path(f"/proc/{pid}/comm").read_text().strip()
+    return int(stat.rsplit(")", 1)[1].split()[1]), name
+
+
+def test_evaluators_are_forked_by_a_single_threaded_spawner(pool):
+    pool.start()
+    evaluator = int(pool.run(b"pid", timeout=10).body)
+    spawner, name = _parent_and_name(evaluator)
+    assert name == "govkg-evaluator"
+    assert _parent_and_name(spawner) == (os.getpid(), "govkg-spawner")
+    assert len(os.listdir(f"/proc/{spawner}/task")) == 1  # one thread: forking is safe
+    pool.close()
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{evaluator}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{evaluator}").exists()  # the evaluators die with their spawner
 
 
 def test_errors_travel_back_by_class(pool):

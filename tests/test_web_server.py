@@ -1,10 +1,12 @@
-"""Integration: the real ``govkg serve`` (gunicorn, evaluator processes) on a free loopback
+"""Integration: the real ``govkg serve`` (granian, evaluator processes) on a free loopback
 port, driven over HTTP by the W3C SPARQL 1.1 Protocol cases, SPARQLWrapper, rdflib's
 SPARQLStore and plain requests, including the refusals of issue 4 point 4: an update, a
 ``SERVICE`` call that must reach nobody, a runaway query stopped within the time limit while
 another client is served, and an evaluator crash answered with a 5xx."""
 
 from __future__ import annotations
+
+import contextlib
 
 import gzip
 import json
@@ -653,16 +655,13 @@ def test_runaway_query_is_stopped_while_others_are_served(server):
 
 
 def _evaluators(server: RunningServer) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    workers = {pid for pid, parent in parents.items() if parent == server.process.pid}
-    return [pid for pid, parent in parents.items() if parent in workers]
+    """The evaluator processes of every worker (grandchildren by way of each spawner)."""
+    found = []
+    for pid in server.descendants():
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "govkg-evaluator":
+                found.append(pid)
+    return found
 
 
 def test_a_crashing_evaluator_is_answered_and_replaced(server):

@@ -1,4 +1,4 @@
-"""Starting the real ``govkg serve`` (gunicorn) as a subprocess on a free loopback port, for
+"""Starting the real ``govkg serve`` (granian) as a subprocess on a free loopback port, for
 the web integration tests. Every wait is bounded; the server is always stopped."""
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def start_server(
 
 
 def stop_server(server: RunningServer) -> None:
-    """Stop gunicorn gracefully (SIGTERM), then for good (SIGKILL to its session)."""
+    """Stop the server gracefully (SIGTERM), then for good (SIGKILL to its session)."""
     if server.process.poll() is None:
         server.process.send_signal(signal.SIGTERM)
         try:

@@ -15,28 +15,20 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         "serve",
         parents=[common],
         help="serve the graph: SPARQL endpoint and linked data",
-        description="Serve the graph over HTTP with gunicorn: a read-only SPARQL 1.1 endpoint "
+        description="Serve the graph over HTTP with granian: a read-only SPARQL 1.1 endpoint "
         "(/sparql), dereferenceable IRIs (/id/...), downloads and VoID. Builds the graph "
         "first when no current build exists. See docs/endpoint.md.",
-        epilog="Environment: GOVKG_HOST, GOVKG_PORT, GOVKG_WORKERS, GOVKG_QUERY_TIMEOUT, "
-        "GOVKG_MAX_QUERY_BYTES, GOVKG_MAX_NESTING, GOVKG_EVALUATOR_MEMORY_MB, "
-        "GOVKG_PUBLIC_URL, GOVKG_ACCESS_LOG, GOVKG_BUILD_DIR (flags win).",
+        epilog="Every limit also has an environment variable (flags win): GOVKG_HOST, "
+        "GOVKG_PORT, GOVKG_WORKERS, GOVKG_THREADS, GOVKG_EVALUATORS, GOVKG_QUERY_TIMEOUT, "
+        "GOVKG_MAX_QUEUED, GOVKG_QUEUE_TIMEOUT, GOVKG_MAX_STREAMS, GOVKG_SEND_TIMEOUT, "
+        "GOVKG_HEADER_TIMEOUT, GOVKG_SHUTDOWN_TIMEOUT, GOVKG_BACKLOG, GOVKG_MAX_QUERY_BYTES, "
+        "GOVKG_MAX_NESTING, GOVKG_EVALUATOR_MEMORY_MB, GOVKG_PUBLIC_URL, GOVKG_ACCESS_LOG, "
+        "GOVKG_BUILD_DIR.",
     )
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="TCP port (default 8000)")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="worker processes (default 2 x cores + 1, at most 8)",
-    )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="hard time limit of one query (default 30)",
-    )
+    for flag, kind, metavar, text in _LIMITS:
+        p.add_argument(flag, type=kind, default=None, metavar=metavar, help=text)
     p.add_argument(
         "--data",
         type=Path,
@@ -55,18 +47,49 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p.set_defaults(run=_serve)
 
 
+#: The serving limits: flag, type, metavar, help (defaults in web/config.py and server.py).
+_LIMITS: tuple[tuple[str, type, str, str], ...] = (
+    ("--workers", int, "N", "worker processes (default: one per core, at most 8)"),
+    ("--threads", int, "N", "request threads per worker (default: enough for the limits below)"),
+    ("--evaluators", int, "N", "query evaluator processes per worker (default 2)"),
+    ("--timeout", float, "SECONDS", "hard time limit of one query (default 30)"),
+    ("--max-queued", int, "N", "queries waiting for an evaluator per worker before 503 (32)"),
+    ("--queue-timeout", float, "SECONDS", "longest wait for an evaluator before 503 (10)"),
+    ("--max-streams", int, "N", "bodies over 1 MiB being sent at once per worker (16)"),
+    ("--send-timeout", float, "SECONDS", "longest time to send one body over 1 MiB (120)"),
+    ("--header-timeout", float, "SECONDS", "time to receive headers; keep-alive idle time (10)"),
+    ("--shutdown-timeout", float, "SECONDS", "grace for requests in flight on SIGTERM"),
+    ("--backlog", int, "N", "connections the kernel queues before they are accepted (1024)"),
+)
+
+
 def _serve(args: argparse.Namespace) -> int:
     from govkg.server import ServerOptions, serve
     from govkg.web.config import WebConfig
 
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers must be at least 1")
+    for name in ("workers", "threads", "evaluators", "backlog"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise InputError(f"--{name} must be at least 1")
     config = WebConfig.from_env(
         build_dir=args.build_dir,
         data_files=tuple(args.data) or None,
         builtin=False if args.no_builtin else None,
         query_timeout=args.timeout,
+        evaluators=args.evaluators,
+        max_queued=args.max_queued,
+        queue_timeout=args.queue_timeout,
+        max_streams=args.max_streams,
+        send_timeout=args.send_timeout,
     )
-    options = ServerOptions.from_env(host=args.host, port=args.port, workers=args.workers)
+    options = ServerOptions.from_env(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        header_timeout=args.header_timeout,
+        shutdown_timeout=args.shutdown_timeout,
+        backlog=args.backlog,
+    )
     progress = progress_for(args)
     return serve(config, options, progress)

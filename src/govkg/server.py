@@ -1,176 +1,233 @@
-"""Serving the web app with gunicorn, started programmatically (never Flask's development
-server).
+"""Serving the web app with granian (a Rust HTTP/1.1 server, hyper on tokio), started
+programmatically (never Flask's development server). See ADR 0014 for the choice.
 
-The app is created once in gunicorn's master (``preload_app``: the store is loaded and the
-caches are warmed before the workers fork, so they share them copy-on-write); each worker is a
-``sync`` worker (one request at a time) owning one evaluator process for queries (see
-``docs/decisions/endpoint-query-time-limit.md``). gunicorn's own worker timeout stays above
-the query time limit, as a backstop for a worker that hangs outside query evaluation.
+The app is created once in the main process (the store is loaded and the caches are warmed),
+then granian forks its workers, which share it copy-on-write. In each worker, granian's
+event loop owns every connection: it reads request headers under a deadline
+(``header_timeout``, also the keep-alive idle limit), so a client that dribbles or idles costs
+a socket, never a thread, and hands complete requests to a bounded pool of request threads
+that run the WSGI app. Before its first request, while still single-threaded, each worker
+forks its query evaluators' spawner (:mod:`govkg.web.evaluator`). On SIGTERM granian stops
+accepting, lets requests in flight finish for up to ``shutdown_timeout`` seconds, then stops.
+A worker that dies is replaced.
 """
 
 from __future__ import annotations
 
 import logging
+import logging.config
+import math
+import multiprocessing
 import os
-import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from flask import Flask
-from gunicorn.app.base import BaseApplication
-
+from govkg.errors import InputError
 from govkg.progress import Progress
 from govkg.web import EXTENSION, Site, create_app
 from govkg.web.config import WebConfig
+from govkg.web.serving import Serving
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-#: Seconds gunicorn allows a worker beyond the query time limit before replacing it (slow
-#: clients of large answers, page rendering).
-WORKER_GRACE = 30.0
-#: Access log: client, request line, status, bytes, duration in ms (gunicorn's atoms).
-ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+#: Seconds to receive a request's headers (and the longest keep-alive idle time).
+HEADER_TIMEOUT = 10.0
+#: Seconds beyond the query time limit that in-flight requests get on SIGTERM.
+SHUTDOWN_GRACE = 10.0
+#: Connections the kernel queues before granian accepts them.
+BACKLOG = 1024
+#: Request threads a worker keeps beyond its evaluators, queued queries and large bodies
+#: (pages, downloads' small files, the service description).
+SPARE_THREADS = 16
+#: Seconds between the death of a worker and its replacement.
+RESPAWN_INTERVAL = 1.0
+#: granian refuses a header timeout outside 1 ms .. 60 s.
+_HEADER_TIMEOUT_RANGE = (0.001, 60.0)
 
 
 def default_workers() -> int:
-    """Two workers per core plus one (gunicorn's advice), at most 8.
+    """One worker per core, at most 8 (each runs many request threads).
 
-    >>> 3 <= default_workers() <= 8
+    >>> 1 <= default_workers() <= 8
     True
     """
-    return min(2 * (os.cpu_count() or 1) + 1, 8)
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """How gunicorn runs.
+    """How the HTTP server runs.
 
     Attributes:
         host: Address to listen on.
-        port: TCP port (0: any free port).
-        workers: Worker processes.
-        access_log: Where access lines go (``-`` for stderr) or None for none.
+        port: TCP port.
+        workers: Worker processes (0: :func:`default_workers`).
+        threads: Request threads per worker (0: enough for the evaluators, the queue, the
+            large bodies and :data:`SPARE_THREADS`).
+        header_timeout: Seconds to receive a request's headers; also the keep-alive idle limit.
+        shutdown_timeout: Seconds requests in flight get on SIGTERM (None: the query time
+            limit plus :data:`SHUTDOWN_GRACE`).
+        backlog: Connections the kernel queues before they are accepted.
+        access_log: Where access lines go (``-`` for stderr, a file) or None for none.
     """
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     workers: int = 0
+    threads: int = 0
+    header_timeout: float = HEADER_TIMEOUT
+    shutdown_timeout: float | None = None
+    backlog: int = BACKLOG
     access_log: str | None = "-"
 
+    def __post_init__(self) -> None:
+        if self.workers < 0 or self.threads < 0:
+            raise InputError("--workers and --threads must be at least 1")
+        low, high = _HEADER_TIMEOUT_RANGE
+        if not low <= self.header_timeout <= high:
+            raise InputError(f"--header-timeout must be between {low:g} and {high:g} seconds")
+        if self.shutdown_timeout is not None and self.shutdown_timeout <= 0:
+            raise InputError("--shutdown-timeout must be a positive number of seconds")
+        if self.backlog < 1:
+            raise InputError("--backlog must be at least 1")
+
     @classmethod
-    def from_env(cls, **overrides: Any) -> ServerOptions:
-        """Read ``GOVKG_HOST``, ``GOVKG_PORT``, ``GOVKG_WORKERS`` and ``GOVKG_ACCESS_LOG``."""
-        env = os.environ
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> ServerOptions:
+        """Read ``GOVKG_HOST``, ``GOVKG_PORT``, ``GOVKG_WORKERS``, ``GOVKG_THREADS``,
+        ``GOVKG_HEADER_TIMEOUT``, ``GOVKG_SHUTDOWN_TIMEOUT``, ``GOVKG_BACKLOG`` and
+        ``GOVKG_ACCESS_LOG``, then apply the ``overrides`` that are not None.
+
+        >>> ServerOptions.from_env({"GOVKG_HEADER_TIMEOUT": "2.5"}, port=9000).header_timeout
+        2.5
+        """
+        env = os.environ if environ is None else environ
+        kinds = {f.name: f.type for f in fields(cls)}
         values: dict[str, Any] = {}
         if env.get("GOVKG_HOST"):
             values["host"] = env["GOVKG_HOST"]
-        for name, key in (("port", "GOVKG_PORT"), ("workers", "GOVKG_WORKERS")):
+        for name in ("port", "workers", "threads", "header_timeout", "shutdown_timeout", "backlog"):
+            key = "GOVKG_" + name.upper()
             if env.get(key):
+                kind = int if kinds[name] == "int" else float
                 try:
-                    values[name] = int(env[key])
+                    values[name] = kind(env[key])
                 except ValueError:
-                    from govkg.errors import InputError
-
-                    raise InputError(f"{key} must be a whole number, not {env[key]!r}") from None
+                    raise InputError(f"{key} must be a number, not {env[key]!r}") from None
         if "GOVKG_ACCESS_LOG" in env:
             log = env["GOVKG_ACCESS_LOG"]
             values["access_log"] = None if log.lower() in ("", "off", "none") else log
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    def threads_for(self, config: WebConfig) -> int:
+        """Request threads per worker: those asked for, or enough that evaluations, queued
+        queries and large bodies in flight never starve small requests."""
+        if self.threads:
+            return self.threads
+        return config.evaluators + config.max_queued + config.max_streams + SPARE_THREADS
 
-class GovkgServer(BaseApplication):  # type: ignore[misc]
-    """gunicorn running one preloaded govkg app (gunicorn's "custom application" API)."""
-
-    def __init__(self, app: Flask, options: ServerOptions, query_timeout: float):
-        self.application = app
-        self.options = options
-        self.query_timeout = query_timeout
-        super().__init__()
-
-    def load_config(self) -> None:
-        options = self.options
-        settings: dict[str, Any] = {
-            "bind": f"[{options.host}]:{options.port}"
-            if ":" in options.host
-            else f"{options.host}:{options.port}",
-            "workers": options.workers or default_workers(),
-            "worker_class": "sync",
-            "timeout": int(self.query_timeout + WORKER_GRACE),
-            "graceful_timeout": 10,
-            "preload_app": True,
-            "accesslog": options.access_log,
-            "access_log_format": ACCESS_LOG_FORMAT,
-            "errorlog": "-",
-            "loglevel": "info",
-            "proc_name": "govkg",
-            "post_fork": _post_fork,
-            "worker_exit": _worker_exit,
-            "limit_request_line": 8190,
-        }
-        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24: no shared socket
-            settings["control_socket_disable"] = True
-        for key, value in settings.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return self.application
+    def grace_for(self, config: WebConfig) -> float:
+        """Seconds requests in flight get on SIGTERM."""
+        if self.shutdown_timeout is not None:
+            return self.shutdown_timeout
+        return config.query_timeout + SHUTDOWN_GRACE
 
 
-def _site(worker: Any) -> Site | None:
-    app = getattr(worker, "app", None)
-    wsgi = getattr(app, "application", None) if app is not None else None
-    extensions = getattr(wsgi, "extensions", {})
-    site = extensions.get(EXTENSION)
-    return site if isinstance(site, Site) else None
-
-
-def _post_fork(server: Any, worker: Any) -> None:
-    """Start the worker's evaluator before its first request."""
-    site = _site(worker)
-    if site is not None:
-        site.pool.start()
-
-
-def _worker_exit(server: Any, worker: Any) -> None:
-    """Stop the worker's evaluator with it."""
-    site = _site(worker)
-    if site is not None:
-        site.pool.close()
-
-
-def _log_like_gunicorn() -> None:
-    """Send the app's own log lines (timeouts, crashes, internal errors) to gunicorn's error
-    log stream, in its format."""
-    logger = logging.getLogger("govkg.web")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter(
-                "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s", "%Y-%m-%d %H:%M:%S %z"
-            )
-        )
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+def _configure_logging(access_log: str | None) -> dict[str, Any]:
+    """Send govkg's log lines (timeouts, crashes, internal errors, access lines) and
+    granian's own to stderr (the access log to its file when one is named); returns the
+    logging configuration granian applies in its workers too."""
+    stream = "ext://sys.stderr"
+    handlers: dict[str, Any] = {
+        "console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": stream},
+    }
+    access: dict[str, Any] = {"formatter": "access"}
+    if access_log in ("-", None):
+        access.update({"class": "logging.StreamHandler", "stream": stream})
+    else:
+        access.update({"class": "logging.FileHandler", "filename": access_log})
+    handlers["access"] = access
+    config: dict[str, Any] = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "generic": {
+                "format": "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
+                "datefmt": "%Y-%m-%d %H:%M:%S %z",
+            },
+            "access": {"format": "%(message)s"},
+        },
+        "handlers": handlers,
+        "loggers": {
+            "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+            "govkg.web": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "govkg.access": {
+                "handlers": ["access"],
+                "level": "INFO" if access_log is not None else "CRITICAL",
+                "propagate": False,
+            },
+        },
+    }
+    logging.config.dictConfig(config)
+    return config
 
 
 def serve(config: WebConfig, options: ServerOptions, progress: Progress | None = None) -> int:
-    """Build if needed, load the dataset, and serve it until gunicorn is stopped.
+    """Build if needed, load the dataset, and serve it until the server is stopped.
 
     Returns:
-        gunicorn's exit status.
+        The server's exit status (0 after a clean stop).
 
     Raises:
         GovkgError: the build or an extra data file failed (before anything listens).
     """
-    _log_like_gunicorn()
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    log_config = _configure_logging(options.access_log)
     app = create_app(config, progress=progress)
     site: Site = app.extensions[EXTENSION]
     site.warm()
-    server = GovkgServer(app, options, config.query_timeout)
+    application = Serving(app, access_log=options.access_log is not None)
+    threads = options.threads_for(config)
+    server = Server(
+        "govkg",
+        address=options.host,
+        port=options.port,
+        interface=Interfaces.WSGI,
+        workers=options.workers or default_workers(),
+        blocking_threads=threads,
+        backpressure=threads,
+        backlog=max(options.backlog, 128),
+        http=HTTPModes.http1,
+        websockets=False,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=max(1, round(options.header_timeout * 1000)), keep_alive=True
+        ),
+        log_enabled=True,
+        log_level=LogLevels.info,
+        log_dictconfig=log_config,
+        log_access=False,
+        respawn_failed_workers=True,
+        respawn_interval=RESPAWN_INTERVAL,
+        workers_kill_timeout=max(1, math.ceil(options.grace_for(config))),
+    )
+
+    def load_in_worker(_target: str) -> Serving:
+        # granian forks the worker and calls this before its threads start: the one moment
+        # the worker may fork the evaluators' spawner safely.
+        site.pool.start()
+        return application
+
+    multiprocessing.set_start_method("fork", force=True)  # workers share the loaded store
     try:
-        server.run()
+        server.serve(target_loader=load_in_worker)
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
     return 0
+
+
+__all__ = ["ServerOptions", "default_workers", "serve"]

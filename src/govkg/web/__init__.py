@@ -37,6 +37,7 @@ from govkg.web.evaluator import EvaluatorPool, Reply
 from govkg.web.metadata import DatasetStats, collect_stats
 from govkg.web.negotiation import ResultFormat
 from govkg.web.protocol import QueryRequest
+from govkg.web.serving import StreamGate
 
 EXTENSION = "govkg"
 T = TypeVar("T")
@@ -59,7 +60,14 @@ class Site:
         self.catalogue: dict[str, NamedQuery] = load_catalogue(bundled_layout())
         self.stats: DatasetStats = collect_stats(backend, config.builtin)
         self.describer = Describer(backend, max_incoming=MAX_INCOMING_LINKS)
-        self.pool = EvaluatorPool(make_task(backend), size=1, memory_mb=config.evaluator_memory_mb)
+        self.pool = EvaluatorPool(
+            make_task(backend),
+            size=config.evaluators,
+            memory_mb=config.evaluator_memory_mb,
+            max_queued=config.max_queued,
+            queue_timeout=config.queue_timeout,
+        )
+        self.streams = StreamGate(config.max_streams, config.send_timeout)
         self.artefacts = Artefacts(config.build_dir if config.builtin else None)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._results: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
@@ -102,7 +110,7 @@ class Site:
                 self._results.move_to_end(payload)
                 return Reply(media_type=hit[0], body=hit[1])
         reply = self.pool.run(payload, self.config.query_timeout)
-        if reply.rest is None and len(reply.body) <= RESULT_CACHE_ENTRY_BYTES:
+        if reply.spool is None and reply.size <= RESULT_CACHE_ENTRY_BYTES:
             with self._cache_lock:
                 self._results[payload] = (reply.media_type, reply.body)
                 self._result_bytes += len(reply.body) + len(payload)

@@ -20,6 +20,16 @@ QUERY_TIMEOUT = 30.0
 #: Default address space of one evaluator process; a query that needs more crashes its
 #: evaluator (answered with 500) instead of the machine.
 EVALUATOR_MEMORY_MB = 4096
+#: Evaluator processes per web worker (concurrent evaluations of one worker).
+EVALUATORS = 2
+#: Queries that may wait for a busy evaluator, per worker; one more is answered 503 at once.
+MAX_QUEUED = 32
+#: Seconds a query waits for a free evaluator at most, then 503 with ``Retry-After``.
+QUEUE_TIMEOUT = 10.0
+#: Large bodies (over 1 MiB: big answers, dumps) being sent at once per worker; one more → 503.
+MAX_STREAMS = 16
+#: Seconds one large body may take to send; the connection is cut after (a slow reader).
+SEND_TIMEOUT = 120.0
 #: Largest number of graph IRIs in ``default-graph-uri`` plus ``named-graph-uri``.
 MAX_DATASET_GRAPHS = 256
 #: Rows shown in an HTML results table (the machine formats are never cut).
@@ -50,6 +60,11 @@ class WebConfig:
         evaluator_memory_mb: Address-space limit of an evaluator process (0: none).
         public_url: Base URL of the endpoint as the world sees it (for VoID and the service
             description); None uses each request's own host URL.
+        evaluators: Evaluator processes per worker.
+        max_queued: Queries waiting for an evaluator per worker before 503.
+        queue_timeout: Longest wait for an evaluator, in seconds, before 503.
+        max_streams: Large bodies being sent at once per worker before 503.
+        send_timeout: Longest time to send one large body, in seconds.
     """
 
     build_dir: Path = field(default_factory=lambda: default_build_dir(bundled_layout()))
@@ -60,12 +75,24 @@ class WebConfig:
     max_nesting: int = MAX_NESTING
     evaluator_memory_mb: int = EVALUATOR_MEMORY_MB
     public_url: str | None = None
+    evaluators: int = EVALUATORS
+    max_queued: int = MAX_QUEUED
+    queue_timeout: float = QUEUE_TIMEOUT
+    max_streams: int = MAX_STREAMS
+    send_timeout: float = SEND_TIMEOUT
 
     def __post_init__(self) -> None:
         if self.query_timeout <= 0:
             raise InputError("the query timeout must be a positive number of seconds")
         if self.max_query_bytes <= 0 or self.max_nesting <= 0:
             raise InputError("query limits must be positive")
+        for name in ("evaluators", "max_streams"):
+            if getattr(self, name) < 1:
+                raise InputError(f"{name.replace('_', '-')} must be at least 1")
+        if self.max_queued < 0:
+            raise InputError("max-queued must be 0 or more")
+        if self.queue_timeout <= 0 or self.send_timeout <= 0:
+            raise InputError("the queue and send timeouts must be positive numbers of seconds")
         if not self.builtin and not self.data_files:
             raise InputError("--no-builtin needs at least one --data file to serve")
 
@@ -100,6 +127,11 @@ _ENV_NUMBERS = (
     ("max_query_bytes", "GOVKG_MAX_QUERY_BYTES", int),
     ("max_nesting", "GOVKG_MAX_NESTING", int),
     ("evaluator_memory_mb", "GOVKG_EVALUATOR_MEMORY_MB", int),
+    ("evaluators", "GOVKG_EVALUATORS", int),
+    ("max_queued", "GOVKG_MAX_QUEUED", int),
+    ("queue_timeout", "GOVKG_QUEUE_TIMEOUT", float),
+    ("max_streams", "GOVKG_MAX_STREAMS", int),
+    ("send_timeout", "GOVKG_SEND_TIMEOUT", float),
 )
 
 

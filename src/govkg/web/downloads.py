@@ -5,8 +5,8 @@ build report, each with its media type, size and SHA-256.
 Each file is served with a strong ``ETag`` (its SHA-256) and ``Last-Modified``, answers
 conditional requests with 304 (RFC 9110 section 13), ranges for the identity encoding, and a
 gzip encoding when the client accepts it (RFC 9110 section 8.4.1; a different ETag, as
-section 8.8.3 asks). The gzip bodies are compressed once (at start-up under gunicorn, on first
-use otherwise), never per request.
+section 8.8.3 asks). The gzip bodies are compressed once (at start-up under `govkg serve`, on
+first use otherwise), never per request.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from flask import Blueprint, Response, request, send_file
 
@@ -24,6 +26,7 @@ from govkg.formats import RDF_SYNTAXES
 from govkg.web import base_url, current_site
 from govkg.web.errors import NotFoundError
 from govkg.web.negotiation import listing_response
+from govkg.web.serving import INLINE_BYTES, STREAM_CHUNK_BYTES
 
 bp = Blueprint("downloads", __name__)
 #: Where each artefact comes from, in the order listed.
@@ -122,7 +125,7 @@ class Artefacts:
             return artefact._gzip
 
     def compress_all(self) -> None:
-        """Compress every artefact now (before gunicorn forks its workers)."""
+        """Compress every artefact now (before the server forks its workers)."""
         for artefact in self.items.values():
             self.gzipped(artefact)
 
@@ -172,7 +175,25 @@ def download(name: str) -> Response:
         response.headers["Content-Type"] = _content_type(artefact)
         response.cache_control.public = True
     response.headers["Vary"] = "Accept-Encoding"
+    if request.method != "HEAD" and (response.content_length or 0) > INLINE_BYTES:
+        response.response = current_site().streams.stream(
+            _pieces(cast(Iterable[bytes], response.response)), f"/downloads/{name}"
+        )
+        response.direct_passthrough = True
     return response
+
+
+def _pieces(body: Iterable[bytes]) -> Iterator[bytes]:
+    """A body in pieces of at most :data:`STREAM_CHUNK_BYTES` (so that the send deadline is
+    checked between them); closing the generator closes the file."""
+    try:
+        for piece in body:
+            for start in range(0, len(piece), STREAM_CHUNK_BYTES):
+                yield piece[start : start + STREAM_CHUNK_BYTES]
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
 
 def _content_type(artefact: Artefact) -> str:

@@ -39,7 +39,12 @@ class QueryTimeoutError(GovkgError):
 
 
 class ServiceBusyError(GovkgError):
-    """Every evaluator of this worker stayed busy for the whole time limit."""
+    """The server is saturated: too many queries wait for an evaluator already, or none
+    became free in time, or too many large answers are being sent (503 + ``Retry-After``)."""
+
+
+class AnswerTooLargeError(GovkgError):
+    """The answer grew past the largest size an evaluator may send; it was stopped."""
 
 
 class EvaluatorFailedError(GovkgError):
@@ -60,6 +65,7 @@ STATUS_TABLE: tuple[tuple[type[GovkgError], str | None, int], ...] = (
     (InputError, None, 400),
     (QueryTimeoutError, None, 503),
     (ServiceBusyError, None, 503),
+    (AnswerTooLargeError, None, 503),
     (EvaluatorFailedError, None, 500),
     (GovkgError, None, 500),
 )

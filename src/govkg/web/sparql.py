@@ -18,6 +18,7 @@ from govkg.web.metadata import service_description
 from govkg.web.negotiation import GRAPH, TABULAR, choose
 from govkg.web.protocol import QueryRequest, read_query_request
 from govkg.web.rdfdoc import rdf_response
+from govkg.web.serving import INLINE_BYTES, STREAM_CHUNK_BYTES
 
 bp = Blueprint("sparql", __name__)
 _HTML = next(f for f in TABULAR if f.name == "html")
@@ -70,30 +71,16 @@ def answer(query: QueryRequest, title: str | None = None, summary: str | None = 
 
 
 def _stream(reply: Reply) -> Response:
-    if reply.rest is None:
-        return Response(reply.body, content_type=reply.media_type)
-    return Response(_Pieces(reply), content_type=reply.media_type)
-
-
-class _Pieces:
-    """A WSGI iterable over a streamed answer; ``close()`` reaches the evaluator."""
-
-    def __init__(self, reply: Reply):
-        self._reply = reply
-        self._first: bytes | None = reply.body
-
-    def __iter__(self) -> _Pieces:
-        return self
-
-    def __next__(self) -> bytes:
-        if self._first is not None:
-            first, self._first = self._first, None
-            return first
-        assert self._reply.rest is not None
-        return next(self._reply.rest)
-
-    def close(self) -> None:
-        self._reply.close()
+    """The answer as a response: whole when small, else streamed through the worker's gate
+    (at most ``max_streams`` at once, each within ``send_timeout``)."""
+    if reply.size <= INLINE_BYTES:
+        body = reply.read_all()
+        assert body is not None
+        return Response(body, content_type=reply.media_type)
+    gated = current_site().streams.stream(reply.chunks(STREAM_CHUNK_BYTES), "a query answer")
+    response = Response(gated, content_type=reply.media_type, direct_passthrough=True)
+    response.content_length = reply.size
+    return response
 
 
 def _html_results(

@@ -1,0 +1,197 @@
+"""How response bodies leave the app: whole, or streamed under a cap and a send deadline; and
+the access log. A WSGI middleware around the Flask app (PEP 3333), plus the gate that every
+streamed body passes (ADR 0014).
+
+* A body of known length up to :data:`INLINE_BYTES` is joined and handed to the HTTP server
+  as one ``list`` item: granian then sends it from its own event loop, so a client that reads
+  slowly holds no request thread (and query answers never hold an evaluator: they are read
+  whole from it first, see :mod:`govkg.web.evaluator`).
+* A larger body (a big query answer spooled to a temporary file, a dump) is streamed by a
+  request thread. At most ``max_streams`` such bodies are in flight per worker (one more is
+  answered 503 with ``Retry-After`` at once), and each must be sent within ``send_timeout``
+  seconds: past it the body is cut short, which closes the connection (its declared
+  ``Content-Length`` is not met, so the client cannot mistake it for a complete answer).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+from govkg.web.errors import ServiceBusyError
+
+#: Bodies up to this size are handed to the server whole (no thread is held while sending).
+INLINE_BYTES = 1024 * 1024
+#: Size of one piece of a streamed body.
+STREAM_CHUNK_BYTES = 64 * 1024
+
+log = logging.getLogger("govkg.web")
+access = logging.getLogger("govkg.access")
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class StreamGate:
+    """The cap on streamed bodies in flight in one worker, and their send deadline.
+
+    Args:
+        max_streams: Streamed bodies in flight at most.
+        send_timeout: Seconds one streamed body may take to send.
+    """
+
+    def __init__(self, max_streams: int, send_timeout: float):
+        self.max_streams = max_streams
+        self.send_timeout = send_timeout
+        self._slots = threading.BoundedSemaphore(max_streams)
+
+    def stream(self, chunks: Iterator[bytes], what: str) -> GatedStream:
+        """Take a slot for ``chunks`` (a body of more than :data:`INLINE_BYTES`).
+
+        Raises:
+            ServiceBusyError: ``max_streams`` bodies are being sent already.
+        """
+        if not self._slots.acquire(blocking=False):
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+            raise ServiceBusyError(
+                f"{self.max_streams} large responses are being sent already; try again shortly"
+            )
+        return GatedStream(chunks, self._slots, time.monotonic() + self.send_timeout, what)
+
+
+class GatedStream:
+    """A WSGI body iterable that gives its slot back when closed and stops at its deadline."""
+
+    def __init__(
+        self, chunks: Iterator[bytes], slots: threading.BoundedSemaphore, deadline: float, what: str
+    ):
+        self._chunks = chunks
+        self._slots: threading.BoundedSemaphore | None = slots
+        self._deadline = deadline
+        self._what = what
+
+    def __iter__(self) -> GatedStream:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._slots is None:
+            raise StopIteration
+        if time.monotonic() > self._deadline:
+            log.warning("%s: not sent within the send time limit; connection cut", self._what)
+            self.close()
+            raise StopIteration
+        return next(self._chunks)
+
+    def close(self) -> None:
+        slots, self._slots = self._slots, None
+        if slots is None:
+            return
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+        slots.release()
+
+
+class Serving:
+    """The WSGI middleware: small bodies whole, large ones streamed, one access-log line each.
+
+    Args:
+        app: The Flask app (any WSGI app).
+        access_log: Write one line per request to the ``govkg.access`` logger.
+    """
+
+    def __init__(self, app: WsgiApp, access_log: bool = True):
+        self.app = app
+        self.access_log = access_log
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        head: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            head[:] = [status, headers]
+            return _no_write
+
+        body = self.app(environ, capture)
+        status, headers = head
+        length = _content_length(headers)
+        if isinstance(body, list) or (length is not None and length <= INLINE_BYTES):
+            try:
+                data = b"".join(body)
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+            start_response(status, headers)
+            if self.access_log:
+                _log_line(environ, status, len(data), started)
+            return [data]
+        start_response(status, headers)
+        if not self.access_log:
+            return body
+        return _Logged(body, environ, status, started)
+
+
+class _Logged:
+    """A streamed body that writes its access-log line when the server closes it."""
+
+    def __init__(self, body: Iterable[bytes], environ: dict[str, Any], status: str, started: float):
+        self._body = body
+        self._iterator = iter(body)
+        self._environ = environ
+        self._status = status
+        self._started = started
+        self._sent = 0
+
+    def __iter__(self) -> _Logged:
+        return self
+
+    def __next__(self) -> bytes:
+        piece = next(self._iterator)
+        self._sent += len(piece)
+        return piece
+
+    def close(self) -> None:
+        close = getattr(self._body, "close", None)
+        if close is not None:
+            close()
+        _log_line(self._environ, self._status, self._sent, self._started)
+
+
+def _no_write(data: bytes) -> None:  # pragma: no cover - Flask never calls write()
+    raise RuntimeError("the WSGI write() callable is not supported")
+
+
+def _content_length(headers: list[tuple[str, str]]) -> int | None:
+    for name, value in headers:
+        if len(name) == 14 and name.lower() == "content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _log_line(environ: dict[str, Any], status: str, size: int, started: float) -> None:
+    """``client "METHOD /path?query PROTOCOL" status bytes Nms "user agent"`` (as gunicorn's
+    common format, with the duration)."""
+    target = quote(environ.get("PATH_INFO", ""), safe="/:@!$&'()*+,;=-._~")
+    if environ.get("QUERY_STRING"):
+        target += "?" + environ["QUERY_STRING"]
+    access.info(
+        '%s "%s %s %s" %s %d %dms "%s"',
+        environ.get("REMOTE_ADDR", "-"),
+        environ.get("REQUEST_METHOD", "-"),
+        target,
+        environ.get("SERVER_PROTOCOL", "-"),
+        status.split(" ", 1)[0],
+        size,
+        (time.perf_counter() - started) * 1000,
+        environ.get("HTTP_USER_AGENT", "-"),
+    )
