@@ -710,3 +710,26 @@ def test_access_log_has_one_line_per_request_with_status_and_duration(server):
     lines = [line for line in server.log_text().splitlines() if marker in line]
     assert len(lines) == 1
     assert re.search(r'"GET /queries/\?marker=\d+ HTTP/1\.1" 200 \d+ \d+ms', lines[0])
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/sparql?query=" + quote("ASK {}"), "/queries/cq01-fact-sheet-principles", "/.well-known/void"],
+)
+def test_same_for_everyone_answers_have_an_etag_and_answer_304(server, path):
+    """Issue 8, point 4: answers that do not change while serving carry a strong ETag and a
+    matching If-None-Match gets 304 without a body (RFC 9110 sections 8.8.3, 13.1.2)."""
+    status, headers, body = server.request("GET", path, headers={"Accept": "*/*"})
+    assert status == 200 and body
+    tag = headers["etag"]
+    assert tag.startswith('"') and tag.endswith('"')
+    status, again, body = server.request(
+        "GET", path, headers={"Accept": "*/*", "If-None-Match": f'"nope", {tag}'}
+    )
+    assert (status, body, again["etag"]) == (304, b"", tag)
+    assert server.request("GET", path, headers={"Accept": "*/*", "If-None-Match": '"x"'})[0] == 200
+
+
+def test_healthz_is_never_cached(server):
+    status, headers, _ = server.request("GET", "/healthz")
+    assert status == 200 and "etag" not in headers and headers["cache-control"] == "no-store"

@@ -321,7 +321,10 @@ def _spawner_main(
         faulthandler.disable()
     for name in _CHILD_SIGNALS:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
+    # The terminal's Ctrl-C and a service manager's SIGTERM to the whole group are the
+    # server's to handle: the worker finishes its requests, then its evaluators die with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # evaluators are reaped by the kernel
     if watch_parent:
         _die_with_parent(parent)
@@ -563,7 +566,8 @@ def _child_main(
         faulthandler.disable()
     for name in _CHILD_SIGNALS:
         signal.signal(getattr(signal, name), signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal's Ctrl-C is the server's job
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server's to handle (see the spawner)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent(parent)
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024

@@ -156,13 +156,14 @@ def void_quads(stats: DatasetStats, base_url: str, dumps: list[str]) -> list[ox.
     add(dataset, void + "distinctObjects", count(stats.objects))
     add(dataset, void + "classes", count(len(stats.classes)))
     add(dataset, void + "properties", count(len(stats.properties)))
-    for iri, n in stats.classes.items():
-        part = ox.BlankNode()
+    # blank-node labels are fixed, so that every worker writes the same bytes (one ETag)
+    for index, (iri, n) in enumerate(stats.classes.items()):
+        part = ox.BlankNode(f"classPartition{index}")
         add(dataset, void + "classPartition", part)
         add(part, void + "class", ox.NamedNode(iri))
         add(part, void + "entities", count(n))
-    for iri, n in stats.properties.items():
-        part = ox.BlankNode()
+    for index, (iri, n) in enumerate(stats.properties.items()):
+        part = ox.BlankNode(f"propertyPartition{index}")
         add(dataset, void + "propertyPartition", part)
         add(part, void + "property", ox.NamedNode(iri))
         add(part, void + "triples", count(n))
@@ -215,9 +216,9 @@ def service_description(stats: DatasetStats, base_url: str) -> list[ox.Triple]:
         ox.Literal("The union of all named graphs of the dataset.", language="en"),
     )
     add(default, str(VOID) + "triples", count(stats.triples))
-    for iri, n in stats.graphs.items():
-        named = ox.BlankNode()
-        graph = ox.BlankNode()
+    for index, (iri, n) in enumerate(stats.graphs.items()):  # fixed labels: one ETag
+        named = ox.BlankNode(f"namedGraph{index}")
+        graph = ox.BlankNode(f"graph{index}")
         add(dataset, SD + "namedGraph", named)
         add(named, RDF_TYPE.value, ox.NamedNode(SD + "NamedGraph"))
         add(named, SD + "name", ox.NamedNode(iri))

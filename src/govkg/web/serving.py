@@ -11,10 +11,15 @@ streamed body passes (ADR 0014).
   answered 503 with ``Retry-After`` at once), and each must be sent within ``send_timeout``
   seconds: past it the body is cut short, which closes the connection (its declared
   ``Content-Length`` is not met, so the client cannot mistake it for a complete answer).
+* The served dataset never changes while the server runs, so every successful ``GET`` body
+  that is sent whole gets a strong ``ETag`` (a hash of its bytes; RFC 9110 section 8.8.3)
+  unless the app set one or forbade storing it, and a matching ``If-None-Match`` is answered
+  304 without the body (section 13.1.2).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -28,6 +33,10 @@ from govkg.web.errors import ServiceBusyError
 INLINE_BYTES = 1024 * 1024
 #: Size of one piece of a streamed body.
 STREAM_CHUNK_BYTES = 64 * 1024
+#: Headers a 304 answer repeats (RFC 9110 section 15.4.5).
+_NOT_MODIFIED_KEEP = frozenset(
+    ("etag", "vary", "cache-control", "content-location", "date", "expires", "last-modified")
+)
 
 log = logging.getLogger("govkg.web")
 access = logging.getLogger("govkg.access")
@@ -128,6 +137,15 @@ class Serving:
                 close = getattr(body, "close", None)
                 if close is not None:
                     close()
+            if status[:3] == "200" and environ.get("REQUEST_METHOD") == "GET":
+                tag = _add_etag(headers, data)
+                if tag is not None and _matches(environ.get("HTTP_IF_NONE_MATCH"), tag):
+                    status, data = "304 Not Modified", b""
+                    headers = [
+                        (k, v)
+                        for k, v in headers
+                        if k.lower() in _NOT_MODIFIED_KEEP or k.lower().startswith("access-")
+                    ]
             start_response(status, headers)
             if self.access_log:
                 _log_line(environ, status, len(data), started)
@@ -162,6 +180,34 @@ class _Logged:
         if close is not None:
             close()
         _log_line(self._environ, self._status, self._sent, self._started)
+
+
+def _add_etag(headers: list[tuple[str, str]], data: bytes) -> str | None:
+    """Add a strong ETag from the body's hash; None when the response has one of its own
+    (returned instead) or must not be stored."""
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "etag":
+            return value
+        if lowered == "cache-control" and "no-store" in value:
+            return None
+    tag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
+    headers.append(("ETag", tag))
+    return tag
+
+
+def _matches(if_none_match: str | None, tag: str) -> bool:
+    """RFC 9110 section 13.1.2: weak comparison against each listed entity tag, or ``*``.
+
+    >>> _matches('W/"a", "b"', '"b"'), _matches('"a"', '"b"'), _matches("*", '"b"')
+    (True, False, True)
+    """
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    wanted = tag.removeprefix("W/")
+    return any(part.strip().removeprefix("W/") == wanted for part in if_none_match.split(","))
 
 
 def _no_write(data: bytes) -> None:  # pragma: no cover - Flask never calls write()
