@@ -65,7 +65,7 @@ def main() -> int:
 
     def environ_for(text: str) -> dict[str, Any]:
         return EnvironBuilder(
-            path="/sparql", query_string="query=" + quote(text), headers={"Accept": ACCEPT}
+            path="/sparql", query_string="query=" + quote(text), headers=[("Accept", ACCEPT)]
         ).get_environ()
 
     cached_environ = environ_for(LOOKUP.format(label=labels[0]))
@@ -143,7 +143,8 @@ def _flask_floor() -> Callable[[], bytes]:
     flask = Flask("floor")
     flask.add_url_rule("/x", "x", lambda: "ok")
     environ = EnvironBuilder(path="/x").get_environ()
-    return lambda: b"".join(flask(dict(environ), _start))
+    start: Any = _start
+    return lambda: b"".join(flask(dict(environ), start))
 
 
 def _timed(step: Callable[[], object], calls: int) -> list[float]:
