@@ -4,35 +4,32 @@ store, results serialised to SPARQL JSON (what the endpoint does inside its eval
 
 Prints, per query, the median and 95th-percentile latency of both and their ratio, then the
 throughput of a few concurrent clients for both. Two floors are measured in the same run: a
-govkg request that evaluates nothing (a static file: gunicorn + Flask) and a bare WSGI app of
-three lines under gunicorn with the same workers (what any Python server costs here).
+govkg request that evaluates nothing (a static file: the web server + Flask) and a bare WSGI
+app of three lines under gunicorn with the same workers (what any Python server costs here).
 Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 
 Run from a checkout (after ``govkg build``)::
 
     python benchmarks/http_named_queries.py --requests 300 --clients 4 --seconds 3
+
+``benchmarks/http_vs_oxigraph.py`` compares the endpoint with ``oxigraph serve`` instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import io
-import multiprocessing
 import os
-import re
-import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
+from http_common import free_port, get_ok, has_wrk, percentile_ms, python_rate, running, timed
+from http_common import wrk as run_wrk
 
 from govkg.build import DATASET_DUMP, ensure_built
 from govkg.catalogue import load_catalogue
@@ -45,7 +42,6 @@ DEFAULT_QUERIES = (
     "count-instances-per-class",
 )
 FLOOR_PATH = "/static/style.css"
-START_TIMEOUT = 120.0
 BARE_APP = """def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
     return [b"ok"]
@@ -53,13 +49,13 @@ BARE_APP = """def app(environ, start_response):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--build-dir", type=Path, default=None)
     parser.add_argument("--queries", nargs="+", default=list(DEFAULT_QUERIES))
     parser.add_argument("--requests", type=int, default=200, help="sequential requests per query")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     parser.add_argument("--seconds", type=float, default=3.0, help="throughput run length")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=None, help="govkg serve --workers")
     args = parser.parse_args()
 
     layout = bundled_layout()
@@ -73,58 +69,30 @@ def main() -> int:
 
     def direct(text: str) -> bytes:
         out = io.BytesIO()
-        store.query(text, use_default_graph_as_union=True).serialize(
-            out, ox.QueryResultsFormat.JSON
-        )  # type: ignore[union-attr]
+        result = store.query(text, use_default_graph_as_union=True)
+        assert isinstance(result, ox.QuerySolutions | ox.QueryBoolean)
+        result.serialize(out, ox.QueryResultsFormat.JSON)
         return out.getvalue()
 
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "govkg",
-        "serve",
-        "--build-dir",
-        str(build_dir),
-        "--port",
-        str(port),
-        "-q",
-    ]
+    port, bare_port = free_port(), free_port()
+    command = [sys.executable, "-m", "govkg", "serve", "--build-dir", str(build_dir)]
+    command += ["--port", str(port), "-q"]
     if args.workers:
         command += ["--workers", str(args.workers)]
-    env = {**os.environ, "GOVKG_ACCESS_LOG": "off"}
-    server = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        start_new_session=True,
-    )
-    folder = tempfile.mkdtemp(prefix="govkg-bench-")
-    Path(folder, "bare.py").write_text(BARE_APP, encoding="utf-8")
-    bare_port = _free_port()
     from govkg.server import default_workers
 
-    bare = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--chdir",
-            folder,
-            "-b",
-            f"127.0.0.1:{bare_port}",
-            "-w",
-            str(args.workers or default_workers()),
-            "bare:app",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait(port)
-        _wait(bare_port, "/")
+    folder = Path(tempfile.mkdtemp(prefix="govkg-bench-"))
+    (folder / "bare.py").write_text(BARE_APP, encoding="utf-8")
+    bare_command = [sys.executable, "-m", "gunicorn", "--chdir", str(folder)]
+    bare_command += ["-b", f"127.0.0.1:{bare_port}", "-w", str(args.workers or default_workers())]
+    bare_command += ["bare:app"]
+    env = {**os.environ, "GOVKG_ACCESS_LOG": "off"}
+    with (
+        running("govkg serve", command, port, folder / "govkg.log", env) as server,
+        running("gunicorn (bare app)", bare_command, bare_port, folder / "bare.log") as bare,
+    ):
+        server.wait_ready("/healthz")
+        bare.wait_ready("/")
         print(f"govkg serve on 127.0.0.1:{port} ({' '.join(command[3:])})")
         print(f"{args.requests} sequential requests per query; latencies in ms\n")
         print(
@@ -132,138 +100,53 @@ def main() -> int:
             f"{'direct p95':>10} {'HTTP p95':>9}"
         )
         for name, text in texts.items():
-            base = _timed(lambda t=text: direct(t), args.requests)
+            base = timed(partial(direct, text), args.requests)
             path = f"/sparql?query={quote(text)}"
-            over = _timed(lambda p=path: _get(port, p), args.requests)
+            over = timed(partial(get_ok, port, path), args.requests)
+            base50, over50 = percentile_ms(base, 50), percentile_ms(over, 50)
             print(
-                f"{name:<32} {_ms(base, 50):>10.3f} {_ms(over, 50):>9.3f} "
-                f"{_ms(over, 50) / _ms(base, 50):>5.1f}x {_ms(base, 95):>10.3f} "
-                f"{_ms(over, 95):>9.3f}"
+                f"{name:<32} {base50:>10.3f} {over50:>9.3f} {over50 / base50:>5.1f}x "
+                f"{percentile_ms(base, 95):>10.3f} {percentile_ms(over, 95):>9.3f}"
             )
-        floor = _timed(lambda: _get(port, FLOOR_PATH), args.requests)
-        print(
-            f"{'(govkg, no evaluation)':<32} {'':>10} {_ms(floor, 50):>9.3f} "
-            f"{'':>6} {'':>10} {_ms(floor, 95):>9.3f}"
-        )
-        naked = _timed(lambda: _get(bare_port, "/"), args.requests)
-        print(
-            f"{'(bare WSGI app, gunicorn)':<32} {'':>10} {_ms(naked, 50):>9.3f} "
-            f"{'':>6} {'':>10} {_ms(naked, 95):>9.3f}"
-        )
+        for label, target, target_path in (
+            ("(govkg, no evaluation)", port, FLOOR_PATH),
+            ("(bare WSGI app, gunicorn)", bare_port, "/"),
+        ):
+            floor = timed(partial(get_ok, target, target_path), args.requests)
+            print(
+                f"{label:<32} {'':>10} {percentile_ms(floor, 50):>9.3f} "
+                f"{'':>6} {'':>10} {percentile_ms(floor, 95):>9.3f}"
+            )
 
-        load = "wrk" if shutil.which("wrk") else f"{args.clients} Python clients"
+        load = "wrk" if has_wrk() else f"{args.clients} Python clients"
         print(
             f"\nthroughput ({load}, {args.seconds:g} s per line; direct: "
             f"{args.clients} processes evaluating in turn)"
         )
         print(f"{'target':<32} {'direct q/s':>10} {'HTTP req/s':>10} {'HTTP/direct':>11}")
         for name, text in texts.items():
-            rate = _throughput(lambda i, t=text: direct(t), args.clients, args.seconds)
-            over = _http_rate(port, f"/sparql?query={quote(text)}", args)
-            print(f"{name:<32} {rate:>10.0f} {over:>10.0f} {over / rate:>11.2f}")
+            rate = python_rate(
+                partial(_ignore_index, partial(direct, text)), args.clients, args.seconds
+            )
+            over_rate = _http_rate(port, f"/sparql?query={quote(text)}", args)
+            print(f"{name:<32} {rate:>10.0f} {over_rate:>10.0f} {over_rate / rate:>11.2f}")
         floor_rate = _http_rate(port, FLOOR_PATH, args)
         bare_rate = _http_rate(bare_port, "/", args)
         print(f"{'(govkg, no evaluation)':<32} {'':>10} {floor_rate:>10.0f}")
         print(f"{'(bare WSGI app, gunicorn)':<32} {'':>10} {bare_rate:>10.0f}")
-    finally:
-        for process in (server, bare):
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(30)
     return 0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(port: int, path: str = "/healthz") -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            if _get(port, path):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not start")
-
-
-def _get(port: int, path: str) -> bytes:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
-        response = connection.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise SystemExit(f"{path[:60]}: HTTP {response.status}")
-        return body
-    finally:
-        connection.close()
-
-
-def _timed(call, count: int) -> list[float]:  # type: ignore[no-untyped-def]
-    for _ in range(min(20, count)):
-        call()
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
-def _ms(samples: list[float], percentile: int) -> float:
-    if percentile == 50:
-        return statistics.median(samples) * 1000
-    return statistics.quantiles(samples, n=100)[percentile - 1] * 1000
 
 
 def _http_rate(port: int, path: str, args: argparse.Namespace) -> float:
     """Requests per second on one URL: wrk when installed, else Python clients."""
-    if shutil.which("wrk"):
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                f"-c{4 * args.clients}",
-                f"-d{args.seconds:g}s",
-                "-H",
-                "Accept: application/sparql-results+json",
-                f"http://127.0.0.1:{port}{path}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=args.seconds + 60,
-            check=True,
-        ).stdout
-        if "Non-2xx" in out:
-            raise SystemExit(f"{path[:60]}: errors under load:\n{out}")
-        found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-        if found:
-            return float(found.group(1))
-    return _throughput(lambda i: _get(port, path), args.clients, args.seconds)
+    if has_wrk():
+        return run_wrk(port, path, 4 * args.clients, args.seconds).rate
+    call = partial(_ignore_index, partial(get_ok, port, path))
+    return python_rate(call, args.clients, args.seconds)
 
 
-def _throughput(call, clients: int, seconds: float) -> float:  # type: ignore[no-untyped-def]
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-
-    def client(index: int) -> None:
-        done, deadline = 0, time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            call(index + done)
-            done += 1
-        queue.put(done)
-
-    processes = [context.Process(target=client, args=(i,)) for i in range(clients)]
-    started = time.monotonic()
-    for process in processes:
-        process.start()
-    total = sum(queue.get(timeout=seconds + 60) for _ in processes)
-    for process in processes:
-        process.join(10)
-    return total / (time.monotonic() - started)
+def _ignore_index(call: Callable[[], object], index: int) -> object:
+    return call()
 
 
 if __name__ == "__main__":
