@@ -21,6 +21,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         epilog="Every limit also has an environment variable (flags win): GOVKG_HOST, "
         "GOVKG_PORT, GOVKG_WORKERS, GOVKG_THREADS, GOVKG_EVALUATORS, GOVKG_QUERY_TIMEOUT, "
         "GOVKG_MAX_QUEUED, GOVKG_QUEUE_TIMEOUT, GOVKG_MAX_STREAMS, GOVKG_SEND_TIMEOUT, "
+        "GOVKG_MAX_UPLOADS, "
         "GOVKG_HEADER_TIMEOUT, GOVKG_SHUTDOWN_TIMEOUT, GOVKG_BACKLOG, GOVKG_MAX_QUERY_BYTES, "
         "GOVKG_MAX_NESTING, GOVKG_EVALUATOR_MEMORY_MB, GOVKG_PUBLIC_URL, GOVKG_ACCESS_LOG, "
         "GOVKG_BUILD_DIR.",
@@ -57,6 +58,12 @@ _LIMITS: tuple[tuple[str, type, str, str], ...] = (
     ("--queue-timeout", float, "SECONDS", "longest wait for an evaluator before 503 (10)"),
     ("--max-streams", int, "N", "bodies over 1 MiB being sent at once per worker (16)"),
     ("--send-timeout", float, "SECONDS", "longest time to send one body over 1 MiB (120)"),
+    (
+        "--max-uploads",
+        int,
+        "N",
+        "requests whose body is still arriving, per worker, before 503 (8)",
+    ),
     ("--header-timeout", float, "SECONDS", "time to receive headers; keep-alive idle time (10)"),
     ("--shutdown-timeout", float, "SECONDS", "grace for requests in flight on SIGTERM"),
     ("--backlog", int, "N", "connections the kernel queues before they are accepted (1024)"),
@@ -81,6 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
         queue_timeout=args.queue_timeout,
         max_streams=args.max_streams,
         send_timeout=args.send_timeout,
+        max_uploads=args.max_uploads,
     )
     options = ServerOptions.from_env(
         host=args.host,

@@ -121,10 +121,11 @@ class ServerOptions:
 
     def threads_for(self, config: WebConfig) -> int:
         """Request threads per worker: those asked for, or enough that evaluations, queued
-        queries and large bodies in flight never starve small requests."""
+        queries, large bodies and uploads in flight never starve small requests."""
         if self.threads:
             return self.threads
-        return config.evaluators + config.max_queued + config.max_streams + SPARE_THREADS
+        busy = config.evaluators + config.max_queued + config.max_streams + config.max_uploads
+        return busy + SPARE_THREADS
 
     def grace_for(self, config: WebConfig) -> float:
         """Seconds requests in flight get on SIGTERM."""
@@ -191,7 +192,12 @@ def serve(config: WebConfig, options: ServerOptions, progress: Progress | None =
     app = create_app(config, progress=progress)
     site: Site = app.extensions[EXTENSION]
     site.warm()
-    application = Serving(app, access_log=options.access_log is not None)
+    application = Serving(
+        app,
+        access_log=options.access_log is not None,
+        max_uploads=config.max_uploads,
+        max_body_bytes=config.max_body_bytes,
+    )
     threads = options.threads_for(config)
     server = Server(
         "govkg",

@@ -30,6 +30,9 @@ QUEUE_TIMEOUT = 10.0
 MAX_STREAMS = 16
 #: Seconds one large body may take to send; the connection is cut after (a slow reader).
 SEND_TIMEOUT = 120.0
+#: Requests whose body is still arriving, per worker; one more → 503 (a slow sender holds a
+#: thread until its body is complete).
+MAX_UPLOADS = 8
 #: Largest number of graph IRIs in ``default-graph-uri`` plus ``named-graph-uri``.
 MAX_DATASET_GRAPHS = 256
 #: Rows shown in an HTML results table (the machine formats are never cut).
@@ -65,6 +68,7 @@ class WebConfig:
         queue_timeout: Longest wait for an evaluator, in seconds, before 503.
         max_streams: Large bodies being sent at once per worker before 503.
         send_timeout: Longest time to send one large body, in seconds.
+        max_uploads: Requests whose body is arriving at once, per worker, before 503.
     """
 
     build_dir: Path = field(default_factory=lambda: default_build_dir(bundled_layout()))
@@ -80,13 +84,14 @@ class WebConfig:
     queue_timeout: float = QUEUE_TIMEOUT
     max_streams: int = MAX_STREAMS
     send_timeout: float = SEND_TIMEOUT
+    max_uploads: int = MAX_UPLOADS
 
     def __post_init__(self) -> None:
         if self.query_timeout <= 0:
             raise InputError("the query timeout must be a positive number of seconds")
         if self.max_query_bytes <= 0 or self.max_nesting <= 0:
             raise InputError("query limits must be positive")
-        for name in ("evaluators", "max_streams"):
+        for name in ("evaluators", "max_streams", "max_uploads"):
             if getattr(self, name) < 1:
                 raise InputError(f"{name.replace('_', '-')} must be at least 1")
         if self.max_queued < 0:
@@ -132,6 +137,7 @@ _ENV_NUMBERS = (
     ("queue_timeout", "GOVKG_QUEUE_TIMEOUT", float),
     ("max_streams", "GOVKG_MAX_STREAMS", int),
     ("send_timeout", "GOVKG_SEND_TIMEOUT", float),
+    ("max_uploads", "GOVKG_MAX_UPLOADS", int),
 )
 
 

@@ -11,6 +11,10 @@ streamed body passes (ADR 0014).
   answered 503 with ``Retry-After`` at once), and each must be sent within ``send_timeout``
   seconds: past it the body is cut short, which closes the connection (its declared
   ``Content-Length`` is not met, so the client cannot mistake it for a complete answer).
+* A request body is read whole before the app sees it, by at most ``max_uploads`` threads of a
+  worker at a time: a client that sends its body slowly holds one of those, never more (one
+  more such request is answered 503 with ``Retry-After`` at once), and a body over the size
+  limit is refused with 413 before a byte of it is read.
 * The served dataset never changes while the server runs, so every successful ``GET`` body
   that is sent whole gets a strong ``ETag`` (a hash of its bytes; RFC 9110 section 8.8.3)
   unless the app set one or forbade storing it, and a matching ``If-None-Match`` is answered
@@ -20,6 +24,7 @@ streamed body passes (ADR 0014).
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import threading
 import time
@@ -108,19 +113,47 @@ class GatedStream:
 
 
 class Serving:
-    """The WSGI middleware: small bodies whole, large ones streamed, one access-log line each.
+    """The WSGI middleware: request bodies read under a cap, small response bodies whole,
+    large ones streamed, one access-log line each.
 
     Args:
         app: The Flask app (any WSGI app).
         access_log: Write one line per request to the ``govkg.access`` logger.
+        max_uploads: Requests of one worker whose body may be arriving at once.
+        max_body_bytes: The largest request body read (larger: 413, unread).
     """
 
-    def __init__(self, app: WsgiApp, access_log: bool = True):
+    def __init__(
+        self,
+        app: WsgiApp,
+        access_log: bool = True,
+        max_uploads: int = 8,
+        max_body_bytes: int = 256 * 1024,
+    ):
         self.app = app
         self.access_log = access_log
+        self.max_uploads = max_uploads
+        self.max_body_bytes = max_body_bytes
+        self._uploads = threading.BoundedSemaphore(max_uploads)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
+        refused = self._read_body(environ)
+        if refused is not None:
+            refusal_status, message, extra = refused
+            text = (message + "\n").encode("utf-8")
+            start_response(
+                refusal_status,
+                [
+                    ("Content-Type", "text/plain; charset=utf-8"),
+                    ("Content-Length", str(len(text))),
+                    ("Connection", "close"),
+                    *extra,
+                ],
+            )
+            if self.access_log:
+                _log_line(environ, refusal_status, len(text), started)
+            return [text]
         head: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -154,6 +187,41 @@ class Serving:
         if not self.access_log:
             return body
         return _Logged(body, environ, status, started)
+
+    def _read_body(self, environ: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]]] | None:
+        """Read the request body whole into memory (under the uploads cap); the refusal
+        (status, message, extra headers) when it cannot be."""
+        length_text = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked and length_text in ("", "0"):
+            return None
+        try:
+            length = int(length_text) if length_text else None
+        except ValueError:
+            return "400 Bad Request", "malformed Content-Length", []
+        if length is not None and length > self.max_body_bytes:
+            return "413 Content Too Large", "request body too large", []
+        if not self._uploads.acquire(blocking=False):
+            return (
+                "503 Service Unavailable",
+                f"{self.max_uploads} request bodies are arriving already; try again shortly",
+                [("Retry-After", "1")],
+            )
+        try:
+            stream = environ["wsgi.input"]
+            if length is not None:
+                data = stream.read(length)
+            else:
+                data = stream.read(self.max_body_bytes + 1)
+                if len(data) > self.max_body_bytes:
+                    return "413 Content Too Large", "request body too large", []
+        finally:
+            self._uploads.release()
+        environ["wsgi.input"] = io.BytesIO(data)
+        environ["CONTENT_LENGTH"] = str(len(data))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ["wsgi.input_terminated"] = True
+        return None
 
 
 class _Logged:
