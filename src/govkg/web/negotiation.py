@@ -9,6 +9,7 @@ negotiated separately, so one request can say what it wants for either kind of r
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -149,6 +150,19 @@ def choose(
         raise InputError(
             f"unknown format {requested[0]!r} (known: {', '.join(known)}, or a media type)"
         )
+    if accept is not None and len(accept) > _MEMO_ACCEPT_BYTES:
+        return _by_accept.__wrapped__(formats, accept)
+    return _by_accept(formats, accept)
+
+
+#: ``Accept`` headers up to this length are remembered (clients send the same few again and
+#: again; negotiation was the largest single step of a cached answer, see
+#: ``benchmarks/request_path.py``).
+_MEMO_ACCEPT_BYTES = 512
+
+
+@functools.lru_cache(maxsize=1024)
+def _by_accept(formats: tuple[ResultFormat, ...], accept: str | None) -> ResultFormat | None:
     offered: list[str] = []
     owner: dict[str, ResultFormat] = {}
     for fmt in formats:
