@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 
 from govkg.build import REPORT, BuildReport, build, is_current
-from govkg.errors import InputError, ValidationFailed
+from govkg.errors import InconsistencyError, InputError, ValidationFailed
 from govkg.formats import RDF_SYNTAXES
 from govkg.loading import bundled_source_paths
 from govkg.namespaces import INFERRED_GRAPH, META_GRAPH
@@ -169,3 +170,105 @@ def test_meta_graph_carries_licences_of_each_graph(build_dir: Path):
         URIRef("https://www.apache.org/licenses/LICENSE-2.0"),
     ) in meta
     assert (build_dir / "govkg.ttl").read_text(encoding="utf-8").startswith("# govkg ")
+
+
+def test_the_reference_reasoner_writes_the_same_dumps(
+    layout: Layout, build_dir: Path, tmp_path: Path
+):
+    """owlrl (the reference) and reasonable (the default) give byte-identical dumps of the
+    shipped graph (ADR 0013)."""
+    report = build(layout, tmp_path / "owlrl", reasoner="owlrl", incremental=False)
+    assert report.reasoner == "owlrl"
+    for syntax in RDF_SYNTAXES:
+        name = f"govkg.{syntax.extension}"
+        assert (tmp_path / "owlrl" / name).read_bytes() == (build_dir / name).read_bytes(), name
+
+
+def test_a_one_file_rebuild_revalidates_what_it_touches(
+    layout: Layout, build_dir: Path, tmp_path: Path
+):
+    """Editing one crosswalk re-validates the nodes it touches, re-closes (its IRIs are in
+    the closure's input), and writes what a clean build writes; with nothing changed, the
+    validation and the inferences are reused."""
+    copy = _copy_layout(layout, tmp_path / "src")
+    target = tmp_path / "build"
+    shutil.copytree(build_dir, target)
+    crosswalk = copy.data / "crosswalks" / "ai-verify-ai-rmf-text-reuse.ttl"
+    text = crosswalk.read_text(encoding="utf-8")
+    assert text.count("semapv:LexicalMatching") > 1
+    crosswalk.write_text(
+        text.replace("semapv:LexicalMatching", "semapv:ManualMappingCuration", 1), encoding="utf-8"
+    )
+    notes: list[str] = []
+    progress = Progress(stream=None)
+    progress.note = notes.append  # type: ignore[method-assign]
+    report = build(copy, target, progress)
+    assert report.validation == "incremental"
+    assert any("1 changed file(s): re-validating the" in note for note in notes), notes
+    clean = build(copy, tmp_path / "clean", incremental=False)
+    assert clean.validation == "full"
+    for syntax in RDF_SYNTAXES:
+        name = f"govkg.{syntax.extension}"
+        assert (target / name).read_bytes() == (tmp_path / "clean" / name).read_bytes(), name
+
+    notes.clear()
+    again = build(copy, target, progress)
+    assert again.validation == "reused"
+    assert any("inferences of the last build reused" in note for note in notes), notes
+
+
+def test_a_one_file_edit_that_breaks_a_shape_in_another_file_is_caught(
+    layout: Layout, build_dir: Path, tmp_path: Path
+):
+    """Removing a source document's type (sources.ttl) breaks sh:class for the nodes of the
+    framework files citing it: the incremental validation reaches them."""
+    copy = _copy_layout(layout, tmp_path / "src")
+    target = tmp_path / "build"
+    shutil.copytree(build_dir, target)
+    sources = copy.data / "sources.ttl"
+    text = sources.read_text(encoding="utf-8")
+    block = "source:nist-ai-100-1\n    a gk:SourceDocument ;\n"
+    assert block in text
+    sources.write_text(text.replace(block, "source:nist-ai-100-1\n"), encoding="utf-8")
+    with pytest.raises(ValidationFailed) as failure:
+        build(copy, target)
+    message = str(failure.value)
+    assert "https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0/govern-1-1," in message
+    assert "Resource-source" in message
+    assert not is_current(copy, target)
+
+
+def test_an_inconsistent_ontology_fails_the_build_with_the_rule(layout: Layout, tmp_path: Path):
+    """cax-dw: declaring frameworks disjoint from concept schemes makes every framework an
+    instance of two disjoint classes; the build stops and names the rule and a framework."""
+    copy = _copy_layout(layout, tmp_path / "src")
+    (copy.ontology / "zz-inconsistent.ttl").write_text(
+        "@prefix gk: <https://w3id.org/govkg/ontology#> .\n"
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "gk:GovernanceFramework owl:disjointWith skos:ConceptScheme .\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InconsistencyError) as failure:
+        build(copy, tmp_path / "build")
+    message = str(failure.value)
+    assert "cax-dw: " in message
+    assert "https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0" in message
+
+
+def test_progress_reports_counts_for_every_step(layout: Layout, build_dir: Path, tmp_path: Path):
+    target = tmp_path / "build"
+    shutil.copytree(build_dir, target)
+    stream = io.StringIO()
+    build(layout, target, Progress(stream=stream), incremental=False)
+    text = stream.getvalue()
+    for needle in (
+        "[1/5] load sources",
+        "ontology and",
+        "data triples against",
+        "triples in the closure",
+        "inferred triples kept",
+        "dumps, ",
+        "[5/5] write report: done",
+    ):
+        assert needle in text, (needle, text)

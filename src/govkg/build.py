@@ -16,21 +16,36 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SH, SKOS, XSD
+from rdflib.term import Node
 
 from govkg import __version__
+from govkg.build_cache import DATASET_DUMP as DATASET_DUMP
+from govkg.build_cache import MANIFEST as MANIFEST
+from govkg.build_cache import (
+    Manifest,
+    affected_nodes,
+    cached_inferences,
+    changed_files,
+    digest_of,
+    graphs_in_dump,
+    read_findings,
+    read_manifest,
+    shown,
+    source_digests,
+    write_findings,
+)
 from govkg.errors import InputError
 from govkg.export import write_dumps
 from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
 from govkg.namespaces import GK, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM, VOID
 from govkg.paths import Layout
 from govkg.progress import Progress
-from govkg.reasoning import input_digest, materialise
-from govkg.validation import load_shapes, require_conformance, validate
+from govkg.reasoning import DEFAULT_ENGINE, engine_version, input_digest, materialise
+from govkg.validation import ValidationReport, load_shapes, require_conformance, validate
+from govkg.validation_local import merge, nonlocal_features, validate_nodes, validate_parallel
 
-MANIFEST = "manifest.json"
 REPORT = "report.json"
-DATASET_DUMP = "govkg.nq"
 GRAPH_ONTOLOGY = "https://w3id.org/govkg/graph/ontology/"
 GOVKG_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 DATASET_IRI = URIRef("https://w3id.org/govkg/id/dataset/govkg")
@@ -53,6 +68,9 @@ class BuildReport:
         elements: Per concept scheme (framework or principle list), elements per govkg class.
         mappings: Mappings per mapping set.
         timings: Seconds per step.
+        reasoner: The OWL 2 RL engine that computed the inferences.
+        validation: ``full``, ``incremental`` (only the nodes changed files touch) or
+            ``reused`` (no source file changed).
     """
 
     version: str
@@ -64,6 +82,8 @@ class BuildReport:
     elements: dict[str, dict[str, int]] = field(default_factory=dict)
     mappings: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    reasoner: str = ""
+    validation: str = ""
 
     def text(self) -> str:
         """Render the report for a terminal."""
@@ -71,7 +91,8 @@ class BuildReport:
         lines += [f"  {count:>7}  {iri}" for iri, count in sorted(self.graphs.items())]
         lines.append(f"asserted triples: {self.asserted}")
         lines.append(f"inferred triples: {self.inferred}")
-        lines.append(f"SHACL: {'conforms' if self.conforms else 'violations'}")
+        lines.append(f"SHACL: {'conforms' if self.conforms else 'violations'} ({self.validation})")
+        lines.append(f"OWL 2 RL engine: {self.reasoner}")
         lines.append("elements per framework:")
         for scheme, classes in sorted(self.elements.items()):
             counts = ", ".join(f"{n} {cls}" for cls, n in sorted(classes.items()))
@@ -95,14 +116,8 @@ def sources_digest(layout: Layout) -> str:
 
 def is_current(layout: Layout, build_dir: Path) -> bool:
     """Tell whether ``build_dir`` holds a finished build of the current sources."""
-    manifest = build_dir / MANIFEST
-    if not (manifest.is_file() and (build_dir / DATASET_DUMP).is_file()):
-        return False
-    try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8")).get("sources_digest")
-    except (OSError, ValueError):
-        return False
-    return bool(recorded == sources_digest(layout))
+    manifest = read_manifest(build_dir)
+    return manifest is not None and manifest.sources_digest == sources_digest(layout)
 
 
 def ensure_built(layout: Layout, build_dir: Path, progress: Progress | None = None) -> Path:
@@ -116,38 +131,61 @@ def ensure_built(layout: Layout, build_dir: Path, progress: Progress | None = No
     return build_dir / DATASET_DUMP
 
 
-def build(layout: Layout, build_dir: Path, progress: Progress | None = None) -> BuildReport:
+def build(
+    layout: Layout,
+    build_dir: Path,
+    progress: Progress | None = None,
+    reasoner: str = DEFAULT_ENGINE,
+    incremental: bool = True,
+) -> BuildReport:
     """Build the graph from ``layout`` into ``build_dir`` (see the module docstring).
 
+    Args:
+        layout: Where the sources are.
+        build_dir: The build folder, replaced atomically at the end.
+        progress: Where to report each step, with counts.
+        reasoner: The OWL 2 RL engine (:data:`govkg.reasoning.ENGINES`).
+        incremental: Reuse what the previous build in ``build_dir`` still holds: validation
+            of the nodes no changed file touches, and the inferences when the closure's
+            input is unchanged (ADR 0013). False rebuilds everything.
+
     Raises:
-        InputError: a source file is unreadable or breaks the data conventions.
+        InputError: a source file is unreadable or breaks the data conventions, or
+            ``reasoner`` is unknown.
         ValidationFailed: the shipped data or the ontology does not conform to its shapes.
         InconsistencyError: the OWL 2 RL closure is inconsistent.
     """
     progress = progress or Progress(stream=None)
     progress.total = 5
+    engine_version(reasoner)
     report = BuildReport(version=__version__, sources_digest=sources_digest(layout))
+    report.reasoner = reasoner
+    previous = read_manifest(build_dir) if incremental else None
+    if previous is not None and previous.version != __version__:
+        previous = None
 
     with progress.step("load sources"):
         sources = load_sources(layout)
         ontology = union([s for s in sources if s.graph_iri.startswith(GRAPH_ONTOLOGY)])
         data = union([s for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)])
+        files, graph_names = source_digests(sources)
         progress.note(
             f"{len(sources)} files, {len(ontology)} ontology and {len(data)} data triples"
         )
 
     with progress.step("validate with SHACL"):
-        shapes = load_shapes([layout.shapes / name for name in DATA_SHAPES])
-        require_conformance(validate(data, shapes, ontology), "the shipped data")
-        term_shapes = load_shapes([layout.shapes / name for name in TERM_SHAPES])
-        require_conformance(validate(ontology, term_shapes), "the ontology")
+        shapes_paths = [layout.shapes / name for name in DATA_SHAPES + TERM_SHAPES]
+        shapes_key = digest_of(shapes_paths)
+        validation_report, report.validation = _validate(
+            layout, build_dir, previous, shapes_key, sources, files, data, ontology, progress
+        )
 
     with progress.step("materialise OWL 2 RL inferences"):
         asserted = ontology + data
-        reasoning_key = input_digest(asserted, ontology)
-        inferred = _cached_inferences(build_dir, reasoning_key)
+        reasoning_key = input_digest(asserted, ontology, reasoner)
+        inferred = cached_inferences(build_dir, previous, reasoning_key)
         if inferred is None:
-            inferred = materialise(asserted, ontology, progress.note)
+            inferred = materialise(asserted, ontology, progress.note, reasoner)
         else:
             progress.note("the closure's input is unchanged: inferences of the last build reused")
         progress.note(f"{len(inferred)} inferred triples kept")
@@ -163,49 +201,106 @@ def build(layout: Layout, build_dir: Path, progress: Progress | None = None) -> 
     with progress.step("write dumps"):
         staging = Path(tempfile.mkdtemp(prefix=".govkg-build-", dir=_parent(build_dir)))
         try:
-            write_dumps(graphs, staging)
+            written = write_dumps(graphs, staging)
             _copy_sources(layout, staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        size = sum(path.stat().st_size for path in written)
+        progress.note(f"{len(written)} dumps, {len(graphs)} named graphs, {size / 1e6:.1f} MB")
 
     with progress.step("write report"):
         report.timings = dict(progress.timings)
         (staging / REPORT).write_text(
             json.dumps(asdict(report), indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
-        (staging / MANIFEST).write_text(
-            json.dumps(
-                {
-                    "version": __version__,
-                    "sources_digest": report.sources_digest,
-                    "reasoning_input_digest": reasoning_key,
-                },
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        write_findings(staging, validation_report.findings)
+        Manifest(
+            version=__version__,
+            sources_digest=report.sources_digest,
+            reasoning_input_digest=reasoning_key,
+            reasoner=reasoner,
+            shapes_digest=shapes_key,
+            files=files,
+            graphs=graph_names,
+        ).write(staging)
         _replace_folder(staging, build_dir)
     report.timings = dict(progress.timings)
     return report
 
 
-def _cached_inferences(build_dir: Path, reasoning_key: str) -> Graph | None:
-    """Return the inferred graph of the previous build if its closure had the same input."""
-    suffix = f" <{INFERRED_GRAPH}> ."
+def _validate(
+    layout: Layout,
+    build_dir: Path,
+    previous: Manifest | None,
+    shapes_key: str,
+    sources: list[SourceFile],
+    files: dict[str, str],
+    data: Graph,
+    ontology: Graph,
+    progress: Progress,
+) -> tuple[ValidationReport, str]:
+    """Validate the data and the ontology, reusing the previous build where it can.
+
+    Returns:
+        The report on the data, and how it was obtained: ``full``, ``incremental`` or
+        ``reused``.
+
+    Raises:
+        ValidationFailed: the data or the ontology does not conform.
+    """
+    same_shapes = previous is not None and previous.shapes_digest == shapes_key
+    shapes = load_shapes([layout.shapes / name for name in DATA_SHAPES], check=not same_shapes)
+    kept = read_findings(build_dir) if previous is not None and same_shapes else None
+    changed = changed_files(previous, files) if previous is not None else []
+    ontology_changed = any(name.startswith("ontology/") for name in changed)
+    if previous is not None and kept is not None and not ontology_changed:
+        if not changed:
+            progress.note("no source file changed: validation of the last build reused")
+            return ValidationReport(conforms=True, findings=tuple(kept)), "reused"
+        nodes = _affected(build_dir, previous, changed, sources, data)
+        if nodes is not None and not nonlocal_features(shapes):
+            progress.note(
+                f"{len(changed)} changed file(s): re-validating the {len(nodes)} nodes they touch"
+            )
+            fresh = validate_nodes(data, shapes, ontology, nodes)
+            touched = {shown(node) for node in nodes}
+            merged = merge(
+                [fresh, ValidationReport(True, tuple(f for f in kept if f.focus not in touched))]
+            )
+            require_conformance(merged, "the shipped data")
+            progress.note(f"{len(merged.findings)} finding(s), none a violation")
+            return merged, "incremental"
+    parts = [s.graph for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)]
+    node_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
+    progress.note(f"all {len(data)} data triples against {node_shapes} node shapes")
+    report = validate_parallel(data, shapes, ontology, parts)
+    require_conformance(report, "the shipped data")
+    term_shapes = load_shapes([layout.shapes / name for name in TERM_SHAPES], check=not same_shapes)
+    require_conformance(validate(ontology, term_shapes), "the ontology")
+    progress.note(f"{len(report.findings)} finding(s), none a violation")
+    return report, "full"
+
+
+def _affected(
+    build_dir: Path,
+    previous: Manifest,
+    changed: list[str],
+    sources: list[SourceFile],
+    data: Graph,
+) -> set[Node] | None:
+    """The nodes the changed data files touch, or None when a full validation is needed."""
+    by_name = {s.name: s for s in sources}
+    old_iris = {previous.graphs[n] for n in changed if n in previous.graphs}
     try:
-        manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
-        if manifest.get("reasoning_input_digest") != reasoning_key:
-            return None
-        with (build_dir / DATASET_DUMP).open(encoding="utf-8") as dump:
-            stripped = (line.rstrip("\n") for line in dump)
-            lines = [line[: -len(suffix)] + " ." for line in stripped if line.endswith(suffix)]
-        inferred = Graph()
-        inferred.parse(data="\n".join(lines), format="nt")
+        old = graphs_in_dump(build_dir, old_iris)
     except (OSError, ValueError, SyntaxError):
         return None
-    return inferred
+    after = [by_name[n].graph for n in changed if n in by_name]
+    before = list(old.values())
+    if any((None, RDFS.subClassOf, None) in g for g in before + after):
+        return None
+    return affected_nodes(before, after, data)
 
 
 def _parent(build_dir: Path) -> Path:
@@ -289,6 +384,6 @@ def _meta_graph(sources: list[SourceFile], inferred: Graph, data: Graph) -> Grap
                 meta.add((source.graph_iri, DCTERMS.license, licence))
     meta.add((DATASET_IRI, VOID.subset, INFERRED_GRAPH))
     meta.add((INFERRED_GRAPH, RDF.type, GK.SourceGraph))
-    meta.add((INFERRED_GRAPH, RDFS.label, Literal("OWL 2 RL inferences (owlrl)", lang="en")))
+    meta.add((INFERRED_GRAPH, RDFS.label, Literal("OWL 2 RL inferences", lang="en")))
     meta.add((INFERRED_GRAPH, VOID.triples, Literal(len(inferred), datatype=XSD.integer)))
     return meta

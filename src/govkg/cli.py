@@ -22,6 +22,7 @@ from govkg.errors import ExitCode, GovkgError, InputError, QueryError
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
 from govkg.paths import bundled_layout
 from govkg.querying import open_backend, run_qc, run_query
+from govkg.reasoning import DEFAULT_ENGINE, ENGINES
 from govkg.results import RESULT_FORMATS, render
 
 
@@ -77,7 +78,17 @@ def _parser() -> argparse.ArgumentParser:
         description="Load every source file into its own named graph, validate "
         "with SHACL, add OWL 2 RL inferences, write dumps and a report.",
     )
-    p.add_argument("--force", action="store_true", help="rebuild even if the build is current")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild everything, even if the build is current (no reuse of the last build)",
+    )
+    p.add_argument(
+        "--reasoner",
+        choices=ENGINES,
+        default=DEFAULT_ENGINE,
+        help="OWL 2 RL engine: reasonable (fast, the default) or owlrl (the reference)",
+    )
     p.set_defaults(run=_build)
 
     p = sub.add_parser(
@@ -181,7 +192,9 @@ def _build(args: argparse.Namespace) -> int:
         if is_current(layout, build_dir):
             print(f"build is current: {build_dir}")
             return ExitCode.OK
-    report: BuildReport = build(layout, build_dir, progress_for(args))
+    report: BuildReport = build(
+        layout, build_dir, progress_for(args), reasoner=args.reasoner, incremental=not args.force
+    )
     print(report.text())
     print(f"written to {build_dir}")
     return ExitCode.OK
