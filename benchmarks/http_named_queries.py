@@ -5,7 +5,7 @@ store, results serialised to SPARQL JSON (what the endpoint does inside its eval
 Prints, per query, the median and 95th-percentile latency of both and their ratio, then the
 throughput of a few concurrent clients for both. Two floors are measured in the same run: a
 govkg request that evaluates nothing (a static file: the web server + Flask) and a bare WSGI
-app of three lines under gunicorn with the same workers (what any Python server costs here).
+app of three lines under granian with the same workers (what any Python server costs here).
 Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 
 Run from a checkout (after ``govkg build``)::
@@ -83,13 +83,14 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="govkg-bench-"))
     (folder / "bare.py").write_text(BARE_APP, encoding="utf-8")
-    bare_command = [sys.executable, "-m", "gunicorn", "--chdir", str(folder)]
-    bare_command += ["-b", f"127.0.0.1:{bare_port}", "-w", str(args.workers or default_workers())]
+    bare_command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--http", "1"]
+    bare_command += ["--no-ws", "--no-log", "--working-dir", str(folder), "--host", "127.0.0.1"]
+    bare_command += ["--port", str(bare_port), "--workers", str(args.workers or default_workers())]
     bare_command += ["bare:app"]
     env = {**os.environ, "GOVKG_ACCESS_LOG": "off"}
     with (
         running("govkg serve", command, port, folder / "govkg.log", env) as server,
-        running("gunicorn (bare app)", bare_command, bare_port, folder / "bare.log") as bare,
+        running("granian (bare app)", bare_command, bare_port, folder / "bare.log") as bare,
     ):
         server.wait_ready("/healthz")
         bare.wait_ready("/")
@@ -110,7 +111,7 @@ def main() -> int:
             )
         for label, target, target_path in (
             ("(govkg, no evaluation)", port, FLOOR_PATH),
-            ("(bare WSGI app, gunicorn)", bare_port, "/"),
+            ("(bare WSGI app, granian)", bare_port, "/"),
         ):
             floor = timed(partial(get_ok, target, target_path), args.requests)
             print(
@@ -133,7 +134,7 @@ def main() -> int:
         floor_rate = _http_rate(port, FLOOR_PATH, args)
         bare_rate = _http_rate(bare_port, "/", args)
         print(f"{'(govkg, no evaluation)':<32} {'':>10} {floor_rate:>10.0f}")
-        print(f"{'(bare WSGI app, gunicorn)':<32} {'':>10} {bare_rate:>10.0f}")
+        print(f"{'(bare WSGI app, granian)':<32} {'':>10} {bare_rate:>10.0f}")
     return 0
 
 
