@@ -41,7 +41,13 @@ from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
 from govkg.namespaces import GK, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM, VOID
 from govkg.paths import Layout
 from govkg.progress import Progress
-from govkg.reasoning import DEFAULT_ENGINE, engine_version, input_digest, materialise
+from govkg.reasoning import (
+    DEFAULT_ENGINE,
+    engine_version,
+    input_digest,
+    materialise,
+    reasoning_input,
+)
 from govkg.validation import ValidationReport, load_shapes, require_conformance, validate
 from govkg.validation_local import merge, nonlocal_features, validate_nodes, validate_parallel
 
@@ -137,6 +143,7 @@ def build(
     progress: Progress | None = None,
     reasoner: str = DEFAULT_ENGINE,
     incremental: bool = True,
+    workers: int | None = None,
 ) -> BuildReport:
     """Build the graph from ``layout`` into ``build_dir`` (see the module docstring).
 
@@ -148,6 +155,8 @@ def build(
         incremental: Reuse what the previous build in ``build_dir`` still holds: validation
             of the nodes no changed file touches, and the inferences when the closure's
             input is unchanged (ADR 0013). False rebuilds everything.
+        workers: Processes for a full SHACL validation of a large graph (default: the
+            number of cores, at most 4); 1 runs pySHACL once on the whole data.
 
     Raises:
         InputError: a source file is unreadable or breaks the data conventions, or
@@ -177,15 +186,25 @@ def build(
         shapes_paths = [layout.shapes / name for name in DATA_SHAPES + TERM_SHAPES]
         shapes_key = digest_of(shapes_paths)
         validation_report, report.validation = _validate(
-            layout, build_dir, previous, shapes_key, sources, files, data, ontology, progress
+            layout,
+            build_dir,
+            previous,
+            shapes_key,
+            sources,
+            files,
+            data,
+            ontology,
+            progress,
+            workers,
         )
 
     with progress.step("materialise OWL 2 RL inferences"):
-        asserted = ontology + data
-        reasoning_key = input_digest(asserted, ontology, reasoner)
+        asserted = {triple for source in sources for triple in source.graph}
+        base = reasoning_input(asserted, ontology)
+        reasoning_key = input_digest(asserted, ontology, reasoner, base)
         inferred = cached_inferences(build_dir, previous, reasoning_key)
         if inferred is None:
-            inferred = materialise(asserted, ontology, progress.note, reasoner)
+            inferred = materialise(asserted, ontology, progress.note, reasoner, base)
         else:
             progress.note("the closure's input is unchanged: inferences of the last build reused")
         progress.note(f"{len(inferred)} inferred triples kept")
@@ -239,6 +258,7 @@ def _validate(
     data: Graph,
     ontology: Graph,
     progress: Progress,
+    workers: int | None,
 ) -> tuple[ValidationReport, str]:
     """Validate the data and the ontology, reusing the previous build where it can.
 
@@ -274,7 +294,7 @@ def _validate(
     parts = [s.graph for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)]
     node_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
     progress.note(f"all {len(data)} data triples against {node_shapes} node shapes")
-    report = validate_parallel(data, shapes, ontology, parts)
+    report = validate_parallel(data, shapes, ontology, parts, workers)
     require_conformance(report, "the shipped data")
     term_shapes = load_shapes([layout.shapes / name for name in TERM_SHAPES], check=not same_shapes)
     require_conformance(validate(ontology, term_shapes), "the ontology")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
+from rdflib.plugins.serializers.nquads import _nq_row
+from rdflib.plugins.serializers.nt import _nt_row
 from rdflib.term import Node
 
 from govkg import __version__
@@ -71,6 +73,31 @@ def union_of(triples: Iterable[Triple]) -> Graph:
     return graph
 
 
+def nquads_lines(graphs: dict[URIRef, Graph]) -> bytes:
+    """Return the dataset as sorted, unique N-Quads lines: the bytes :func:`sorted_lines`
+    gives for :func:`dataset_of` ``graphs``, without building the dataset (rdflib's own row
+    writer, ``_nq_row``, per triple)."""
+    rows = {
+        _nq_row(triple, iri)[:-1]  # type: ignore[no-untyped-call]
+        for iri, graph in graphs.items()
+        for triple in graph
+    }
+    return _joined(rows)
+
+
+def ntriples_lines(graphs: dict[URIRef, Graph]) -> bytes:
+    """Return the union graph as sorted, unique N-Triples lines (as :func:`sorted_lines`
+    gives for :func:`union_of`), without building the union."""
+    rows = {_nt_row(triple)[:-1] for graph in graphs.values() for triple in graph}
+    return _joined(rows)
+
+
+def _joined(rows: set[str]) -> bytes:
+    """Sorted lines, as :func:`sorted_lines` writes them."""
+    lines = sorted(rows - {""})
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
 def write_dumps(graphs: dict[URIRef, Graph], folder: Path, stem: str = "govkg") -> list[Path]:
     """Write the dataset (TriG, N-Quads) and its union graph (Turtle, N-Triples, JSON-LD,
     RDF/XML) into ``folder`` as ``<stem>.<extension>``.
@@ -79,9 +106,8 @@ def write_dumps(graphs: dict[URIRef, Graph], folder: Path, stem: str = "govkg") 
         The files written, in a stable order.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    by_name = {syntax.name: syntax for syntax in RDF_SYNTAXES}
-    nquads = sorted_lines(dataset_of(graphs), by_name["nquads"])
-    ntriples = sorted_lines(union_of(t for g in graphs.values() for t in g), by_name["ntriples"])
+    nquads = nquads_lines(graphs)
+    ntriples = ntriples_lines(graphs)
     written = []
     for syntax in RDF_SYNTAXES:
         if syntax.name == "nquads":

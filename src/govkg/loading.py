@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import RDF
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
 from rdflib.term import BNode
 
 from govkg.errors import InputError
@@ -29,6 +30,9 @@ from govkg.paths import Layout
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
+_OXIGRAPH_SYNTAXES = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
+_XSD_STRING = str(XSD.string)
+_EXPLICIT_STRING = re.compile(rb"\^\^\s*(<[^>]*#string>|[A-Za-z0-9_.-]*:string\b)")
 
 
 @dataclass(frozen=True)
@@ -125,11 +129,57 @@ def parse_file(path: Path, syntax: RdfSyntax | None = None, public_id: str | Non
         raise InputError(f"cannot read file: {exc.strerror or exc}", path) from None
     text = decode_utf8(raw, path)
     guard_rdf_text(text, raw, syntax, path)
+    base = public_id or path.resolve().as_uri()
+    if syntax.name in _OXIGRAPH_SYNTAXES:
+        fast = _parse_with_oxigraph(raw, _OXIGRAPH_SYNTAXES[syntax.name], base)
+        if fast is not None:
+            return fast
     graph: Graph = Dataset(default_union=True) if syntax.datasets else Graph()
     try:
-        graph.parse(data=text, format=syntax.rdflib, publicID=public_id or path.resolve().as_uri())
+        graph.parse(data=text, format=syntax.rdflib, publicID=base)
     except Exception as exc:  # noqa: BLE001 - every parser failure becomes one input error
         raise _parse_error(exc, path) from None
+    return graph
+
+
+def _parse_with_oxigraph(raw: bytes, syntax: ox.RdfFormat, base: str) -> Graph | None:
+    """Parse Turtle or N-Triples with pyoxigraph (about twice as fast as rdflib's parser,
+    terms built as rdflib builds them); None when pyoxigraph refuses the input, so that
+    rdflib parses it and its message names the line."""
+    if _EXPLICIT_STRING.search(raw):
+        return None  # rdflib keeps "a"^^xsd:string apart from "a"; pyoxigraph cannot tell
+    graph = Graph()
+    add = graph.add
+    names: dict[str, URIRef] = {}
+    blanks: dict[str, BNode] = {}
+
+    def term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
+        if isinstance(node, ox.NamedNode):
+            value = node.value
+            found = names.get(value)
+            if found is None:
+                found = names[value] = URIRef(value)
+            return found
+        if isinstance(node, ox.Literal):
+            if node.language:
+                return Literal(node.value, lang=node.language)
+            datatype = node.datatype.value
+            if datatype == _XSD_STRING:
+                return Literal(node.value)
+            return Literal(node.value, datatype=names.get(datatype) or URIRef(datatype))
+        blank = blanks.get(node.value)
+        if blank is None:
+            blank = blanks[node.value] = BNode()
+        return blank
+
+    parser = ox.parse(raw, format=syntax, base_iri=base)
+    try:
+        for triple in parser:
+            add((term(triple.subject), term(triple.predicate), term(triple.object)))
+    except (SyntaxError, ValueError, AttributeError):  # AttributeError: an RDF-star triple term
+        return None
+    for prefix, namespace in parser.prefixes.items():  # as rdflib's Turtle parser binds them
+        graph.bind(prefix, namespace)
     return graph
 
 

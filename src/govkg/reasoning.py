@@ -27,7 +27,7 @@ its closure. Either way :func:`materialise` raises :class:`InconsistencyError`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import owlrl
 from rdflib import Graph, Literal, URIRef
@@ -37,6 +37,7 @@ from rdflib.term import Node
 from govkg import reasoning_fast
 from govkg.errors import InconsistencyError, InputError
 
+Triple = tuple[Node, Node, Node]
 _BUILT_IN = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
 _REFLEXIVE_TRIVIA = {
@@ -52,24 +53,41 @@ ENGINES = ("reasonable", "owlrl")
 DEFAULT_ENGINE = ENGINES[0]
 
 
-def reasoning_input(asserted: Graph, ontology: Graph) -> Graph:
+def reasoning_input(asserted: Iterable[Triple], ontology: Graph) -> set[Triple]:
     """Return the triples the closure is computed from (see the module docstring)."""
     terms = set(ontology.subjects())
-    selected = Graph()
-    for s, p, o in asserted:
-        if not isinstance(o, Literal) or p == RDF.type or s in terms:
-            selected.add((s, p, o))
-    return selected
+    return {
+        (s, p, o)
+        for s, p, o in asserted
+        if not isinstance(o, Literal) or p == RDF.type or s in terms
+    }
 
 
-def input_digest(asserted: Graph, ontology: Graph, engine: str = DEFAULT_ENGINE) -> str:
+def input_digest(
+    asserted: Iterable[Triple],
+    ontology: Graph,
+    engine: str = DEFAULT_ENGINE,
+    base: set[Triple] | None = None,
+) -> str:
     """Return a SHA-256 of the closure's input, the engine and its version: the same digest
-    means the same inferences, so a build can reuse the previous build's inferred graph."""
-    lines = sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in reasoning_input(asserted, ontology))
+    means the same inferences, so a build can reuse the previous build's inferred graph.
+
+    ``base``, when given, is :func:`reasoning_input` of ``asserted`` already computed.
+    """
+    base = reasoning_input(asserted, ontology) if base is None else base
+    lines = sorted("\x00".join(map(_term_key, triple)) for triple in base)
     digest = hashlib.sha256(f"{engine_version(engine)}\n".encode())
-    for line in lines:
-        digest.update(line.encode("utf-8") + b"\n")
+    digest.update("\n".join(lines).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def _term_key(term: Node) -> str:
+    """A string that tells RDF terms apart (cheaper than ``n3()``)."""
+    if isinstance(term, Literal):
+        return f'"{term}"@{term.language or ""}^^{term.datatype or ""}'
+    if isinstance(term, URIRef):
+        return f"<{term}"
+    return f"_:{term}"
 
 
 def engine_version(engine: str) -> str:
@@ -82,10 +100,11 @@ def engine_version(engine: str) -> str:
 
 
 def materialise(
-    asserted: Graph,
+    asserted: Iterable[Triple],
     ontology: Graph,
     progress: Callable[[str], None] | None = None,
     engine: str = DEFAULT_ENGINE,
+    base: set[Triple] | None = None,
 ) -> Graph:
     """Compute the useful OWL 2 RL inferences of ``asserted`` (which includes the ontology).
 
@@ -94,6 +113,7 @@ def materialise(
         ontology: The ontology triples alone (to keep the literals about its terms).
         progress: Called with a short status line.
         engine: ``reasonable`` (fast) or ``owlrl`` (the reference); see the module docstring.
+        base: :func:`reasoning_input` of ``asserted``, when the caller has it already.
 
     Returns:
         A new graph with the inferred triples only; ``asserted`` is left untouched.
@@ -112,7 +132,8 @@ def materialise(
     True
     """
     engine_version(engine)
-    base = reasoning_input(asserted, ontology)
+    known = asserted if isinstance(asserted, set | Graph) else set(asserted)
+    base = reasoning_input(known, ontology) if base is None else base
     if engine == "reasonable":
         unsupported = reasoning_fast.unsupported_constructs(base)
         if unsupported:
@@ -133,18 +154,18 @@ def materialise(
             )
     if progress:
         progress(f"{len(closure)} triples in the closure")
-    known = set(base)
     inferred = Graph()
     for triple in closure:
-        if triple not in known and _useful(*triple) and triple not in asserted:
+        if triple not in base and _useful(*triple) and triple not in known:
             inferred.add(triple)
     return inferred
 
 
-def _owlrl_closure(base: Graph) -> set[tuple[Node, Node, Node]]:
+def _owlrl_closure(base: set[Triple]) -> set[Triple]:
     """The closure by owlrl, raising on its error triples."""
     closure = Graph()
-    closure += base
+    for triple in base:
+        closure.add(triple)
     owlrl.DeductiveClosure(
         owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
     ).expand(closure)

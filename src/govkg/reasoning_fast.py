@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import reasonable
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
@@ -70,11 +70,11 @@ def unsupported_constructs(triples: Iterable[Triple]) -> set[URIRef]:
     return found
 
 
-def closure(base: Graph) -> set[Triple]:
+def closure(base: Iterable[Triple]) -> set[Triple]:
     """Return the OWL 2 RL closure of ``base`` (base triples included) by ``reasonable``,
     completed with the schema rules it does not apply (see the module docstring)."""
     reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(base)
+    reasoner.from_graph(list(base))
     triples = {(s, p, _simple(o)) for s, p, o in reasoner.reason()}
     triples |= _schema_rules(triples)
     return triples
