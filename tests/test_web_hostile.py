@@ -52,6 +52,7 @@ from hostile_clients import (
     evaluators_per_spawner,
     idle_connections,
     nonce,
+    processes,
     slow_read,
     sparql_path,
     timed_request,
@@ -87,6 +88,9 @@ CLOSE_MARGIN = 2.0
 #: at most for one blocked write of a 64 KiB piece to be abandoned; the client notices within
 #: one 0.2 s polling turn.
 CUT_MARGIN = 1.5
+#: Seconds a SIGKILLed worker may take to die (and its queued connections with it): tearing
+#: down a process that maps the whole store takes milliseconds; 0.2 s is ten times that.
+DYING = 0.2
 #: Slack for a 503 at the time limit: the evaluator's kill, its answer and the reply.
 LIMIT_MARGIN = 1.5
 #: Generated quads appended to the dump of the padded build (about 20 MB of N-Quads).
@@ -213,8 +217,14 @@ def server(padded_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         workers=2,
         timeout=TIME_LIMIT,
     )
-    yield running
-    stop_server(running)
+    try:
+        dump = timed_request(running.port, "/downloads/govkg.nq", "HEAD")
+        assert int(dump.headers.get("content-length", 0)) > PAD_QUADS * 150, (
+            "the server does not serve the padded dump (did it rebuild the build folder?)"
+        )
+        yield running
+    finally:
+        stop_server(running)
 
 
 def _log_tail(server: RunningServer) -> str:
@@ -445,46 +455,53 @@ def test_killed_evaluator_costs_only_its_own_request(server: RunningServer) -> N
 
 
 def test_killed_worker_is_replaced_while_the_other_serves(build_dir: Path, tmp_path: Path) -> None:
-    """Issue 8 points 3 and 5: SIGKILL of one of two workers under load from four clients
-    (fresh connections): only requests in flight at the kill may fail, requests sent after it
-    are answered by the other worker while granian respawns the killed one, whose spawner
-    and evaluators die with it; once respawned, the service answers at once."""
+    """Issue 8 points 3 and 5: SIGKILL of the worker that is running a long query, under load
+    from four clients (fresh connections): the long query's request fails, and only requests
+    the killed worker held at the kill may fail besides; requests sent after it (and after
+    :data:`DYING`) are answered by the other
+    worker while granian respawns the killed one; the killed worker's spawner and evaluators
+    (the long query's included: its CPU is freed) die with it; once respawned, the service
+    answers at once."""
     server = start_server(
         build_dir, tmp_path / "server.log", *flags(evaluators=EVALUATORS), workers=2, timeout=10.0
     )
+    root = server.process.pid
     load: list[Answer] = []
     stop = threading.Event()
 
     def client() -> None:
-        for _ in range(1000):
+        for _ in range(10_000):
             if stop.is_set():
                 return
             load.append(timed_request(server.port, sparql_path(ask("worker")), timeout=10.0))
 
     clients = [threading.Thread(target=client, daemon=True) for _ in range(4)]
+    long_thread, long_box = in_thread(
+        lambda: timed_request(server.port, sparql_path(RUNAWAY.format(nonce())), timeout=30)
+    )
     try:
-        before = workers(server.process.pid)
-        assert len(before) == 2, (
-            f"expected 2 workers with a spawner each: {tree(server.process.pid)}"
-        )
+        before = workers(root)
+        assert len(before) == 2, f"expected 2 workers with a spawner each: {tree(root)}"
         for thread in clients:
             thread.start()
-        time.sleep(1.0)
-        victim, spawner = next(iter(before.items()))
-        orphans = [spawner] + [p.pid for p in tree(spawner)]
+        time.sleep(0.5)
+        busy = busy_evaluators(root, 0.3)
+        runner = max(busy, key=lambda pid: busy[pid])
+        assert busy[runner] >= 5, f"no evaluator was running the long query: {busy}"
+        spawner = processes()[runner].ppid
+        victim = processes()[spawner].ppid
+        assert victim in before, f"the evaluator's worker is not a worker: {tree(root)}"
+        doomed = [spawner] + [p.pid for p in tree(spawner)]
         killed_at = time.monotonic()
         os.kill(victim, signal.SIGKILL)
         respawned = wait_for(
-            lambda: (
-                len(workers(server.process.pid)) == 2 and victim not in workers(server.process.pid)
-            ),
-            15.0,
-            0.05,
+            lambda: len(workers(root)) == 2 and victim not in workers(root), 15.0, 0.05
         )
         respawned_at = time.monotonic()
         time.sleep(0.5)
     finally:
         stop.set()
+        long_thread.join(40)
         for thread in clients:
             if thread.ident is not None:
                 thread.join(30)
@@ -492,17 +509,23 @@ def test_killed_worker_is_replaced_while_the_other_serves(build_dir: Path, tmp_p
             after = probe(server.port, 6, 0.0)
         finally:
             stop_server(server)
-    assert respawned, f"no replacement worker within 15 s: {tree(server.process.pid)}"
+    assert respawned, f"no replacement worker within 15 s: {tree(root)}"
+    assert respawned_at - killed_at <= 5.0, f"respawned after {respawned_at - killed_at:.1f} s"
+    answer = long_box[0]
+    assert answer.status is None or answer.status >= 500, (answer.status, answer.body[:200])
+    # granian gives each worker its own SO_REUSEPORT listening socket: connections the kernel
+    # had queued for the killed worker (it takes a few ms to die) fail with it. Those were
+    # the killed worker's; any request sent later must succeed.
     failed = [a for a in load if a.status != 200]
-    assert len(failed) <= len(clients), [(a.status, a.error) for a in failed]
     late = [(round(a.started - killed_at, 3), a.status, a.error) for a in failed]
-    assert all(a.started <= killed_at + 0.2 for a in failed), (
+    assert all(a.started <= killed_at + DYING for a in failed), (
         f"requests sent after the kill failed (s after kill, status, error): {late}"
     )
-    served = [a for a in load if killed_at + 0.2 < a.started < killed_at + 0.7]
+    served = [a for a in load if killed_at + DYING < a.started < killed_at + 0.7]
     assert served and all(a.status == 200 for a in served), "no service right after the kill"
-    assert respawned_at - killed_at <= 5.0, f"respawned after {respawned_at - killed_at:.1f} s"
-    assert not [pid for pid in orphans if alive(pid)], "the killed worker's spawner lingers"
+    assert wait_for(lambda: not [pid for pid in doomed if alive(pid)], 3.0), (
+        f"the killed worker's spawner or evaluators live on: {[p for p in doomed if alive(p)]}"
+    )
     assert_answered_at_once(after, "after the worker was respawned")
 
 
