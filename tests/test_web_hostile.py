@@ -535,12 +535,12 @@ def test_killed_worker_is_replaced_while_the_other_serves(build_dir: Path, tmp_p
 def test_sigterm_finishes_in_flight_queries_and_refuses_new_ones(
     build_dir: Path, tmp_path: Path
 ) -> None:
-    """Issue 8 points 2 and 5 (SIGTERM under load): two queries of a few seconds each are in
+    """Issue 8 points 2 and 5 (SIGTERM under load): two queries of about 2 s each are in
     flight when ``govkg serve`` gets SIGTERM; both are answered 200 in full, a request sent
     after the signal is refused or answered 503 without waiting, and the whole process tree
     is gone within the shutdown timeout (plus 3 s). On the old server an 18 s query was cut
     after 10 s."""
-    shutdown = 8.0
+    shutdown = 12.0
     server = start_server(
         build_dir,
         tmp_path / "server.log",
@@ -549,15 +549,17 @@ def test_sigterm_finishes_in_flight_queries_and_refuses_new_ones(
         timeout=30.0,
     )
     try:
-        measured = timed_request(server.port, sparql_path(long_query(3000)), timeout=30)
+        measured = timed_request(server.port, sparql_path(long_query(2000)), timeout=30)
         assert measured.status == 200, measured
-        assert 1.0 <= measured.seconds <= shutdown - 3.0, f"unsuitable query: {measured.seconds} s"
+        # two at once on 2 busy cores must still end well within the grace
+        assert 1.0 <= measured.seconds <= shutdown / 4, f"unsuitable query: {measured.seconds} s"
         family = [p.pid for p in tree(server.process.pid)]
         flights = [
-            in_thread(lambda: timed_request(server.port, sparql_path(long_query(3000)), timeout=60))
+            in_thread(lambda: timed_request(server.port, sparql_path(long_query(2000)), timeout=60))
             for _ in range(2)
         ]
         time.sleep(min(1.0, measured.seconds / 3))
+        assert not any(box for _, box in flights), "the queries ended before the SIGTERM"
         server.process.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
         time.sleep(0.5)
@@ -581,7 +583,7 @@ def test_sigterm_finishes_in_flight_queries_and_refuses_new_ones(
         assert isinstance(answer, Answer)
         assert answer.status == 200, (answer.status, answer.error, answer.body[:200])
         rows = json.loads(answer.body)["results"]["bindings"]
-        assert rows[0]["n"]["value"] == "9000000"
+        assert rows[0]["n"]["value"] == "4000000"
     assert code == 0 and exited <= shutdown + 3.0, f"exit code {code} after {exited:.1f} s"
     assert wait_for(lambda: not [pid for pid in family if alive(pid)], 3.0), "processes linger"
 
