@@ -58,6 +58,11 @@ UNSUPPORTED = frozenset(
 )
 
 
+_SCHEMA_PREDICATES = frozenset(
+    {RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentProperty, RDFS.domain, RDFS.range, RDF.type}
+)
+
+
 def unsupported_constructs(triples: Iterable[Triple]) -> set[URIRef]:
     """Return the OWL terms in ``triples`` (as predicate or type) that the fast path does
     not cover; empty when it gives the same inferences as owlrl."""
@@ -132,7 +137,8 @@ def _schema_rules(triples: set[Triple]) -> set[Triple]:
     sub_property: dict[Node, set[Node]] = defaultdict(set)
     domain: dict[Node, set[Node]] = defaultdict(set)
     range_: dict[Node, set[Node]] = defaultdict(set)
-    for s, p, o in triples:
+    schema = [t for t in triples if t[1] in _SCHEMA_PREDICATES]
+    for s, p, o in schema:
         if p == RDFS.subClassOf:
             sub_class[s].add(o)
         elif p == RDFS.subPropertyOf:
