@@ -103,10 +103,14 @@ def _shacl_shacl() -> Graph:
     return graph
 
 
-def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> ValidationReport:
+def validate(
+    data: Graph, shapes: Graph, ontology: Graph | None = None, inplace: bool = False
+) -> ValidationReport:
     """Validate ``data`` against ``shapes``; ``ontology`` supplies class hierarchy for targets.
 
-    The data graph is never merged into the shapes graph.
+    The data graph is never merged into the shapes graph. With ``inplace``, pySHACL adds the
+    ontology's axioms to ``data`` itself instead of to a copy (for a graph made to be
+    validated and thrown away).
 
     >>> from rdflib import Graph
     >>> validate(Graph(), Graph()).conforms
@@ -120,6 +124,7 @@ def validate(data: Graph, shapes: Graph, ontology: Graph | None = None) -> Valid
         advanced=True,
         allow_warnings=True,
         allow_infos=True,
+        inplace=inplace,
     )
     return ValidationReport(conforms=bool(conforms), findings=tuple(_findings(results)))
 

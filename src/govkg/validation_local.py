@@ -152,7 +152,7 @@ def validate_nodes(
     neighbourhood, keeping the findings about them."""
     chosen = set(nodes)
     sub = neighbourhood(data, chosen, shapes)
-    report = validate(sub, shapes, ontology)
+    report = validate(sub, shapes, ontology, inplace=True)  # sub is ours: no copy
     wanted = {_shown(n) for n in chosen}
     return _report([f for f in report.findings if f.focus in wanted])
 
