@@ -47,6 +47,7 @@ import math
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -216,6 +217,11 @@ def timed_lookups(
     return phases
 
 
+def _load() -> str:
+    """The 1-minute load average: other work on the machine makes the figures noisy."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def _geometric_mean(values: list[float]) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
@@ -270,6 +276,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--connections", type=int, default=8, help="wrk connections")
     add("--wrk-threads", type=int, default=2, help="wrk threads")
     add("--seconds", type=float, default=5.0, help="wrk run length")
+    add("--rounds", type=int, default=3, help="wrk runs per query and server (median kept)")
     add("--slow-clients", type=int, default=200, help="slow connections")
     add(
         "--slow-requests",
@@ -368,10 +375,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"quads served: govkg {quads[0]}, oxigraph {quads[1]} (file: {len(texts.store)})")
         print(
             f"{platform.python_implementation()} {platform.python_version()}, "
-            f"{os.cpu_count()} cores, {platform.platform()}"
+            f"{os.cpu_count()} cores, {platform.platform()}, load average {_load()}"
         )
         outcome = run(args, texts, sides)
-        print(f"\nwhole run: {time.monotonic() - run_started:.0f} s")
+        print(f"\nwhole run: {time.monotonic() - run_started:.0f} s; load average now {_load()}")
     return outcome
 
 
@@ -440,37 +447,41 @@ def throughput_step(
     """Step 4: wrk on one lookup URL and one crosswalk URL."""
     print(
         f"\nthroughput, requests/s: wrk, {args.connections} connections, {args.wrk_threads} "
-        f"threads, {args.seconds:g} s, one URL repeated (answered once before)"
+        f"threads, {args.seconds:g} s a run, one URL repeated (answered once before); "
+        f"{args.rounds} rounds alternating the servers, median (range)"
     )
-    print(f"{'query':<18} {'govkg':>9} {'oxigraph':>9} {'ratio':>6}  socket errors")
+    print(f"{'query':<18} {'govkg':>19} {'oxigraph':>19} {'ratio':>6}  socket errors")
     rates: dict[str, float] = {}
     for kind in (LOOKUP, CROSSWALK):
         (text,) = texts.take(kind, 1)
-        measured = []
-        for side in sides:
-            client = Client(side.server.port)
-            client.get(side.url(text), kind.accept)
-            client.close()
-            url = side.url(text)
-            measured.append(
-                wrk(
+        url = [side.url(text) for side in sides]
+        for side, path in zip(sides, url, strict=True):
+            warm = Client(side.server.port)
+            warm.get(path, kind.accept)
+            warm.close()
+        runs: tuple[list[float], list[float]] = ([], [])
+        errors: list[str] = []
+        for _ in range(args.rounds):
+            for which, side in enumerate(sides):
+                measured = wrk(
                     side.server.port,
-                    url,
+                    url[which],
                     args.connections,
                     args.seconds,
                     kind.accept,
                     args.wrk_threads,
                 )
-            )
-        rates[kind.name] = measured[0].rate / measured[1].rate
-        errors = "; ".join(
-            f"{s.name}: {m.socket_errors}"
-            for s, m in zip(sides, measured, strict=True)
-            if m.socket_errors
-        )
+                runs[which].append(measured.rate)
+                if measured.socket_errors:
+                    errors.append(f"{side.name}: {measured.socket_errors}")
+        medians = [statistics.median(r) for r in runs]
+        rates[kind.name] = medians[0] / medians[1]
+        spread = [
+            f"{m:>6.0f} ({min(r):.0f}-{max(r):.0f})" for m, r in zip(medians, runs, strict=True)
+        ]
         print(
-            f"{kind.name:<18} {measured[0].rate:>9.0f} {measured[1].rate:>9.0f} "
-            f"{rates[kind.name]:>5.2f}x  {errors or 'none'}"
+            f"{kind.name:<18} {spread[0]:>19} {spread[1]:>19} {rates[kind.name]:>5.2f}x  "
+            + ("; ".join(errors) or "none")
         )
     return [
         Check(
