@@ -272,3 +272,18 @@ def test_progress_reports_counts_for_every_step(layout: Layout, build_dir: Path,
         "[5/5] write report: done",
     ):
         assert needle in text, (needle, text)
+
+
+def test_quiet_build_writes_nothing_on_stderr(
+    build_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    """`govkg build -q`: no progress lines (the report still goes to stdout)."""
+    from govkg.cli import main
+
+    target = tmp_path / "build"
+    shutil.copytree(build_dir, target)
+    code = main(["build", "--build-dir", str(target), "--force", "-q", "--reasoner", "reasonable"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert err == ""
+    assert "OWL 2 RL engine: reasonable" in out and "SHACL: conforms (full)" in out
