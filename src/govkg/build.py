@@ -19,25 +19,20 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SH, SKOS, XSD
-from rdflib.term import Node
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from govkg import __version__
 from govkg.build_cache import DATASET_DUMP as DATASET_DUMP
 from govkg.build_cache import MANIFEST as MANIFEST
 from govkg.build_cache import (
     Manifest,
-    affected_nodes,
     cached_inferences,
-    changed_files,
     digest_of,
-    graphs_in_dump,
-    read_findings,
     read_manifest,
-    shown,
     source_digests,
     write_findings,
 )
+from govkg.build_validation import validate_sources
 from govkg.errors import InputError
 from govkg.export import write_dumps
 from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
@@ -51,8 +46,6 @@ from govkg.reasoning import (
     materialise,
     reasoning_input,
 )
-from govkg.validation import ValidationReport, load_shapes, require_conformance, validate
-from govkg.validation_local import merge, nonlocal_features, validate_nodes, validate_parallel
 
 REPORT = "report.json"
 GRAPH_ONTOLOGY = "https://w3id.org/govkg/graph/ontology/"
@@ -214,12 +207,13 @@ def _build(
     with progress.step("validate with SHACL"):
         shapes_paths = [layout.shapes / name for name in DATA_SHAPES + TERM_SHAPES]
         shapes_key = digest_of(shapes_paths)
-        validation_report, report.validation = _validate(
-            layout,
+        validation_report, report.validation = validate_sources(
+            [layout.shapes / name for name in DATA_SHAPES],
+            [layout.shapes / name for name in TERM_SHAPES],
             build_dir,
             previous,
             shapes_key,
-            sources,
+            [s for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)],
             files,
             data,
             ontology,
@@ -281,81 +275,6 @@ def _build(
         _replace_folder(staging, build_dir)
     report.timings = dict(progress.timings)
     return report
-
-
-def _validate(
-    layout: Layout,
-    build_dir: Path,
-    previous: Manifest | None,
-    shapes_key: str,
-    sources: list[SourceFile],
-    files: dict[str, str],
-    data: Graph,
-    ontology: Graph,
-    progress: Progress,
-    workers: int | None,
-) -> tuple[ValidationReport, str]:
-    """Validate the data and the ontology, reusing the previous build where it can.
-
-    Returns:
-        The report on the data, and how it was obtained: ``full``, ``incremental`` or
-        ``reused``.
-
-    Raises:
-        ValidationFailed: the data or the ontology does not conform.
-    """
-    same_shapes = previous is not None and previous.shapes_digest == shapes_key
-    shapes = load_shapes([layout.shapes / name for name in DATA_SHAPES], check=not same_shapes)
-    kept = read_findings(build_dir) if previous is not None and same_shapes else None
-    changed = changed_files(previous, files) if previous is not None else []
-    ontology_changed = any(name.startswith("ontology/") for name in changed)
-    if previous is not None and kept is not None and not ontology_changed:
-        if not changed:
-            progress.note("no source file changed: validation of the last build reused")
-            return ValidationReport(conforms=True, findings=tuple(kept)), "reused"
-        nodes = _affected(build_dir, previous, changed, sources, data)
-        if nodes is not None and not nonlocal_features(shapes):
-            progress.note(
-                f"{len(changed)} changed file(s): re-validating the {len(nodes)} nodes they touch"
-            )
-            fresh = validate_nodes(data, shapes, ontology, nodes)
-            touched = {shown(node) for node in nodes}
-            merged = merge(
-                [fresh, ValidationReport(True, tuple(f for f in kept if f.focus not in touched))]
-            )
-            require_conformance(merged, "the shipped data")
-            progress.note(f"{len(merged.findings)} finding(s), none a violation")
-            return merged, "incremental"
-    parts = [s.graph for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)]
-    node_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
-    progress.note(f"all {len(data)} data triples against {node_shapes} node shapes")
-    report = validate_parallel(data, shapes, ontology, parts, workers)
-    require_conformance(report, "the shipped data")
-    term_shapes = load_shapes([layout.shapes / name for name in TERM_SHAPES], check=not same_shapes)
-    require_conformance(validate(ontology, term_shapes), "the ontology")
-    progress.note(f"{len(report.findings)} finding(s), none a violation")
-    return report, "full"
-
-
-def _affected(
-    build_dir: Path,
-    previous: Manifest,
-    changed: list[str],
-    sources: list[SourceFile],
-    data: Graph,
-) -> set[Node] | None:
-    """The nodes the changed data files touch, or None when a full validation is needed."""
-    by_name = {s.name: s for s in sources}
-    old_iris = {previous.graphs[n] for n in changed if n in previous.graphs}
-    try:
-        old = graphs_in_dump(build_dir, old_iris)
-    except (OSError, ValueError, SyntaxError):
-        return None
-    after = [by_name[n].graph for n in changed if n in by_name]
-    before = list(old.values())
-    if any((None, RDFS.subClassOf, None) in g for g in before + after):
-        return None
-    return affected_nodes(before, after, data)
 
 
 def _parent(build_dir: Path) -> Path:
