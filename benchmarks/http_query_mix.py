@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+from http_common import SPARQL_JSON
 
-SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 PREFIXES = (
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
