@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pytest
 from web_server import running
 
+from govkg.web.connections import listeners, set_user_timeout
 from govkg.web.errors import ServiceBusyError
 from govkg.web.serving import INLINE_BYTES, Serving, StreamGate
 
@@ -211,3 +212,24 @@ def test_slow_uploads_hold_at_most_their_cap_and_others_are_served(build_dir: Pa
 
 
 FORM = "application/x-www-form-urlencoded"
+
+
+def test_the_listeners_user_timeout_cuts_a_client_that_stops_reading():
+    """The kernel's send deadline (``govkg.web.connections``): set on a listener, inherited by
+    the connections it accepts, it aborts a write to a client that no longer reads."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        assert listeners(port) == [server.fileno()]
+        set_user_timeout(server.fileno(), 1.0)
+        client = socket.socket()
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.connect(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.settimeout(20)
+        started = time.monotonic()
+        with pytest.raises(OSError):  # ETIMEDOUT once the zero window outlasts the timeout
+            for _ in range(10_000):
+                accepted.sendall(b"x" * 65536)
+        assert time.monotonic() - started < 10
+        accepted.close()
+        client.close()

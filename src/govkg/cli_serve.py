@@ -22,7 +22,8 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         "GOVKG_PORT, GOVKG_WORKERS, GOVKG_THREADS, GOVKG_EVALUATORS, GOVKG_QUERY_TIMEOUT, "
         "GOVKG_MAX_QUEUED, GOVKG_QUEUE_TIMEOUT, GOVKG_MAX_STREAMS, GOVKG_SEND_TIMEOUT, "
         "GOVKG_MAX_UPLOADS, "
-        "GOVKG_HEADER_TIMEOUT, GOVKG_SHUTDOWN_TIMEOUT, GOVKG_BACKLOG, GOVKG_MAX_QUERY_BYTES, "
+        "GOVKG_HEADER_TIMEOUT, GOVKG_SHUTDOWN_TIMEOUT, GOVKG_BACKLOG, GOVKG_MAX_CONNECTIONS, "
+        "GOVKG_MAX_QUERY_BYTES, "
         "GOVKG_MAX_NESTING, GOVKG_EVALUATOR_MEMORY_MB, GOVKG_PUBLIC_URL, GOVKG_ACCESS_LOG, "
         "GOVKG_BUILD_DIR.",
     )
@@ -67,6 +68,7 @@ _LIMITS: tuple[tuple[str, type, str, str], ...] = (
     ("--header-timeout", float, "SECONDS", "time to receive headers; keep-alive idle time (10)"),
     ("--shutdown-timeout", float, "SECONDS", "grace for requests in flight on SIGTERM"),
     ("--backlog", int, "N", "connections the kernel queues before they are accepted (1024)"),
+    ("--max-connections", int, "N", "open connections per worker; more wait in the backlog (4096)"),
 )
 
 
@@ -74,10 +76,10 @@ def _serve(args: argparse.Namespace) -> int:
     from govkg.server import ServerOptions, serve
     from govkg.web.config import WebConfig
 
-    for name in ("workers", "threads", "evaluators", "backlog"):
+    for name in ("workers", "threads", "evaluators", "backlog", "max_connections"):
         value = getattr(args, name)
         if value is not None and value < 1:
-            raise InputError(f"--{name} must be at least 1")
+            raise InputError(f"--{name.replace('_', '-')} must be at least 1")
     config = WebConfig.from_env(
         build_dir=args.build_dir,
         data_files=tuple(args.data) or None,
@@ -98,6 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
         header_timeout=args.header_timeout,
         shutdown_timeout=args.shutdown_timeout,
         backlog=args.backlog,
+        max_connections=args.max_connections,
     )
     progress = progress_for(args)
     return serve(config, options, progress)

@@ -7,18 +7,21 @@ event loop owns every connection: it reads request headers under a deadline
 (``header_timeout``, also the keep-alive idle limit), so a client that dribbles or idles costs
 a socket, never a thread, and hands complete requests to a bounded pool of request threads
 that run the WSGI app. Before its first request, while still single-threaded, each worker
-forks its query evaluators' spawner (:mod:`govkg.web.evaluator`). On SIGTERM granian stops
-accepting, lets requests in flight finish for up to ``shutdown_timeout`` seconds, then stops.
-A worker that dies is replaced.
+forks its query evaluators' spawner (:mod:`govkg.web.evaluator`), and sets the kernel's
+send deadline on the listening socket granian opens (:mod:`govkg.web.connections`). On
+SIGTERM granian stops accepting, lets requests in flight finish for up to
+``shutdown_timeout`` seconds, then stops. A worker that dies is replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.config
 import math
 import multiprocessing
 import os
+import resource
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -26,6 +29,7 @@ from govkg.errors import InputError
 from govkg.progress import Progress
 from govkg.web import EXTENSION, Site, create_app
 from govkg.web.config import WebConfig
+from govkg.web.connections import watch_listener
 from govkg.web.serving import Serving
 
 DEFAULT_HOST = "127.0.0.1"
@@ -36,6 +40,12 @@ HEADER_TIMEOUT = 10.0
 SHUTDOWN_GRACE = 10.0
 #: Connections the kernel queues before granian accepts them.
 BACKLOG = 1024
+#: Open connections per worker (granian's ``backpressure``: a worker accepts no more until
+#: one closes; measured: with 74, 220 dribbling connections kept a new client waiting 3 s,
+#: until the header timeout cut them).
+MAX_CONNECTIONS = 4096
+#: File descriptors a worker needs beyond its connections (store, logs, evaluator sockets).
+_SPARE_FDS = 256
 #: Request threads a worker keeps beyond its evaluators, queued queries and large bodies
 #: (pages, downloads' small files, the service description).
 SPARE_THREADS = 16
@@ -68,6 +78,7 @@ class ServerOptions:
         shutdown_timeout: Seconds requests in flight get on SIGTERM (None: the query time
             limit plus :data:`SHUTDOWN_GRACE`).
         backlog: Connections the kernel queues before they are accepted.
+        max_connections: Open connections per worker; more wait in the kernel's backlog.
         access_log: Where access lines go (``-`` for stderr, a file) or None for none.
     """
 
@@ -78,6 +89,7 @@ class ServerOptions:
     header_timeout: float = HEADER_TIMEOUT
     shutdown_timeout: float | None = None
     backlog: int = BACKLOG
+    max_connections: int = MAX_CONNECTIONS
     access_log: str | None = "-"
 
     def __post_init__(self) -> None:
@@ -88,14 +100,15 @@ class ServerOptions:
             raise InputError(f"--header-timeout must be between {low:g} and {high:g} seconds")
         if self.shutdown_timeout is not None and self.shutdown_timeout <= 0:
             raise InputError("--shutdown-timeout must be a positive number of seconds")
-        if self.backlog < 1:
-            raise InputError("--backlog must be at least 1")
+        if self.backlog < 1 or self.max_connections < 1:
+            raise InputError("--backlog and --max-connections must be at least 1")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> ServerOptions:
         """Read ``GOVKG_HOST``, ``GOVKG_PORT``, ``GOVKG_WORKERS``, ``GOVKG_THREADS``,
-        ``GOVKG_HEADER_TIMEOUT``, ``GOVKG_SHUTDOWN_TIMEOUT``, ``GOVKG_BACKLOG`` and
-        ``GOVKG_ACCESS_LOG``, then apply the ``overrides`` that are not None.
+        ``GOVKG_HEADER_TIMEOUT``, ``GOVKG_SHUTDOWN_TIMEOUT``, ``GOVKG_BACKLOG``,
+        ``GOVKG_MAX_CONNECTIONS`` and ``GOVKG_ACCESS_LOG``, then apply the ``overrides`` that
+        are not None.
 
         >>> ServerOptions.from_env({"GOVKG_HEADER_TIMEOUT": "2.5"}, port=9000).header_timeout
         2.5
@@ -105,7 +118,15 @@ class ServerOptions:
         values: dict[str, Any] = {}
         if env.get("GOVKG_HOST"):
             values["host"] = env["GOVKG_HOST"]
-        for name in ("port", "workers", "threads", "header_timeout", "shutdown_timeout", "backlog"):
+        for name in (
+            "port",
+            "workers",
+            "threads",
+            "header_timeout",
+            "shutdown_timeout",
+            "backlog",
+            "max_connections",
+        ):
             key = "GOVKG_" + name.upper()
             if env.get(key):
                 kind = int if kinds[name] == "int" else float
@@ -174,6 +195,16 @@ def _configure_logging(access_log: str | None) -> dict[str, Any]:
     return config
 
 
+def _raise_file_limit(wanted: int) -> None:
+    """Raise this process's soft limit on open files towards ``wanted`` (at most the hard
+    limit; workers inherit it), so that ``max_connections`` can be reached."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def serve(config: WebConfig, options: ServerOptions, progress: Progress | None = None) -> int:
     """Build if needed, load the dataset, and serve it until the server is stopped.
 
@@ -199,14 +230,15 @@ def serve(config: WebConfig, options: ServerOptions, progress: Progress | None =
         max_body_bytes=config.max_body_bytes,
     )
     threads = options.threads_for(config)
+    workers = options.workers or default_workers()
     server = Server(
         "govkg",
         address=options.host,
         port=options.port,
         interface=Interfaces.WSGI,
-        workers=options.workers or default_workers(),
+        workers=workers,
         blocking_threads=threads,
-        backpressure=threads,
+        backpressure=options.max_connections,
         backlog=max(options.backlog, 128),
         # HTTP/1.1 only: in granian's "auto" mode a new connection that sends nothing escapes
         # the header timeout (measured: open after 6 s with 2 s); in "http1" mode it is closed
@@ -228,8 +260,10 @@ def serve(config: WebConfig, options: ServerOptions, progress: Progress | None =
         # granian forks the worker and calls this before its threads start: the one moment
         # the worker may fork the evaluators' spawner safely.
         site.pool.start()
+        watch_listener(options.port, config.send_timeout)
         return application
 
+    _raise_file_limit(workers * (options.max_connections + _SPARE_FDS))
     multiprocessing.set_start_method("fork", force=True)  # workers share the loaded store
     try:
         server.serve(target_loader=load_in_worker)

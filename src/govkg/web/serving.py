@@ -36,8 +36,8 @@ from govkg.web.errors import ServiceBusyError
 
 #: Bodies up to this size are handed to the server whole (no thread is held while sending).
 INLINE_BYTES = 1024 * 1024
-#: Size of one piece of a streamed body.
-STREAM_CHUNK_BYTES = 64 * 1024
+#: Size of one piece of a streamed body: the send deadline is checked before each piece.
+STREAM_CHUNK_BYTES = 16 * 1024
 #: Headers a 304 answer repeats (RFC 9110 section 15.4.5).
 _NOT_MODIFIED_KEEP = frozenset(
     ("etag", "vary", "cache-control", "content-location", "date", "expires", "last-modified")
