@@ -73,54 +73,62 @@ def union_of(triples: Iterable[Triple]) -> Graph:
     return graph
 
 
-def nquads_lines(graphs: dict[URIRef, Graph]) -> bytes:
-    """Return the dataset as sorted, unique N-Quads lines: the bytes :func:`sorted_lines`
-    gives for :func:`dataset_of` ``graphs``, without building the dataset (rdflib's own row
-    writer, ``_nq_row``, per triple)."""
+def nquads_rows(graphs: dict[URIRef, Graph]) -> list[str]:
+    """Return the dataset as sorted, unique N-Quads lines (without line ends): the lines
+    :func:`sorted_lines` gives for :func:`dataset_of` ``graphs``, without building the dataset
+    (rdflib's own row writer, ``_nq_row``, per triple)."""
     rows = {
         _nq_row(triple, iri)[:-1]  # type: ignore[no-untyped-call]
         for iri, graph in graphs.items()
         for triple in graph
     }
-    return _joined(rows)
+    return sorted(rows - {""})
 
 
-def ntriples_lines(graphs: dict[URIRef, Graph]) -> bytes:
+def ntriples_rows(graphs: dict[URIRef, Graph]) -> list[str]:
     """Return the union graph as sorted, unique N-Triples lines (as :func:`sorted_lines`
     gives for :func:`union_of`), without building the union."""
     rows = {_nt_row(triple)[:-1] for graph in graphs.values() for triple in graph}
-    return _joined(rows)
-
-
-def _joined(rows: set[str]) -> bytes:
-    """Sorted lines, as :func:`sorted_lines` writes them."""
-    lines = sorted(rows - {""})
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    return sorted(rows - {""})
 
 
 def write_dumps(graphs: dict[URIRef, Graph], folder: Path, stem: str = "govkg") -> list[Path]:
     """Write the dataset (TriG, N-Quads) and its union graph (Turtle, N-Triples, JSON-LD,
     RDF/XML) into ``folder`` as ``<stem>.<extension>``.
 
+    The sorted N-Quads and N-Triples are written line by line, and the other syntaxes are
+    streamed by pyoxigraph from those files, so that no whole dump is held in memory.
+
     Returns:
         The files written, in a stable order.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    nquads = nquads_lines(graphs)
-    ntriples = ntriples_lines(graphs)
-    written = []
+    header = HEADER.format(version=__version__).encode("utf-8")
+    paths = {syntax.name: folder / f"{stem}.{syntax.extension}" for syntax in RDF_SYNTAXES}
+    _write_lines(paths["nquads"], header, nquads_rows(graphs))
+    _write_lines(paths["ntriples"], header, ntriples_rows(graphs))
     for syntax in RDF_SYNTAXES:
-        if syntax.name == "nquads":
-            data = nquads
-        elif syntax.name == "ntriples":
-            data = ntriples
-        elif syntax.datasets:
-            data = reserialise(nquads, ox.RdfFormat.N_QUADS, syntax)
+        if syntax.name in ("nquads", "ntriples"):
+            continue
+        if syntax.datasets:
+            source, source_format = paths["nquads"], ox.RdfFormat.N_QUADS
         else:
-            data = reserialise(ntriples, ox.RdfFormat.N_TRIPLES, syntax)
-        if syntax.name in _COMMENTED:
-            data = HEADER.format(version=__version__).encode("utf-8") + data
-        target = folder / f"{stem}.{syntax.extension}"
-        target.write_bytes(data)
-        written.append(target)
-    return written
+            source, source_format = paths["ntriples"], ox.RdfFormat.N_TRIPLES
+        with paths[syntax.name].open("wb") as out:
+            if syntax.name in _COMMENTED:
+                out.write(header)
+            ox.serialize(
+                ox.parse(path=source, format=source_format),
+                output=out,
+                format=_OXIGRAPH_FORMATS[syntax.name],
+                prefixes=PREFIXES,
+            )
+    return [paths[syntax.name] for syntax in RDF_SYNTAXES]
+
+
+def _write_lines(path: Path, header: bytes, lines: list[str]) -> None:
+    """Write the header, then each line, as :func:`sorted_lines` ends them."""
+    with path.open("wb") as out:
+        out.write(header)
+        for line in lines:
+            out.write(line.encode("utf-8") + b"\n")
