@@ -742,6 +742,7 @@ LIMITS = {
     "--max-streams": "GOVKG_MAX_STREAMS",
     "--send-timeout": "GOVKG_SEND_TIMEOUT",
     "--max-uploads": "GOVKG_MAX_UPLOADS",
+    "--max-connections": "GOVKG_MAX_CONNECTIONS",
     "--header-timeout": "GOVKG_HEADER_TIMEOUT",
     "--shutdown-timeout": "GOVKG_SHUTDOWN_TIMEOUT",
     "--backlog": "GOVKG_BACKLOG",
