@@ -141,3 +141,16 @@ def test_unsupported_construct_falls_back_to_owlrl() -> None:
     inferred = materialise(g, g, notes.append, engine="reasonable")
     assert (a, chain, c) in inferred
     assert any("owlrl is used" in note for note in notes)
+
+
+def test_without_reasonable_the_engine_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the compiled engine cannot be imported, asking for it is an input error that
+    names the way out (owlrl); owlrl itself keeps working."""
+    from govkg import reasoning_fast
+    from govkg.errors import InputError
+    from govkg.reasoning import engine_version
+
+    monkeypatch.setattr(reasoning_fast, "AVAILABLE", False)
+    with pytest.raises(InputError, match="use owlrl"):
+        engine_version("reasonable")
+    assert engine_version("owlrl").startswith("owlrl ")

@@ -48,9 +48,9 @@ _REFLEXIVE_TRIVIA = {
     OWL.equivalentProperty,
 }
 _ERROR_NS = "http://www.daml.org/2002/03/agents/agent-ont#"
-#: The engines :func:`materialise` can use; the first is the default.
+#: The engines :func:`materialise` can use; the first is the default where it can be imported.
 ENGINES = ("reasonable", "owlrl")
-DEFAULT_ENGINE = ENGINES[0]
+DEFAULT_ENGINE = ENGINES[0] if reasoning_fast.AVAILABLE else "owlrl"
 
 
 def reasoning_input(asserted: Iterable[Triple], ontology: Graph) -> set[Triple]:
@@ -95,6 +95,8 @@ def engine_version(engine: str) -> str:
     if engine == "owlrl":
         return f"owlrl {owlrl.__version__}"
     if engine == "reasonable":
+        if not reasoning_fast.AVAILABLE:
+            raise InputError("the reasonable engine cannot be imported here: use owlrl")
         return reasoning_fast.ENGINE
     raise InputError(f"unknown reasoner {engine!r}: use one of {', '.join(ENGINES)}")
 

@@ -29,14 +29,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-import reasonable
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
 Triple = tuple[Node, Node, Node]
 
-ENGINE = f"reasonable {reasonable.__version__}"
+try:
+    import reasonable
+except ImportError:  # a compiled extension: no wheel for this platform, or not installed
+    ENGINE = ""
+else:
+    ENGINE = f"reasonable {reasonable.__version__}"
+#: False when ``reasonable`` cannot be imported: govkg then reasons with owlrl.
+AVAILABLE = bool(ENGINE)
 
 #: OWL terms whose rules the fast path does not apply (OWL 2 Profiles, section 4.3).
 UNSUPPORTED = frozenset(
