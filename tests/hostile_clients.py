@@ -272,6 +272,29 @@ def server_side_state(server_port: int, client_port: int) -> int | None:
     return None
 
 
+def accepted_connections(pid: int, server_port: int) -> int:
+    """Connections to ``server_port`` that process ``pid`` has accepted and holds open (its
+    socket descriptors matched against /proc/net/tcp; connections still waiting in the
+    kernel's backlog belong to no process)."""
+    inodes = set()
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+    local = f":{server_port:04X}"
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                parts = line.split()
+                established = int(parts[3], 16) == ESTABLISHED
+                if parts[1].endswith(local) and established and parts[9] in inodes:
+                    count += 1
+    return count
+
+
 @dataclass
 class SlowRead:
     """What a slow reader saw.

@@ -44,6 +44,7 @@ from hostile_clients import (
     EVALUATOR,
     Answer,
     SlowRead,
+    accepted_connections,
     alive,
     busy_evaluators,
     by_comm,
@@ -774,10 +775,11 @@ def test_every_limit_is_documented_with_flag_and_variable(
 def test_limits_are_read_from_the_environment(build_dir: Path, tmp_path: Path) -> None:
     """Issue 8 point 2 (settable by environment): a server started with the limits as
     ``GOVKG_*`` variables only (``--workers``, which the test harness always passes, wins
-    over ``GOVKG_WORKERS``) runs one evaluator, queues nothing (the surplus of three
-    concurrent queries is 503 at once), closes an idle connection after
-    ``GOVKG_HEADER_TIMEOUT``, and on SIGTERM stops within ``GOVKG_SHUTDOWN_TIMEOUT`` (plus
-    3 s) even with a longer query in flight."""
+    over ``GOVKG_WORKERS``) runs one evaluator, closes an idle connection after
+    ``GOVKG_HEADER_TIMEOUT``, holds at most ``GOVKG_MAX_CONNECTIONS`` open connections (the
+    rest wait in the backlog and are served in turn), queues no query (the surplus of three
+    concurrent queries is 503 at once), and on SIGTERM stops within
+    ``GOVKG_SHUTDOWN_TIMEOUT`` (plus 3 s) even with a longer query in flight."""
     env = {
         "GOVKG_WORKERS": "3",
         "GOVKG_THREADS": "8",
@@ -787,6 +789,7 @@ def test_limits_are_read_from_the_environment(build_dir: Path, tmp_path: Path) -
         "GOVKG_MAX_STREAMS": "1",
         "GOVKG_SEND_TIMEOUT": "5",
         "GOVKG_HEADER_TIMEOUT": "1",
+        "GOVKG_MAX_CONNECTIONS": "8",
         "GOVKG_SHUTDOWN_TIMEOUT": "1",
     }
     server = start_server(build_dir, tmp_path / "server.log", workers=1, timeout=30.0, env=env)
@@ -800,6 +803,13 @@ def test_limits_are_read_from_the_environment(build_dir: Path, tmp_path: Path) -
         assert closed is not None and closed <= 1.0 + CLOSE_MARGIN, (
             f"GOVKG_HEADER_TIMEOUT=1 ignored: idle connection closed after {closed}"
         )
+        crowd = idle_connections(server.port, 12)
+        idle += crowd
+        time.sleep(0.3)
+        held = accepted_connections(next(iter(workers(root))), server.port)
+        assert held == 8, f"GOVKG_MAX_CONNECTIONS=8: the worker holds {held} of 12 connections"
+        closed_all = wait_closed_by_server(crowd, 2 * (1.0 + CLOSE_MARGIN) + 1)
+        assert None not in closed_all, "connections beyond the cap were never served or closed"
         start = threading.Barrier(3, timeout=30)
 
         def one() -> Answer:
