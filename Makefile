@@ -30,6 +30,11 @@ serve: ## install govkg and serve the built-in graph on http://127.0.0.1:8000/
 	$(BIN)/python -m pip install -q .
 	$(BIN)/govkg serve
 
+lint: install ## ruff (lint, format) on the whole tree and mypy --strict on src/, tools/, benchmarks/
+	$(BIN)/ruff check src tests tools benchmarks
+	$(BIN)/ruff format --check src tests tools benchmarks
+	$(BIN)/mypy --strict src tools benchmarks
+
 check: install ## run the quality-control queries
 	$(BIN)/govkg check
 

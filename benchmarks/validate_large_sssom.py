@@ -46,23 +46,42 @@ HEADER = """#curie_map:
 def generate(path: Path, rows: int, index: ReferenceIndex) -> int:
     """Write ``rows`` mappings (fewer if the graph has fewer distinct ones); return the count."""
     subjects = sorted(e for e, s in index.elements.items() if s == SUBJECT)
-    objects = sorted((e, s) for e, s in index.elements.items() if s != SUBJECT
-                     and s.startswith("https://w3id.org/govkg/id/framework/"))
+    objects = sorted(
+        (e, s)
+        for e, s in index.elements.items()
+        if s != SUBJECT and s.startswith("https://w3id.org/govkg/id/framework/")
+    )
     written = 0
     with path.open("w", encoding="utf-8", newline="") as stream:
         stream.write(HEADER)
         writer = csv.writer(stream, delimiter="\t", lineterminator="\n")
-        writer.writerow(["subject_id", "predicate_id", "object_id", "object_source",
-                         "mapping_justification", "confidence", "author_id"])
+        writer.writerow(
+            [
+                "subject_id",
+                "predicate_id",
+                "object_id",
+                "object_source",
+                "mapping_justification",
+                "confidence",
+                "author_id",
+            ]
+        )
         for predicate in PREDICATES:
             for subject in subjects:
                 for obj, scheme in objects:
                     if written == rows:
                         return written
-                    writer.writerow([subject, predicate, obj, scheme,
-                                     "semapv:ManualMappingCuration",
-                                     f"{(written % 100) / 100:.2f}",
-                                     "https://orcid.org/0000-0002-1825-0097"])
+                    writer.writerow(
+                        [
+                            subject,
+                            predicate,
+                            obj,
+                            scheme,
+                            "semapv:ManualMappingCuration",
+                            f"{(written % 100) / 100:.2f}",
+                            "https://orcid.org/0000-0002-1825-0097",
+                        ]
+                    )
                     written += 1
     return written
 
@@ -72,8 +91,9 @@ def timed(command: list[str], timeout: float, stdout: Path) -> tuple[float | Non
     started = time.perf_counter()
     with stdout.open("wb") as out:
         try:
-            done = subprocess.run(command, stdout=out, stderr=subprocess.DEVNULL,
-                                  timeout=timeout, check=False)
+            done = subprocess.run(
+                command, stdout=out, stderr=subprocess.DEVNULL, timeout=timeout, check=False
+            )
         except subprocess.TimeoutExpired:
             return None, -1
     return time.perf_counter() - started, done.returncode
@@ -82,8 +102,12 @@ def timed(command: list[str], timeout: float, stdout: Path) -> tuple[float | Non
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="seconds before the pySHACL baseline is stopped")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="seconds before the pySHACL baseline is stopped",
+    )
     args = parser.parse_args(argv)
     layout = bundled_layout()
     build_dir = default_build_dir(layout)
@@ -94,9 +118,25 @@ def main(argv: list[str] | None = None) -> int:
         rows = generate(tsv, args.rows, index)
         size = tsv.stat().st_size / 2**20
         print(f"generated {tsv.name}: {rows} rows, {size:.1f} MiB")
-        govkg_seconds, code = timed([sys.executable, "-m", "govkg", "validate", "-q",
-                                     "--build-dir", str(build_dir), "--format", "json",
-                                     str(tsv)], args.timeout, Path(folder) / "govkg.json")
+        govkg_seconds, code = timed(
+            [
+                sys.executable,
+                "-m",
+                "govkg",
+                "validate",
+                "-q",
+                "--build-dir",
+                str(build_dir),
+                "--format",
+                "json",
+                str(tsv),
+            ],
+            args.timeout,
+            Path(folder) / "govkg.json",
+        )
+        if govkg_seconds is None:
+            print(f"govkg validate: >{args.timeout:.0f} s (stopped)")
+            return 1
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"govkg validate: {govkg_seconds:.1f} s, exit {code}, peak memory {peak:.0f} MiB")
         with quiet_rdflib():
@@ -104,9 +144,20 @@ def main(argv: list[str] | None = None) -> int:
             ttl = Path(folder) / "large.ttl"
             to_graph(submission).serialize(ttl, format="turtle")
         print(f"converted to RDF for the baseline: {ttl.stat().st_size / 2**20:.1f} MiB")
-        shacl_seconds, code = timed([sys.executable, "-m", "pyshacl", "-s",
-                                     str(layout.shapes / SUBMISSION_SHAPES), "-i", "none",
-                                     str(ttl)], args.timeout, Path(folder) / "pyshacl.txt")
+        shacl_seconds, code = timed(
+            [
+                sys.executable,
+                "-m",
+                "pyshacl",
+                "-s",
+                str(layout.shapes / SUBMISSION_SHAPES),
+                "-i",
+                "none",
+                str(ttl),
+            ],
+            args.timeout,
+            Path(folder) / "pyshacl.txt",
+        )
         if shacl_seconds is None:
             print(f"plain pySHACL: >{args.timeout:.0f} s (stopped)")
             print(f"ratio: pySHACL / govkg > {args.timeout / govkg_seconds:.1f}")

@@ -7,7 +7,6 @@ another client is served, and an evaluator crash answered with a 5xx."""
 from __future__ import annotations
 
 import contextlib
-
 import gzip
 import json
 import os
@@ -714,7 +713,11 @@ def test_access_log_has_one_line_per_request_with_status_and_duration(server):
 
 @pytest.mark.parametrize(
     "path",
-    ["/sparql?query=" + quote("ASK {}"), "/queries/cq01-fact-sheet-principles", "/.well-known/void"],
+    [
+        "/sparql?query=" + quote("ASK {}"),
+        "/queries/cq01-fact-sheet-principles",
+        "/.well-known/void",
+    ],
 )
 def test_same_for_everyone_answers_have_an_etag_and_answer_304(server, path):
     """Issue 8, point 4: answers that do not change while serving carry a strong ETag and a

@@ -204,7 +204,10 @@ def days_from_memory(notes: Iterable[object]) -> set[str]:
 
 
 def add_dates(
-    data: "DataFile", subject: URIRef, predicate: URIRef, values: Iterable[object],
+    data: DataFile,
+    subject: URIRef,
+    predicate: URIRef,
+    values: Iterable[object],
     notes: Iterable[object],
 ) -> None:
     """Add dates at their precision; a day a note says is from memory is cut to its month."""
@@ -213,9 +216,14 @@ def add_dates(
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
         if text in vague:
             data.add(subject, predicate, date_literal(text[:7]))
-            data.add(subject, GK.uncertaintyNote, en(
-                f"The day {text} is from memory (confidence low), so only the month is "
-                "recorded."))
+            data.add(
+                subject,
+                GK.uncertaintyNote,
+                en(
+                    f"The day {text} is from memory (confidence low), so only the month is "
+                    "recorded."
+                ),
+            )
         else:
             data.add(subject, predicate, date_literal(value))
 
@@ -875,7 +883,7 @@ def license_term(text: str) -> URIRef:
     raise ValueError(f"unknown licence {text!r}: add it to LICENSE_IRIS")
 
 
-def add_licenses(data: "DataFile", subject: URIRef, texts: Iterable[str]) -> None:
+def add_licenses(data: DataFile, subject: URIRef, texts: Iterable[str]) -> None:
     """Add dcterms:license IRIs, and the facts' own wording as dcterms:rights."""
     for text in texts:
         data.add(subject, DCTERMS.license, license_term(text))
@@ -923,8 +931,9 @@ def add_source_document(ctx: Context, data: DataFile, entry: Mapping[str, Any]) 
         subject, DCTERMS.publisher, (plain(name) for name in as_list(entry.get("publisher")))
     )
     data.add_all(subject, DCTERMS.issued, (date_literal(d) for d in as_list(entry.get("date"))))
-    add_dates(data, subject, DCTERMS.modified, as_list(entry.get("amended")),
-              as_list(entry.get("note")))
+    add_dates(
+        data, subject, DCTERMS.modified, as_list(entry.get("amended")), as_list(entry.get("note"))
+    )
     data.add_all(subject, DCTERMS.identifier, (plain(i) for i in as_list(entry.get("identifier"))))
     pages = present(entry.get("url"), entry.get("landing"))
     data.add_all(subject, DCAT.landingPage, (URIRef(page) for page in pages))
@@ -1129,8 +1138,13 @@ def add_framework_identity(
     identifiers = present(fw.get("identifier"), f"doi:{fw['doi']}" if fw.get("doi") else None)
     data.add_all(subject, DCTERMS.identifier, (plain(i) for i in identifiers))
     data.add_all(subject, DCTERMS.issued, (date_literal(d) for d in as_list(fw.get("issued"))))
-    add_dates(data, subject, DCTERMS.modified, as_list(fw.get("amended")),
-              as_list(fw.get("notes")) + as_list(fw.get("note")))
+    add_dates(
+        data,
+        subject,
+        DCTERMS.modified,
+        as_list(fw.get("amended")),
+        as_list(fw.get("notes")) + as_list(fw.get("note")),
+    )
     data.add_all(subject, OWL.versionInfo, (plain(str(v)) for v in as_list(fw.get("version"))))
     data.add_all(subject, GK.legalStatus, (en(s) for s in as_list(fw.get("legal_status"))))
     add_licenses(data, subject, as_list(fw.get("license")))
