@@ -83,6 +83,9 @@ def validate_sources(
     parts = [s.graph for s in sources]
     node_shapes = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
     progress.note(f"all {len(data)} data triples against {node_shapes} node shapes")
+    nonlocal_reasons = nonlocal_features(shapes)
+    if nonlocal_reasons:
+        progress.note(f"shapes not local ({nonlocal_reasons[0]}): one pySHACL run, no reuse")
     report = validate_parallel(data, shapes, ontology, parts, workers)
     require_conformance(report, "the shipped data")
     terms = load_shapes(term_shapes, check=not same_shapes)
