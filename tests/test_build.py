@@ -287,3 +287,24 @@ def test_quiet_build_writes_nothing_on_stderr(
     assert code == 0
     assert err == ""
     assert "OWL 2 RL engine: reasonable" in out and "SHACL: conforms (full)" in out
+
+
+def test_shapes_that_are_not_local_are_validated_in_one_run(
+    layout: Layout, build_dir: Path, tmp_path: Path
+):
+    """sh:node reads the value node's own triples: no neighbourhood validation, no reuse."""
+    copy = _copy_layout(layout, tmp_path / "src")
+    target = tmp_path / "build"
+    shutil.copytree(build_dir, target)
+    with (copy.shapes / "data.ttl").open("a", encoding="utf-8") as shapes:
+        shapes.write(
+            "\ngks:FrameworkPublisher a sh:NodeShape ; sh:targetClass gk:GovernanceFramework ;\n"
+            "    sh:property [ sh:path dcterms:publisher ; sh:node gks:Labelled ] .\n"
+            "gks:Labelled a sh:NodeShape ; sh:property [ sh:path rdfs:label ] .\n"
+        )
+    notes: list[str] = []
+    progress = Progress(stream=None)
+    progress.note = notes.append  # type: ignore[method-assign]
+    report = build(copy, target, progress)
+    assert report.validation == "full"
+    assert any("shapes not local (" in n and "shacl#node" in n for n in notes), notes
