@@ -10,7 +10,9 @@ that run the WSGI app. Before its first request, while still single-threaded, ea
 forks its query evaluators' spawner (:mod:`govkg.web.evaluator`), and sets the kernel's
 send deadline on the listening socket granian opens (:mod:`govkg.web.connections`). On
 SIGTERM granian stops accepting, lets requests in flight finish for up to
-``shutdown_timeout`` seconds, then stops. A worker that dies is replaced.
+``shutdown_timeout`` seconds, then stops. A worker that dies is replaced. On SIGHUP the main
+process loads the build folder (and the ``--data`` files) again and granian replaces the
+workers one by one, so a new build is served without dropping a request.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ import resource
 from dataclasses import dataclass, fields
 from typing import Any
 
-from govkg.errors import InputError
+from govkg.errors import GovkgError, InputError
 from govkg.progress import Progress
 from govkg.web import EXTENSION, Site, create_app
 from govkg.web.config import WebConfig
 from govkg.web.connections import watch_listener
 from govkg.web.serving import Serving
+
+log = logging.getLogger("govkg.web")
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -205,6 +209,57 @@ def _raise_file_limit(wanted: int) -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+class _Live:
+    """The app the workers serve, and its replacement on SIGHUP.
+
+    granian calls :meth:`reload` in the main process when it gets SIGHUP, then replaces the
+    workers one by one (a new one forked from the main process, then the old one stopped
+    gracefully): requests in flight finish on the old build, new workers serve the new one.
+    A build that cannot be loaded (or fails verification) is not switched to: the new
+    workers serve the build that was being served.
+    """
+
+    def __init__(self, config: WebConfig, options: ServerOptions):
+        self.config = config
+        self.options = options
+        self._site: Site | None = None
+        self._application: Serving | None = None
+
+    def load(self, progress: Progress | None = None) -> None:
+        """Load the dataset into a new app (building it first when needed) and make it live."""
+        app = create_app(self.config, progress=progress)
+        site: Site = app.extensions[EXTENSION]
+        site.warm()
+        application = Serving(
+            app,
+            access_log=self.options.access_log is not None,
+            max_uploads=self.config.max_uploads,
+            max_body_bytes=self.config.max_body_bytes,
+        )
+        old, self._site, self._application = self._site, site, application
+        if old is not None:
+            old.close()
+        log.info(
+            "serving build %s: %d quads in %d graphs",
+            site.build_id or "(none)",
+            site.stats.quads,
+            len(site.stats.graphs),
+        )
+
+    def reload(self) -> None:
+        """SIGHUP: load the build folder again; keep the current app if that fails."""
+        try:
+            self.load()
+        except GovkgError as exc:
+            log.error("SIGHUP: the build was not switched to (%s); serving the previous one", exc)
+        except Exception:  # noqa: BLE001 - the server must survive a failed reload
+            log.exception("SIGHUP: loading the build failed; serving the previous one")
+
+    def current(self) -> tuple[Site, Serving]:
+        assert self._site is not None and self._application is not None
+        return self._site, self._application
+
+
 def serve(config: WebConfig, options: ServerOptions, progress: Progress | None = None) -> int:
     """Build if needed, load the dataset, and serve it until the server is stopped.
 
@@ -220,15 +275,8 @@ def serve(config: WebConfig, options: ServerOptions, progress: Progress | None =
     from granian.server import Server
 
     log_config = _configure_logging(options.access_log)
-    app = create_app(config, progress=progress)
-    site: Site = app.extensions[EXTENSION]
-    site.warm()
-    application = Serving(
-        app,
-        access_log=options.access_log is not None,
-        max_uploads=config.max_uploads,
-        max_body_bytes=config.max_body_bytes,
-    )
+    live = _Live(config, options)
+    live.load(progress)
     threads = options.threads_for(config)
     workers = options.workers or default_workers()
     server = Server(
@@ -259,10 +307,12 @@ def serve(config: WebConfig, options: ServerOptions, progress: Progress | None =
     def load_in_worker(_target: str) -> Serving:
         # granian forks the worker and calls this before its threads start: the one moment
         # the worker may fork the evaluators' spawner safely.
+        site, application = live.current()
         site.pool.start()
         watch_listener(options.port, config.send_timeout)
         return application
 
+    server.on_reload(live.reload)
     _raise_file_limit(workers * (options.max_connections + _SPARE_FDS))
     multiprocessing.set_start_method("fork", force=True)  # workers share the loaded store
     try:

@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, request
 
 from govkg import __version__
 from govkg.backends import Backend
+from govkg.build import DATASET_DUMP
 from govkg.catalogue import NamedQuery, load_catalogue
 from govkg.paths import bundled_layout
 from govkg.progress import Progress
@@ -69,6 +70,9 @@ class Site:
         )
         self.streams = StreamGate(config.max_streams, config.send_timeout)
         self.artefacts = Artefacts(config.build_dir if config.builtin else None)
+        dump = self.artefacts.items.get(DATASET_DUMP)
+        #: Which build is served: the SHA-256 of its dataset dump (None: no built-in graph).
+        self.build_id: str | None = dump.sha256 if dump is not None else None
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._results: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
         self._result_bytes = 0
@@ -135,6 +139,11 @@ class Site:
         """Fill caches shared by forked workers (the ontology page) and pre-compress dumps."""
         self.ontology_views()
         self.artefacts.compress_all()
+
+    def close(self) -> None:
+        """Let go of what this site holds open (the server switched to another build)."""
+        self.pool.close()
+        self.artefacts.close()
 
 
 def current_site() -> Site:

@@ -7,18 +7,26 @@ conditional requests with 304 (RFC 9110 section 13), ranges for the identity enc
 gzip encoding when the client accepts it (RFC 9110 section 8.4.1; a different ETag, as
 section 8.8.3 asks). The gzip bodies are compressed once (at start-up under `govkg serve`, on
 first use otherwise), never per request.
+
+Every file is opened once, when the build is loaded, and served from that open file (a fresh
+read position each request, through ``/proc/self/fd``): a rebuild that replaces the build
+folder while the server runs cannot change the bytes behind a size, SHA-256 or ETag already
+announced, and a ``Range`` request with an old ``If-Range`` validator gets the whole new file
+(RFC 9110 section 13.1.5) only from a server that has switched to the new build.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, cast
 
 from flask import Blueprint, Response, request, send_file
 
@@ -63,7 +71,18 @@ class Artefact:
     size: int
     sha256: str
     modified: datetime
+    fd: int = -1
     _gzip: bytes | None = None
+
+    @property
+    def held_path(self) -> str:
+        """A path to the file as it was when loaded, even if it has since been replaced or
+        deleted: opening it gives a read position of its own (Linux ``/proc/self/fd``)."""
+        return f"/proc/self/fd/{self.fd}"
+
+    def open(self) -> BinaryIO:
+        """The file as it was when loaded, with a read position of its own."""
+        return open(self.held_path, "rb")
 
     def as_json(self, root: str) -> dict[str, object]:
         return {
@@ -101,27 +120,38 @@ class Artefacts:
 
     def _add(self, root: Path, name: str, title: str, media_type: str) -> None:
         path = root / name
-        if not path.is_file():
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return
-        data = path.read_bytes()
-        stat = path.stat()
+        with open(f"/proc/self/fd/{fd}", "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        stat = os.fstat(fd)
         self.items[name] = Artefact(
             name=name,
             path=path.resolve(),
             title=title,
             media_type=media_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
+            size=stat.st_size,
+            sha256=digest,
             modified=datetime.fromtimestamp(int(stat.st_mtime), tz=UTC),
+            fd=fd,
         )
+
+    def close(self) -> None:
+        """Close the held files (the server switched to another build)."""
+        for artefact in self.items.values():
+            if artefact.fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(artefact.fd)
+                artefact.fd = -1
 
     def gzipped(self, artefact: Artefact) -> bytes:
         """The gzip encoding of an artefact, compressed on first use and kept."""
         with self._lock:
             if artefact._gzip is None:
-                artefact._gzip = gzip.compress(
-                    artefact.path.read_bytes(), compresslevel=GZIP_LEVEL, mtime=0
-                )
+                with artefact.open() as handle:
+                    artefact._gzip = gzip.compress(handle.read(), compresslevel=GZIP_LEVEL, mtime=0)
             return artefact._gzip
 
     def compress_all(self) -> None:
@@ -164,8 +194,9 @@ def download(name: str) -> Response:
         response.make_conditional(request)
     else:
         response = send_file(
-            artefact.path,
+            artefact.held_path,
             mimetype=_content_type(artefact),
+            download_name=artefact.path.name,
             etag=artefact.sha256,
             last_modified=artefact.modified,
             conditional=True,

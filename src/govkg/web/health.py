@@ -1,5 +1,6 @@
 """``/healthz``: a liveness and readiness probe. It answers 200 when an evaluator process
-answers a trivial query within :data:`HEALTH_TIMEOUT`, else 503."""
+answers a trivial query within :data:`HEALTH_TIMEOUT`, else 503, and names the build served
+(the SHA-256 of its dataset dump) with its size."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def healthz() -> Response:
     probe = QueryRequest(_PROBE, check_query(_PROBE), None, None)
     state: dict[str, object] = {
         "version": __version__,
+        "build": site.build_id,
         "quads": site.stats.quads,
         "graphs": len(site.stats.graphs),
     }
