@@ -1,17 +1,24 @@
 """The build: source files → one named graph per file → SHACL check (a failure stops the
 build) → OWL 2 RL inferences in their own named graph → dumps and a report in a build folder.
 
-The build folder is replaced atomically: a build that fails or is interrupted leaves the
-previous build as it was.
+The live build folder is a symbolic link to a versioned folder beside it
+(``build -> .build.v<time>``); a new build is written to a staging folder, renamed to its own
+versioned name, and the link is replaced by ``rename`` (one atomic step): readers see the old
+build or the new one, never none or a mix, and a build that fails or is killed leaves the
+previous build as it was. Leftovers of killed runs and older versions are removed when the
+next build starts (ADR 0015). A build holds the locks of its data and build folders
+(:mod:`govkg.locking`), and its files are verified (:func:`verify_build`) before any reader
+or the next build uses them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
+import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,21 +28,23 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from govkg import __version__
+from govkg import __version__, faults
 from govkg.build_cache import DATASET_DUMP as DATASET_DUMP
 from govkg.build_cache import MANIFEST as MANIFEST
+from govkg.build_cache import Manifest as Manifest
 from govkg.build_cache import (
-    Manifest,
     cached_inferences,
     digest_of,
-    read_manifest,
     source_digests,
+    verified_manifest,
     write_findings,
 )
+from govkg.build_cache import verify_build as verify_build
 from govkg.build_validation import validate_sources
-from govkg.errors import InputError
+from govkg.errors import ResourceError, os_errors
 from govkg.export import write_dumps
 from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
+from govkg.locking import build_lock_path, data_lock_path, locked
 from govkg.namespaces import GK, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM, VOID
 from govkg.paths import Layout
 from govkg.progress import Progress
@@ -117,20 +126,39 @@ def sources_digest(layout: Layout) -> str:
 
 
 def is_current(layout: Layout, build_dir: Path) -> bool:
-    """Tell whether ``build_dir`` holds a finished build of the current sources."""
-    manifest = read_manifest(build_dir)
-    return manifest is not None and manifest.sources_digest == sources_digest(layout)
+    """Tell whether ``build_dir`` holds a finished, undamaged build of the current sources."""
+    return _current_folder(layout, build_dir) is not None
+
+
+def _current_folder(layout: Layout, build_dir: Path) -> Path | None:
+    """Return the versioned folder of ``build_dir`` if it verifies and its sources are current."""
+    folder = build_dir.resolve()
+    manifest = verified_manifest(folder)
+    if manifest is None or manifest.sources_digest != sources_digest(layout):
+        return None
+    return folder
 
 
 def ensure_built(layout: Layout, build_dir: Path, progress: Progress | None = None) -> Path:
-    """Build unless ``build_dir`` already holds a build of the current sources.
+    """Build unless ``build_dir`` already holds a verified build of the current sources.
+
+    A build that is damaged (a file cut, emptied or altered: :func:`verify_build`) is built
+    again, without reusing anything of it. When another process is building, this waits for
+    it and uses its build.
 
     Returns:
-        The path of the whole-dataset N-Quads dump.
+        The path of the whole-dataset N-Quads dump, in the versioned folder the build is in
+        (read everything else from ``path.parent``: a later build never changes it).
     """
-    if not is_current(layout, build_dir):
-        build(layout, build_dir, progress)
-    return build_dir / DATASET_DUMP
+    folder = _current_folder(layout, build_dir)
+    if folder is None:
+        with _writer_locks(layout, build_dir, wait=True):
+            folder = _current_folder(layout, build_dir)
+            if folder is None:
+                with _fewer_collections(), os_errors(build_dir):
+                    _build(layout, build_dir, progress)
+                folder = build_dir.resolve()
+    return folder / DATASET_DUMP
 
 
 def build(
@@ -140,6 +168,7 @@ def build(
     reasoner: str = DEFAULT_ENGINE,
     incremental: bool = True,
     workers: int | None = None,
+    wait: bool = False,
 ) -> BuildReport:
     """Build the graph from ``layout`` into ``build_dir`` (see the module docstring).
 
@@ -153,15 +182,44 @@ def build(
             input is unchanged (ADR 0013). False rebuilds everything.
         workers: Processes for a full SHACL validation of a large graph (default: the
             number of cores, at most 4); 1 runs pySHACL once on the whole data.
+        wait: Wait for another build or import holding the folders instead of failing.
 
     Raises:
+        FolderLockedError: another govkg run holds the data or build folder.
+        ResourceError: the disk is full, a folder is read-only, busy or not permitted.
         InputError: a source file is unreadable or breaks the data conventions, or
             ``reasoner`` is unknown.
         ValidationFailed: the shipped data or the ontology does not conform to its shapes.
         InconsistencyError: the OWL 2 RL closure is inconsistent.
     """
-    with _fewer_collections():
+    with _writer_locks(layout, build_dir, wait=wait), _fewer_collections(), os_errors(build_dir):
         return _build(layout, build_dir, progress, reasoner, incremental, workers)
+
+
+@contextmanager
+def _writer_locks(layout: Layout, build_dir: Path, wait: bool) -> Iterator[None]:
+    """Hold the data folder's lock (a checkout's: an installed package's is not written)
+    and the build folder's, in that order (imports take them in the same order)."""
+    if _is_mount_point(build_dir):
+        raise ResourceError(
+            "the build folder is a mount point, which a new build cannot replace: "
+            "choose a folder inside it (--build-dir)",
+            build_dir,
+        )
+    with contextlib.ExitStack() as stack:
+        if layout.checkout:
+            stack.enter_context(locked(data_lock_path(layout.data), layout.data, wait=wait))
+        stack.enter_context(locked(build_lock_path(_absolute(build_dir)), build_dir, wait=wait))
+        yield
+
+
+def _is_mount_point(build_dir: Path) -> bool:
+    return not build_dir.is_symlink() and os.path.ismount(build_dir)
+
+
+def _absolute(path: Path) -> Path:
+    """The absolute path, the last part not resolved (the live build is a link)."""
+    return Path(os.path.abspath(path))
 
 
 @contextmanager
@@ -191,9 +249,14 @@ def _build(
     engine_version(reasoner)
     report = BuildReport(version=__version__, sources_digest=sources_digest(layout))
     report.reasoner = reasoner
-    previous = read_manifest(build_dir) if incremental else None
+    parent = _parent(build_dir)
+    live = _clean_leftovers(build_dir)
+    previous = verified_manifest(live) if incremental and live is not None else None
     if previous is not None and previous.version != __version__:
         previous = None
+    if incremental and live is not None and previous is None:
+        progress.note("no verified previous build to reuse: building everything")
+    reused = live if live is not None and previous is not None else build_dir
 
     with progress.step("load sources"):
         sources = load_sources(layout)
@@ -203,6 +266,7 @@ def _build(
         progress.note(
             f"{len(sources)} files, {len(ontology)} ontology and {len(data)} data triples"
         )
+    faults.point("build:after-load")
 
     with progress.step("validate with SHACL"):
         shapes_paths = [layout.shapes / name for name in DATA_SHAPES + TERM_SHAPES]
@@ -210,7 +274,7 @@ def _build(
         validation_report, report.validation = validate_sources(
             [layout.shapes / name for name in DATA_SHAPES],
             [layout.shapes / name for name in TERM_SHAPES],
-            build_dir,
+            reused,
             previous,
             shapes_key,
             [s for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)],
@@ -230,7 +294,7 @@ def _build(
         asserted = {triple for source in sources for triple in source.graph}
         base = reasoning_input(asserted, ontology)
         reasoning_key = input_digest(asserted, ontology, reasoner, base)
-        inferred = cached_inferences(build_dir, previous, reasoning_key)
+        inferred = cached_inferences(reused, previous, reasoning_key)
         if inferred is None:
             inferred = materialise(asserted, ontology, progress.note, reasoner, base)
         else:
@@ -246,43 +310,44 @@ def _build(
     report.asserted = sum(len(s.graph) for s in sources)
     report.inferred = len(inferred)
 
-    with progress.step("write dumps"):
-        staging = Path(tempfile.mkdtemp(prefix=".govkg-build-", dir=_parent(build_dir)))
-        try:
+    staging = parent / f".{build_dir.name}.staging-{os.getpid()}-{time.time_ns()}"
+    try:
+        with progress.step("write dumps"):
+            staging.mkdir()
             written = write_dumps(graphs, staging)
             _copy_sources(layout, staging)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        size = sum(path.stat().st_size for path in written)
-        progress.note(f"{len(written)} dumps, {len(graphs)} named graphs, {size / 1e6:.1f} MB")
+            faults.point("build:after-dumps")
+            size = sum(path.stat().st_size for path in written)
+            progress.note(f"{len(written)} dumps, {len(graphs)} named graphs, {size / 1e6:.1f} MB")
 
-    with progress.step("write report"):
-        report.timings = dict(progress.timings)
-        (staging / REPORT).write_text(
-            json.dumps(asdict(report), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        write_findings(staging, validation_report.findings)
-        Manifest(
-            version=__version__,
-            sources_digest=report.sources_digest,
-            reasoning_input_digest=reasoning_key,
-            reasoner=reasoner,
-            shapes_digest=shapes_key,
-            files=files,
-            graphs=graph_names,
-        ).write(staging)
-        _replace_folder(staging, build_dir)
+        with progress.step("write report"):
+            report.timings = dict(progress.timings)
+            (staging / REPORT).write_text(
+                json.dumps(asdict(report), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
+            write_findings(staging, validation_report.findings)
+            Manifest(
+                version=__version__,
+                sources_digest=report.sources_digest,
+                reasoning_input_digest=reasoning_key,
+                reasoner=reasoner,
+                shapes_digest=shapes_key,
+                files=files,
+                graphs=graph_names,
+            ).write(staging)
+            faults.point("build:before-swap")
+            _swap_in(staging, build_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     report.timings = dict(progress.timings)
     return report
 
 
 def _parent(build_dir: Path) -> Path:
-    parent = build_dir.resolve().parent
-    try:
+    parent = _absolute(build_dir).parent
+    with os_errors(parent):
         parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the build folder: {exc.strerror}", build_dir) from None
     return parent
 
 
@@ -295,15 +360,64 @@ def _copy_sources(layout: Layout, staging: Path) -> None:
             shutil.copyfile(path, target / path.name)
 
 
-def _replace_folder(staging: Path, build_dir: Path) -> None:
-    """Swap ``staging`` in for ``build_dir`` so that readers see the old or the new build."""
-    old = None
-    if build_dir.exists():
-        old = build_dir.with_name(f".{build_dir.name}-old-{time.time_ns()}")
-        build_dir.rename(old)
-    staging.rename(build_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _versions(build_dir: Path) -> list[Path]:
+    """The versioned folders of ``build_dir``, oldest first."""
+    found = _absolute(build_dir).parent.glob(f".{build_dir.name}.v*")
+    return sorted((p for p in found if p.is_dir()), key=lambda p: p.name)
+
+
+def _swap_in(staging: Path, build_dir: Path) -> None:
+    """Make ``staging`` the live build: rename it to a versioned folder, then replace the link
+    ``build_dir`` by a link to it with one ``rename`` (atomic on POSIX file systems). A
+    ``build_dir`` that is still a real folder (a build of an older govkg) becomes a version
+    first."""
+    live = _absolute(build_dir)
+    version = live.with_name(f".{live.name}.v{time.time_ns():020d}")
+    staging.rename(version)
+    faults.point("build:after-rename")
+    if live.is_dir() and not live.is_symlink():
+        live.rename(live.with_name(f".{live.name}.v{time.time_ns() - 1:020d}-old"))
+    link = live.with_name(f".{live.name}.link-{os.getpid()}")
+    link.unlink(missing_ok=True)
+    os.symlink(version.name, link)
+    os.replace(link, live)
+    faults.point("build:after-swap")
+
+
+def _clean_leftovers(build_dir: Path) -> Path | None:
+    """Remove what killed or earlier runs left beside ``build_dir`` (staging folders, links
+    not yet renamed, the temporary folders of older govkg versions, versions no longer
+    live); if a crash left no live build but a finished version, make the newest one live.
+    Called with the build folder's lock held. Returns the live build folder, if any.
+
+    A running server may still read an older version it has open: its open files stay
+    readable after the unlink (POSIX), and it loads the new build on SIGHUP.
+    """
+    live = _absolute(build_dir)
+    parent = live.parent
+    patterns = (f".{live.name}.staging-*", f".{live.name}.link-*", f".{live.name}-old-*")
+    for pattern in (*patterns, ".govkg-build-*"):
+        for leftover in parent.glob(pattern):
+            _remove(leftover)
+    versions = _versions(live)
+    if live.is_symlink() and not live.exists():  # a link to a version that is gone
+        live.unlink()
+    if not live.exists() and versions:
+        link = live.with_name(f".{live.name}.link-{os.getpid()}")
+        os.symlink(versions[-1].name, link)
+        os.replace(link, live)
+    current = live.resolve() if live.exists() else None
+    for version in versions:
+        if version != current:
+            _remove(version)
+    return current
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _content_counts(data: Graph) -> tuple[dict[str, dict[str, int]], dict[str, int]]:

@@ -1,6 +1,10 @@
 """What a build keeps for the next one: per-file hashes in ``manifest.json``, the validation
 findings, and the inferred graph (in the dumps), so that a rebuild re-validates only the
 nodes the changed files touch and re-closes only when the closure's input changed (ADR 0013).
+
+The manifest also records the size and SHA-256 of every file the build wrote, and the number
+of quads of the dataset dump: :func:`verify_build` checks them before anything reads the
+build (ADR 0015), so that a cut, emptied or altered file is never served or reused.
 """
 
 from __future__ import annotations
@@ -9,11 +13,13 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Literal, Node
 
+from govkg.errors import DamagedBuildError, os_errors
 from govkg.loading import SourceFile
 from govkg.namespaces import INFERRED_GRAPH
 from govkg.validation import Finding
@@ -35,6 +41,11 @@ class Manifest:
         shapes_digest: SHA-256 of the shapes files.
         files: SHA-256 of each source file, by its name relative to the layout.
         graphs: The named graph of each source file, by name.
+        artefacts: Size (``size``) and SHA-256 (``sha256``) of each file the build wrote,
+            by its path relative to the build folder (all but ``manifest.json``).
+        quads: The quads of the dataset dump (``govkg.nq``).
+        build_id: A SHA-256 over the artefacts' names and digests: the same for two builds
+            with the same bytes, different otherwise.
     """
 
     version: str = ""
@@ -44,11 +55,105 @@ class Manifest:
     shapes_digest: str = ""
     files: dict[str, str] = field(default_factory=dict)
     graphs: dict[str, str] = field(default_factory=dict)
+    artefacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    quads: int = 0
+    build_id: str = ""
 
     def write(self, folder: Path) -> None:
-        """Write ``manifest.json`` into ``folder``."""
+        """Record the files of ``folder`` (size, SHA-256, the dump's quads), then write
+        ``manifest.json`` into it."""
+        self.artefacts = {}
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
+            name = path.relative_to(folder).as_posix()
+            digest, lines = _digest_and_quads(path, count=name == DATASET_DUMP)
+            self.artefacts[name] = {"size": path.stat().st_size, "sha256": digest}
+            if name == DATASET_DUMP:
+                self.quads = lines
+        self.build_id = hashlib.sha256(
+            "".join(f"{n}\0{a['sha256']}\n" for n, a in self.artefacts.items()).encode()
+        ).hexdigest()
         text = json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
         (folder / MANIFEST).write_text(text, encoding="utf-8")
+
+
+def _digest_and_quads(path: Path, count: bool) -> tuple[str, int]:
+    """Return the SHA-256 of a file and, with ``count``, its N-Quads statements (the lines
+    that are neither blank nor comments: the dump writes one quad a line)."""
+    digest = hashlib.sha256()
+    quads = 0
+    with path.open("rb") as stream:
+        if not count:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+            return digest.hexdigest(), 0
+        for line in stream:
+            digest.update(line)
+            stripped = line.strip()
+            if stripped and not stripped.startswith(b"#"):
+                quads += 1
+    return digest.hexdigest(), quads
+
+
+def verify_build(build_dir: Path) -> Manifest:
+    """Check a finished build against its manifest and return the manifest.
+
+    ``build_dir`` is resolved once (the live build is a link to a versioned folder): the
+    check, and whatever the caller reads next through ``Path(build_dir).resolve()``, see the
+    same build even if a new one is swapped in meanwhile. Every file the manifest lists must
+    have its recorded size and SHA-256, and the dataset dump its recorded number of quads.
+
+    Raises:
+        DamagedBuildError: no manifest, a manifest without the records (an older govkg), or a
+            file missing, cut, emptied or altered (one line naming the file).
+
+    >>> verify_build(Path("/nonexistent/build"))
+    Traceback (most recent call last):
+    ...
+    govkg.errors.DamagedBuildError: /nonexistent/build/manifest.json: no finished build here
+    """
+    folder = build_dir.resolve()
+    path = folder / MANIFEST
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        manifest = Manifest(**{k: v for k, v in raw.items() if k in Manifest.__dataclass_fields__})
+    except FileNotFoundError:
+        raise DamagedBuildError("no finished build here", build_dir / MANIFEST) from None
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise DamagedBuildError(f"unreadable manifest ({exc})", path) from None
+    if DATASET_DUMP not in manifest.artefacts or not manifest.build_id:
+        raise DamagedBuildError(
+            "the manifest records no sizes and digests (a build of an older govkg)", path
+        )
+    for name, record in sorted(manifest.artefacts.items()):
+        artefact = folder / name
+        with os_errors(artefact):
+            try:
+                size = artefact.stat().st_size
+            except FileNotFoundError:
+                raise DamagedBuildError("damaged build: the file is missing", artefact) from None
+            if size != record.get("size"):
+                raise DamagedBuildError(
+                    f"damaged build: {size} bytes, the manifest records {record.get('size')}",
+                    artefact,
+                )
+            digest, quads = _digest_and_quads(artefact, count=name == DATASET_DUMP)
+        if digest != record.get("sha256"):
+            raise DamagedBuildError(
+                "damaged build: its SHA-256 differs from the manifest's", artefact
+            )
+        if name == DATASET_DUMP and quads != manifest.quads:
+            raise DamagedBuildError(
+                f"damaged build: {quads} quads, the manifest records {manifest.quads}", artefact
+            )
+    return manifest
+
+
+def verified_manifest(build_dir: Path) -> Manifest | None:
+    """Return the manifest of a build that passes :func:`verify_build`, or None."""
+    try:
+        return verify_build(build_dir)
+    except DamagedBuildError:
+        return None
 
 
 def read_manifest(build_dir: Path) -> Manifest | None:

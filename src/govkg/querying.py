@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govkg.backends import Backend, create
-from govkg.build import DATASET_DUMP, ensure_built
+from govkg.build import ensure_built
 from govkg.catalogue import NamedQuery, load_catalogue
 from govkg.paths import Layout
 from govkg.progress import Progress
@@ -17,10 +17,11 @@ from govkg.sparql_guard import check_query
 def open_backend(
     layout: Layout, build_dir: Path, progress: Progress | None = None, backend: str = "oxigraph"
 ) -> Backend:
-    """Build the graph if needed and return a backend holding it."""
-    ensure_built(layout, build_dir, progress)
+    """Build the graph if needed (or if its files do not verify) and return a backend holding
+    the verified dump."""
+    dump = ensure_built(layout, build_dir, progress)
     store = create(backend)
-    store.load_dump(build_dir / DATASET_DUMP)
+    store.load_dump(dump)
     return store
 
 

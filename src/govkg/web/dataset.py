@@ -18,7 +18,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from govkg.backends import Backend, create
-from govkg.build import DATASET_DUMP, ensure_built
+from govkg.build import ensure_built
 from govkg.errors import InputError
 from govkg.formats import syntax_for_path
 from govkg.loading import parse_file
@@ -48,11 +48,13 @@ def open_dataset(
     Raises:
         InputError: an extra file is unreadable, refused by a guard or malformed, or two
             extra files would share a named graph.
+        DamagedBuildError: the build does not verify and cannot be rebuilt.
     """
     store = create(backend)
     if config.builtin:
-        ensure_built(bundled_layout(), config.build_dir, progress)
-        store.load_dump(config.build_dir / DATASET_DUMP)
+        # The dump of the verified build, in its versioned folder (the live build folder
+        # resolved once): a build swapped in meanwhile cannot mix into what is loaded.
+        store.load_dump(ensure_built(bundled_layout(), config.build_dir, progress))
     seen: dict[str, Path] = {}
     for path in config.data_files:
         load_extra(store, Path(path), seen)
