@@ -116,14 +116,26 @@ def test_an_interrupted_write_leaves_the_sources_as_they_were(
     assert not [p for p in (layout.data / "crosswalks").iterdir() if p.name.startswith(".")]
 
 
-def test_an_installed_package_needs_a_data_dir(layout: Layout, build_dir: Path, tmp_path: Path):
+def test_an_installed_package_needs_a_data_dir(
+    layout: Layout, build_dir: Path, copy: tuple[Layout, Path], tmp_path: Path
+):
+    """--data-dir names the data folder of a checkout, whose own build the submission is
+    checked against; a folder that is not one is refused before anything is written."""
     installed = Layout(root=layout.root, checkout=False)
     with pytest.raises(InputError, match="--data-dir"):
         import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", installed, build_dir)
+    with pytest.raises(InputError, match="data folder of a govkg checkout"):
+        import_submission(
+            MAPPINGS / "valid" / "minimal.sssom.tsv",
+            installed,
+            build_dir,
+            data_dir=tmp_path / "elsewhere",
+        )
+    target, _ = copy
     done = import_submission(
-        MAPPINGS / "valid" / "minimal.sssom.tsv", installed, build_dir, data_dir=tmp_path / "data"
+        MAPPINGS / "valid" / "minimal.sssom.tsv", installed, build_dir, data_dir=target.data
     )
-    assert done.path == tmp_path / "data" / "crosswalks" / "test-minimal.ttl"
+    assert done.path == target.data / "crosswalks" / "test-minimal.ttl"
 
 
 def test_the_cli_refuses_a_failing_file_with_its_findings(

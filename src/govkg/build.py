@@ -153,6 +153,8 @@ def ensure_built(layout: Layout, build_dir: Path, progress: Progress | None = No
     folder = _current_folder(layout, build_dir)
     if folder is None:
         with _writer_locks(layout, build_dir, wait=True):
+            with os_errors(build_dir):
+                _clean_leftovers(build_dir)  # a finished version without its link is live again
             folder = _current_folder(layout, build_dir)
             if folder is None:
                 with _fewer_collections(), os_errors(build_dir):
@@ -198,8 +200,8 @@ def build(
 
 @contextmanager
 def _writer_locks(layout: Layout, build_dir: Path, wait: bool) -> Iterator[None]:
-    """Hold the data folder's lock (a checkout's: an installed package's is not written)
-    and the build folder's, in that order (imports take them in the same order)."""
+    """Hold the data folder's lock, shared (a checkout's: an installed package's is never
+    written), then the build folder's, exclusive (imports take them in the same order)."""
     if _is_mount_point(build_dir):
         raise ResourceError(
             "the build folder is a mount point, which a new build cannot replace: "
@@ -208,7 +210,8 @@ def _writer_locks(layout: Layout, build_dir: Path, wait: bool) -> Iterator[None]
         )
     with contextlib.ExitStack() as stack:
         if layout.checkout:
-            stack.enter_context(locked(data_lock_path(layout.data), layout.data, wait=wait))
+            data_lock = data_lock_path(layout.data)
+            stack.enter_context(locked(data_lock, layout.data, wait=True, shared=True))
         stack.enter_context(locked(build_lock_path(_absolute(build_dir)), build_dir, wait=wait))
         yield
 

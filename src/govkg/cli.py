@@ -1,7 +1,10 @@
 """The ``govkg`` command: a thin face over the core modules.
 
 Exit codes (``errors.ExitCode``): 0 success; 1 the data, a submission or a QC query has
-violations; 2 unreadable input or bad usage; 3 internal error.
+violations; 2 unreadable input or bad usage (a damaged build that cannot be rebuilt too);
+3 internal error (a bug); 4 the environment refused (a full disk or quota, a read-only or busy
+folder, no permission; the message names the path); 5 another govkg build or import holds the
+folder (try again when it has finished).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from govkg import __version__, cli_mappings, cli_serve, coverage
 from govkg.build import REPORT, BuildReport, build, ensure_built, is_current
 from govkg.catalogue import NamedQuery, load_catalogue, read_query, resolve
 from govkg.cli_common import build_dir_for, progress_for
-from govkg.errors import ExitCode, GovkgError, InputError, QueryError
+from govkg.errors import ExitCode, GovkgError, InputError, QueryError, environment_error
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
 from govkg.paths import bundled_layout
 from govkg.querying import open_backend, run_qc, run_query
@@ -46,18 +49,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return ExitCode.OK
+    except OSError as exc:
+        error = environment_error(exc)
+        if error is None:
+            return _internal_error(exc)
+        print(f"govkg: error: {error}", file=sys.stderr)
+        return int(error.exit_code)
     except Exception as exc:  # noqa: BLE001 - the boundary: one line, no traceback
-        if os.environ.get("GOVKG_DEBUG"):
-            raise
-        print(f"govkg: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return ExitCode.INTERNAL_ERROR
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    if os.environ.get("GOVKG_DEBUG"):
+        raise exc
+    print(f"govkg: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return ExitCode.INTERNAL_ERROR
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govkg",
         description="Build, query and serve the govkg AI-governance graph.",
-        epilog="Exit codes: 0 ok, 1 violations, 2 bad input or usage, 3 internal error.",
+        epilog="Exit codes: 0 ok, 1 violations, 2 bad input or usage, 3 internal error, "
+        "4 environment (disk full, read-only, busy, no permission), 5 folder locked by "
+        "another govkg run.",
     )
     parser.add_argument("--version", action="version", version=f"govkg {__version__}")
     common = argparse.ArgumentParser(add_help=False)
@@ -260,10 +275,9 @@ def _export(args: argparse.Namespace) -> int:
             raise InputError("--mappings writes SSSOM TSV: use --format sssom-tsv")
         return cli_mappings.export_mappings_command(args)
     layout = bundled_layout()
-    build_dir = build_dir_for(args)
-    ensure_built(layout, build_dir, progress_for(args))
+    folder = ensure_built(layout, build_dir_for(args), progress_for(args)).parent
     syntax = syntax_by_name(args.format)
-    data = (build_dir / f"govkg.{syntax.extension}").read_bytes()
+    data = (folder / f"govkg.{syntax.extension}").read_bytes()
     if args.output:
         try:
             args.output.write_bytes(data)
@@ -291,7 +305,7 @@ def _stats(args: argparse.Namespace) -> int:
     layout = bundled_layout()
     build_dir = build_dir_for(args)
     store = open_backend(layout, build_dir, progress_for(args))
-    report = json.loads((build_dir / REPORT).read_text(encoding="utf-8"))
+    report = json.loads((build_dir.resolve() / REPORT).read_text(encoding="utf-8"))
     print(f"quads in store: {len(store)}")
     print(
         f"named graphs: {len(report['graphs'])}, asserted triples: {report['asserted']}, "

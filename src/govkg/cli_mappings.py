@@ -5,7 +5,8 @@
 * ``govkg export-mappings --format sssom-tsv [--set KEY] [-o FILE|DIR]``.
 
 Each command is a few lines over :mod:`govkg.submission`; exit codes are those of
-``errors.ExitCode`` (0 fit to accept, 1 violations, 2 unreadable input or bad usage).
+``errors.ExitCode`` (0 fit to accept, 1 violations, 2 unreadable input or bad usage, 4 the
+data folder cannot be written, 5 another import or build holds it).
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         "--data-dir",
         type=Path,
         metavar="DIR",
-        help="the data folder to write into (needed when govkg runs from an installed package)",
+        help="the data/ folder of a checkout to write into (needed when govkg runs from an "
+        "installed package); the submission is checked against that checkout's own build",
     )
     p.set_defaults(run=_import)
 

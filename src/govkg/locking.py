@@ -2,6 +2,8 @@
 on its data and build folders and by an import on its data folder, from the first read that
 decides what to write to the end of the write.
 
+Builds take their data folder's lock shared (they only read it, and wait for an import to
+finish) and their build folder's exclusive; an import takes its data folder's exclusive.
 ``flock`` locks belong to the open file, so the kernel releases them when the process ends,
 even by SIGKILL: a killed run never leaves a stale lock. The lock file holds the pid of the
 holder, for the message. Within one process the lock is re-entrant (an import that rebuilds
@@ -35,13 +37,17 @@ def data_lock_path(data_dir: Path) -> Path:
 
 
 @contextmanager
-def locked(lock_file: Path, folder: Path, *, wait: bool = False) -> Iterator[None]:
+def locked(
+    lock_file: Path, folder: Path, *, wait: bool = False, shared: bool = False
+) -> Iterator[None]:
     """Hold the lock ``lock_file`` (created if missing) for writing ``folder``.
 
     Args:
         lock_file: The lock file.
         folder: The folder it protects, for the message.
         wait: Wait for the holder to finish instead of failing at once.
+        shared: Take it shared (readers: builds reading a data folder) rather than
+            exclusive (writers: an import); the two exclude each other.
 
     Raises:
         FolderLockedError: another process holds it and ``wait`` is off.
@@ -60,7 +66,8 @@ def locked(lock_file: Path, folder: Path, *, wait: bool = False) -> Iterator[Non
         fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+            fcntl.flock(fd, mode | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
             raise FolderLockedError(

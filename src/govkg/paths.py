@@ -72,3 +72,17 @@ def default_build_dir(layout: Layout | None = None) -> Path:
         return layout.root / "build"
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "govkg" / __version__ / "build"
+
+
+def checkout_of(data_dir: Path) -> Layout | None:
+    """Return the source checkout whose data folder is ``data_dir`` (a folder named ``data``
+    beside ``ontology/`` and ``shapes/``), or None.
+
+    >>> checkout_of(bundled_layout().data).root == bundled_layout().root.absolute()
+    True
+    """
+    data_dir = Path(os.path.abspath(data_dir))
+    root = data_dir.parent
+    if data_dir.name != "data" or not all((root / f).is_dir() for f in ("ontology", "shapes")):
+        return None
+    return Layout(root=root, checkout=True)

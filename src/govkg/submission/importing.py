@@ -7,10 +7,17 @@ has no blank nodes, and every resource has a label and a source. A source docume
 The file is checked against the shipped-data shapes (``shapes/data.ttl``) together with the rest
 of the graph before it is written, then written atomically (a temporary file in the same folder,
 then ``os.replace``): an import that fails or is interrupted leaves the sources as they were.
+
+The submission is always checked against a current build of the data it joins (with
+``--data-dir``, that checkout's own build), and the data folder stays locked from that check
+to the end of the write (:mod:`govkg.locking`): two imports cannot both pass the consistency
+checks against a graph that holds neither of them. Temporary files a killed import left are
+removed by the next one; the file written gets the mode the umask gives.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -21,10 +28,12 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS
 from rdflib.term import Node
 
-from govkg.build import DATA_SHAPES, DATASET_DUMP, GRAPH_ONTOLOGY
-from govkg.errors import InputError, ValidationFailed
+from govkg import faults
+from govkg.build import DATA_SHAPES, GRAPH_ONTOLOGY, ensure_built
+from govkg.errors import InputError, ValidationFailed, os_errors
+from govkg.locking import data_lock_path, locked
 from govkg.namespaces import GK, GRAPH, INFERRED_GRAPH, META_GRAPH, SSSOM
-from govkg.paths import Layout
+from govkg.paths import Layout, checkout_of
 from govkg.progress import Progress
 from govkg.submission import consistency as semantics
 from govkg.submission.findings import FileReport
@@ -97,14 +106,52 @@ def import_submission(
         strict: Refuse warnings too.
         input_format: The file's format, when its extension does not say.
         metadata: Set metadata for a table without a metadata block.
-        data_dir: Write into this data folder instead of the layout's.
+        data_dir: Write into this data folder, the ``data/`` of a source checkout, instead of
+            the layout's; the submission is then checked against that checkout's sources
+            and its own build (``CHECKOUT/build``, built or rebuilt first).
         progress: Progress reporting.
 
     Raises:
         ImportRefused: the submission has violations (or warnings, with ``strict``).
         InputError: unreadable input; the set exists and ``replace`` is off; the sources are
-            not writable (an installed package without ``data_dir``).
+            not writable (an installed package without ``data_dir``); ``data_dir`` is not
+            the data folder of a checkout.
+        FolderLockedError: another govkg import or build holds the data folder.
+        ResourceError: the data folder cannot be written (full, read-only, no permission).
     """
+    if data_dir is not None:
+        target = checkout_of(data_dir)
+        if target is None:
+            raise InputError(
+                "--data-dir must be the data folder of a govkg checkout (beside its "
+                "ontology/ and shapes/), so that the submission is checked against the "
+                "data it joins",
+                data_dir,
+            )
+        if target.root.resolve() != layout.root.resolve():
+            layout, build_dir = target, target.root / "build"
+    writable = data_dir is not None or layout.checkout
+    hold = locked(data_lock_path(layout.data), layout.data) if writable else None
+    with hold or contextlib.nullcontext():
+        return _import_locked(
+            path, layout, build_dir, replace, strict, input_format, metadata, writable, progress
+        )
+
+
+def _import_locked(
+    path: Path,
+    layout: Layout,
+    build_dir: Path,
+    replace: bool,
+    strict: bool,
+    input_format: str | None,
+    metadata: Path | None,
+    writable: bool,
+    progress: Progress | None,
+) -> ImportResult:
+    """The steps of :func:`import_submission`, the data folder's lock held."""
+    if writable:
+        _remove_temporaries(layout.data / "crosswalks")
     context = Context.load(layout, build_dir, progress)
     report, submission, rows = read_checked(path, context, input_format, metadata)
     if report.exit_code(strict) != 0:
@@ -114,18 +161,17 @@ def import_submission(
             "nothing was imported",
             report,
         )
-    if data_dir is None and not layout.checkout:
+    if not writable:
         raise InputError(
             "govkg runs from an installed package, whose data folder is not a "
             "source tree; import into a checkout with --data-dir CHECKOUT/data "
             "(then run `govkg build` there)"
         )
-    data_dir = data_dir or layout.data
     set_iri = submission.set_iri()
     key = set_key(set_iri or "")
     if set_iri is None or key is None:  # the shapes refuse this already
         raise InputError("the submission has no usable mapping_set_id", path)
-    target = data_dir / "crosswalks" / f"{key}.ttl"
+    target = layout.data / "crosswalks" / f"{key}.ttl"
     graph_iri = URIRef(GRAPH + f"crosswalks/{key}")
     existing = context.index.set_graphs.get(set_iri)
     if (existing is not None or target.exists()) and not replace:
@@ -143,7 +189,9 @@ def import_submission(
     graph = canonical_graph(submission, rows, context, key)
     _check_against_data_shapes(graph, graph_iri, layout, build_dir)
     text = _header(path, key, graph_iri) + canonical_turtle(graph, context.prefixes)
+    faults.point("import:after-validate")
     write_atomically(target, text)
+    faults.point("import:after-write")
     return ImportResult(
         path=target,
         set_iri=set_iri,
@@ -151,6 +199,12 @@ def import_submission(
         replaced=existing is not None or replace and target.exists(),
         report=report,
     )
+
+
+def _remove_temporaries(folder: Path) -> None:
+    """Remove the temporary files of imports that were killed before their rename."""
+    for leftover in folder.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def canonical_graph(submission: Submission, rows: list[Row], context: Context, key: str) -> Graph:
@@ -304,7 +358,7 @@ def _check_against_data_shapes(
     """Refuse a file the build would refuse: no blank nodes, and the shipped-data shapes pass
     on the graph's data with this file in place of any earlier version."""
     dataset = Dataset()
-    dataset.parse(build_dir / DATASET_DUMP, format="nquads")
+    dataset.parse(ensure_built(layout, build_dir), format="nquads")
     data, ontology = Graph(), Graph()
     for context in dataset.graphs():
         name = str(context.identifier)
@@ -325,22 +379,39 @@ def _check_against_data_shapes(
 
 
 def write_atomically(target: Path, text: str) -> None:
-    """Write ``text`` to ``target`` through a temporary file and ``os.replace``."""
+    """Write ``text`` to ``target`` through a temporary file and ``os.replace``; the file gets
+    the mode the umask gives a new file (not the 0600 of a temporary file).
+
+    Raises:
+        ResourceError: the folder is full, read-only or not permitted (naming ``target``).
+        InputError: another failure to write.
+    """
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-        )
+        with os_errors(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+            )
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", target) from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
+        with os_errors(target):
+            os.fchmod(handle, 0o666 & ~_umask())
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            faults.point("import:before-rename")
+            os.replace(temporary, target)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise InputError(f"cannot write: {exc.strerror or exc}", target) from None
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
