@@ -20,6 +20,7 @@ import pytest
 from web_server import RunningServer, running
 
 from govkg.build import DATASET_DUMP
+from govkg.build_cache import read_manifest
 
 EXTRA = "https://w3id.org/govkg/id/test/reload/"
 RELOAD_WITHIN = 60.0
@@ -100,6 +101,8 @@ def test_sighup_switches_to_the_new_data_without_dropping_requests(build_copy, t
         after = _health(server)
         assert after["quads"] == before["quads"] + 2  # type: ignore[operator]
         assert after["build"] == before["build"]  # the built-in graph did not change
+        manifest = read_manifest(build_copy.resolve())
+        assert manifest is not None and after["build"] == manifest.build_id
         assert not failures, failures[:5]
         assert "serving build" in server.log_text()
 

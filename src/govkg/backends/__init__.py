@@ -21,11 +21,13 @@ class Backend(Protocol):
         name: The registry name.
         named_graphs: True when queries can address named graphs.
         native_results: True when results are serialised by the store itself.
+        loaded: The files loaded so far, resolved (which build a server serves).
     """
 
     name: str
     named_graphs: bool
     native_results: bool
+    loaded: list[Path]
 
     def load_dump(self, path: Path) -> None:
         """Load an N-Quads file into the store."""

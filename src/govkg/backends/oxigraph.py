@@ -19,6 +19,7 @@ class OxigraphBackend:
 
     def __init__(self) -> None:
         self.store = ox.Store()
+        self.loaded: list[Path] = []
 
     def load_dump(self, path: Path) -> None:
         """Load an N-Quads (or TriG) file; the file's graphs stay named graphs, and the
@@ -29,6 +30,7 @@ class OxigraphBackend:
         except (OSError, SyntaxError, ValueError) as exc:
             raise InputError(f"cannot load into the store: {exc}", path) from None
         self._merge_default_graph()
+        self.loaded.append(path.resolve())
 
     def _merge_default_graph(self) -> None:
         """Make the default graph the union of the named graphs, without duplicates.

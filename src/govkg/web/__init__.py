@@ -20,6 +20,7 @@ from flask import Flask, Response, current_app, request
 from govkg import __version__
 from govkg.backends import Backend
 from govkg.build import DATASET_DUMP
+from govkg.build_cache import read_manifest
 from govkg.catalogue import NamedQuery, load_catalogue
 from govkg.paths import bundled_layout
 from govkg.progress import Progress
@@ -69,10 +70,13 @@ class Site:
             queue_timeout=config.queue_timeout,
         )
         self.streams = StreamGate(config.max_streams, config.send_timeout)
-        self.artefacts = Artefacts(config.build_dir if config.builtin else None)
-        dump = self.artefacts.items.get(DATASET_DUMP)
-        #: Which build is served: the SHA-256 of its dataset dump (None: no built-in graph).
-        self.build_id: str | None = dump.sha256 if dump is not None else None
+        # the versioned build folder whose dump the store loaded: downloads, VoID and the
+        # build id describe exactly that build, even if a new one was swapped in meanwhile
+        folder = next((p.parent for p in backend.loaded if p.name == DATASET_DUMP), None)
+        self.artefacts = Artefacts(folder if config.builtin else None)
+        manifest = read_manifest(folder) if folder is not None and config.builtin else None
+        #: Which build is served (its manifest's id; None: no built-in graph).
+        self.build_id: str | None = manifest.build_id if manifest is not None else None
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._results: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
         self._result_bytes = 0
