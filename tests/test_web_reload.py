@@ -148,3 +148,18 @@ def test_downloads_keep_their_bytes_when_the_build_folder_is_replaced(build_copy
             "GET", f"/downloads/{DATASET_DUMP}", headers={"Accept-Encoding": "gzip"}
         )
         assert status == 200 and gzip.decompress(zipped) == original
+
+
+def test_a_damaged_build_is_never_served_after_sighup(build_copy, tmp_path):
+    """Issue 9, points 2 and 5: the dump is cut short under a running server and the server
+    is told to reload: it verifies the build, finds the damage, rebuilds, and serves a whole
+    graph again (the same number of quads), never the cut one."""
+    with running(build_copy, tmp_path / "server.log", workers=1) as server:
+        before = _health(server)
+        dump = build_copy.resolve() / DATASET_DUMP
+        data = dump.read_bytes()
+        dump.write_bytes(data[: len(data) // 2].rsplit(b"\n", 1)[0] + b"\n")  # a clean cut
+        os.kill(server.process.pid, signal.SIGHUP)
+        assert _wait(lambda: "Stopped old worker" in server.log_text(), RELOAD_WITHIN * 2)
+        after = _health(server)
+        assert after["quads"] == before["quads"], server.log_text()[-2000:]
