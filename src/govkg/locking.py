@@ -7,20 +7,23 @@ finish) and their build folder's exclusive; an import takes its data folder's ex
 ``flock`` locks belong to the open file, so the kernel releases them when the process ends,
 even by SIGKILL: a killed run never leaves a stale lock. The lock file holds the pid of the
 holder, for the message. Within one process the lock is re-entrant (an import that rebuilds
-takes the data folder's lock once).
+takes the data folder's lock once); another thread of the process waits as another process
+would.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from govkg.errors import FolderLockedError, os_errors
 
-_held: dict[Path, int] = {}
+#: Locks this process holds, by lock file and thread (another thread waits like another process).
+_held: dict[tuple[Path, int], int] = {}
 
 
 def build_lock_path(build_dir: Path) -> Path:
@@ -53,7 +56,7 @@ def locked(
         FolderLockedError: another process holds it and ``wait`` is off.
         ResourceError: the lock file cannot be created (read-only folder, no permission).
     """
-    key = lock_file.absolute()
+    key = (lock_file.absolute(), threading.get_ident())
     if key in _held:
         _held[key] += 1
         try:
