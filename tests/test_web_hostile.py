@@ -65,6 +65,7 @@ from hostile_clients import (
 from web_server import RunningServer, start_server, stop_server
 
 from govkg.build import DATASET_DUMP
+from govkg.build_cache import read_manifest
 
 T = TypeVar("T")
 
@@ -189,7 +190,7 @@ def assert_pool_sound(server: RunningServer) -> None:
 @pytest.fixture(scope="module")
 def padded_build(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the shipped build whose N-Quads dump carries :data:`PAD_QUADS` more quads in
-    :data:`PAD_GRAPH` (the build stays current: its manifest records the sources, not the
+    :data:`PAD_GRAPH` (the build stays current: its manifest is written again for the padded
     dump)."""
     folder = tmp_path_factory.mktemp("hostile") / "build"
     shutil.copytree(build_dir, folder)
@@ -199,6 +200,9 @@ def padded_build(build_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
         lines.append(f'<{PAD_PREFIX}s{i}> <{PAD_PREFIX}p{i % 7}> "{value}" <{PAD_GRAPH}> .\n')
     with (folder / DATASET_DUMP).open("a", encoding="utf-8") as dump:
         dump.write("".join(lines))
+    manifest = read_manifest(folder)
+    assert manifest is not None
+    manifest.write(folder)  # record the padded files (readers verify sizes and SHA-256)
     return folder
 
 

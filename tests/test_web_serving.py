@@ -233,3 +233,44 @@ def test_the_listeners_user_timeout_cuts_a_client_that_stops_reading():
         assert time.monotonic() - started < 10
         accepted.close()
         client.close()
+
+
+def _counting_app(headers: list[tuple[str, str]] | None = None) -> tuple[Any, list[int]]:
+    calls: list[int] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        calls.append(1)
+        body = f"answer for {environ.get('HTTP_ACCEPT')}".encode()
+        start_response("200 OK", (headers or []) + [("Content-Length", str(len(body)))])
+        return [body]
+
+    return app, calls
+
+
+def test_the_same_get_is_answered_from_the_cache_without_the_app():
+    app, calls = _counting_app()
+    middleware = Serving(app, access_log=False)
+    first = _call(middleware, {"HTTP_ACCEPT": "text/csv"})
+    second = _call(middleware, {"HTTP_ACCEPT": "text/csv"})
+    assert (first[0], list(first[2])) == (second[0], list(second[2])) and len(calls) == 1
+    assert first[1]["ETag"] == second[1]["ETag"]
+    _call(middleware, {"HTTP_ACCEPT": "text/html"})  # another representation: the app again
+    assert len(calls) == 2
+    status, _, body = _call(
+        middleware, {"HTTP_ACCEPT": "text/csv", "HTTP_IF_NONE_MATCH": first[1]["ETag"]}
+    )
+    assert (status, list(body), len(calls)) == ("304 Not Modified", [b""], 2)
+
+
+def test_ranges_posts_and_no_store_answers_never_come_from_the_cache():
+    app, calls = _counting_app()
+    middleware = Serving(app, access_log=False)
+    for _ in range(2):
+        _call(middleware, {"HTTP_RANGE": "bytes=0-1"})
+        _call(middleware, {"REQUEST_METHOD": "POST"})
+    assert len(calls) == 4
+    no_store, counted = _counting_app([("Cache-Control", "no-store")])
+    middleware = Serving(no_store, access_log=False)
+    _call(middleware)
+    _call(middleware)
+    assert len(counted) == 2

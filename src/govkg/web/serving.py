@@ -15,7 +15,11 @@ streamed body passes (ADR 0014).
   worker at a time: a client that sends its body slowly holds one of those, never more (one
   more such request is answered 503 with ``Retry-After`` at once), and a body over the size
   limit is refused with 413 before a byte of it is read.
-* The served dataset never changes while the server runs, so every successful ``GET`` body
+* The served dataset never changes while the server runs (a new build means new workers), so
+  a successful ``GET`` answer sent whole is kept (:class:`AnswerCache`, per worker, keyed by
+  everything it depends on: path, query string, ``Accept``, ``Accept-Encoding``, host and
+  scheme) and the same request is answered again without reaching Flask.
+* Every successful ``GET`` body
   that is sent whole gets a strong ``ETag`` (a hash of its bytes; RFC 9110 section 8.8.3)
   unless the app set one or forbade storing it, and a matching ``If-None-Match`` is answered
   304 without the body (section 13.1.2).
@@ -28,6 +32,7 @@ import io
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -112,6 +117,65 @@ class GatedStream:
         slots.release()
 
 
+#: Whole GET answers kept per worker: each at most this size, all together at most the next.
+CACHE_ENTRY_BYTES = 256 * 1024
+CACHE_BYTES = 32 * 1024 * 1024
+#: The request's parts an answer may depend on (its cache key), beside the method.
+_KEY_PARTS = (
+    "PATH_INFO",
+    "QUERY_STRING",
+    "HTTP_ACCEPT",
+    "HTTP_ACCEPT_ENCODING",
+    "HTTP_HOST",
+    "wsgi.url_scheme",
+)
+#: Requests with these headers are never answered from the cache.
+_UNCACHEABLE = ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MODIFIED_SINCE", "HTTP_AUTHORIZATION")
+
+
+class AnswerCache:
+    """Whole ``GET`` answers (status, headers, body) of one worker, LRU, bounded in bytes."""
+
+    def __init__(self, max_bytes: int = CACHE_BYTES, entry_bytes: int = CACHE_ENTRY_BYTES):
+        self.max_bytes = max_bytes
+        self.entry_bytes = entry_bytes
+        self._entries: OrderedDict[tuple[str, ...], tuple[str, list[tuple[str, str]], bytes]]
+        self._entries = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(environ: dict[str, Any]) -> tuple[str, ...] | None:
+        """The cache key of a request, or None when it must not be answered from the cache."""
+        if environ.get("REQUEST_METHOD") != "GET" or any(h in environ for h in _UNCACHEABLE):
+            return None
+        return tuple(str(environ.get(part, "")) for part in _KEY_PARTS)
+
+    def get(self, key: tuple[str, ...]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def put(
+        self, key: tuple[str, ...], status: str, headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        if len(body) > self.entry_bytes or any(
+            k.lower() == "set-cookie" or (k.lower() == "cache-control" and "no-store" in v)
+            for k, v in headers
+        ):
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (status, list(headers), body)
+            self._bytes += len(body)
+            while self._bytes > self.max_bytes and self._entries:
+                _, (_, _, old) = self._entries.popitem(last=False)
+                self._bytes -= len(old)
+
+
 class Serving:
     """The WSGI middleware: request bodies read under a cap, small response bodies whole,
     large ones streamed, one access-log line each.
@@ -135,6 +199,7 @@ class Serving:
         self.max_uploads = max_uploads
         self.max_body_bytes = max_body_bytes
         self._uploads = threading.BoundedSemaphore(max_uploads)
+        self.cache = AnswerCache()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -154,6 +219,10 @@ class Serving:
             if self.access_log:
                 _log_line(environ, refusal_status, len(text), started)
             return [text]
+        key = self.cache.key(environ)
+        hit = self.cache.get(key) if key is not None else None
+        if hit is not None:
+            return self._whole(environ, start_response, hit[0], list(hit[1]), hit[2], started)
         head: list[Any] = []
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -171,22 +240,36 @@ class Serving:
                 if close is not None:
                     close()
             if status[:3] == "200" and environ.get("REQUEST_METHOD") == "GET":
-                tag = _add_etag(headers, data)
-                if tag is not None and _matches(environ.get("HTTP_IF_NONE_MATCH"), tag):
-                    status, data = "304 Not Modified", b""
-                    headers = [
-                        (k, v)
-                        for k, v in headers
-                        if k.lower() in _NOT_MODIFIED_KEEP or k.lower().startswith("access-")
-                    ]
-            start_response(status, headers)
-            if self.access_log:
-                _log_line(environ, status, len(data), started)
-            return [data]
+                _add_etag(headers, data)
+                if key is not None:
+                    self.cache.put(key, status, headers, data)
+            return self._whole(environ, start_response, status, headers, data, started)
         start_response(status, headers)
         if not self.access_log:
             return body
         return _Logged(body, environ, status, started)
+
+    def _whole(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        status: str,
+        headers: list[tuple[str, str]],
+        data: bytes,
+        started: float,
+    ) -> list[bytes]:
+        """Send a whole answer, or 304 when the client holds it already."""
+        if status[:3] == "200" and _matches(environ.get("HTTP_IF_NONE_MATCH"), _etag(headers)):
+            status, data = "304 Not Modified", b""
+            headers = [
+                (k, v)
+                for k, v in headers
+                if k.lower() in _NOT_MODIFIED_KEEP or k.lower().startswith("access-")
+            ]
+        start_response(status, headers)
+        if self.access_log:
+            _log_line(environ, status, len(data), started)
+        return [data]
 
     def _read_body(self, environ: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]]] | None:
         """Read the request body whole into memory (under the uploads cap); the refusal
@@ -264,13 +347,17 @@ def _add_etag(headers: list[tuple[str, str]], data: bytes) -> str | None:
     return tag
 
 
-def _matches(if_none_match: str | None, tag: str) -> bool:
+def _etag(headers: list[tuple[str, str]]) -> str | None:
+    return next((v for k, v in headers if k.lower() == "etag"), None)
+
+
+def _matches(if_none_match: str | None, tag: str | None) -> bool:
     """RFC 9110 section 13.1.2: weak comparison against each listed entity tag, or ``*``.
 
     >>> _matches('W/"a", "b"', '"b"'), _matches('"a"', '"b"'), _matches("*", '"b"')
     (True, False, True)
     """
-    if not if_none_match:
+    if not if_none_match or tag is None:
         return False
     if if_none_match.strip() == "*":
         return True
