@@ -38,5 +38,5 @@ lint: install ## ruff (lint, format) on the whole tree and mypy --strict on src/
 check: install ## run the quality-control queries
 	$(BIN)/govkg check
 
-clean: ## remove build output and virtual environments
-	rm -rf build .venv .ci-venv dist
+clean: ## remove build output (the live link and its versions) and virtual environments
+	rm -rf build .build.* .data.lock .venv .ci-venv dist
