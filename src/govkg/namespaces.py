@@ -46,3 +46,49 @@ PREFIXES: dict[str, str] = {
     "airo": "https://w3id.org/airo#",
     "dpv": "https://w3id.org/dpv#",
 }
+
+#: Prefixes for showing IRIs to people (messages, tables, pages): the dump prefixes plus ``id:``
+#: for govkg's instance IRIs and ``gks:`` for its shapes. Never bound in a dump.
+DISPLAY_PREFIXES: dict[str, str] = {**PREFIXES, "id": str(ID), "gks": str(SHAPES)}
+
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./")
+
+
+class Shortener:
+    """Writes IRIs as CURIEs, the longest matching namespace winning: the one shortener of govkg.
+
+    A local part with characters a CURIE cannot hold plainly (``#``, ``?``, ``%``, spaces ...)
+    is not shortened. An IRI no prefix fits is returned as it is, or as ``<IRI>`` with
+    ``angle=True`` (the form messages use, so that it cannot be mistaken for a CURIE).
+
+    Args:
+        prefixes: Prefix to namespace IRI; defaults to :data:`DISPLAY_PREFIXES`.
+        angle: Write unshortened IRIs as ``<IRI>``.
+
+    >>> short = Shortener()
+    >>> short("http://www.w3.org/2004/02/skos/core#exactMatch")
+    'skos:exactMatch'
+    >>> short("https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0")
+    'id:framework/nist-ai-rmf-1-0'
+    >>> short("https://example.org/x?y=1")
+    'https://example.org/x?y=1'
+    >>> Shortener({"ex": "https://example.org/"}, angle=True)("https://example.org/x?y=1")
+    '<https://example.org/x?y=1>'
+    """
+
+    def __init__(self, prefixes: dict[str, str] | None = None, *, angle: bool = False):
+        spaces = DISPLAY_PREFIXES if prefixes is None else prefixes
+        self._spaces = sorted(((ns, p) for p, ns in spaces.items()), key=lambda i: -len(i[0]))
+        self._angle = angle
+
+    def __call__(self, iri: str) -> str:
+        for namespace, prefix in self._spaces:
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                local = iri[len(namespace) :]
+                if set(local) <= _LOCAL_CHARS:
+                    return f"{prefix}:{local}"
+        return f"<{iri}>" if self._angle else iri
+
+
+#: Shortens with :data:`DISPLAY_PREFIXES`, leaving other IRIs whole.
+curie = Shortener()
