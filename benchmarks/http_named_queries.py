@@ -79,7 +79,7 @@ def main() -> int:
     command += ["--port", str(port), "-q"]
     if args.workers:
         command += ["--workers", str(args.workers)]
-    from govkg.server import default_workers
+    from govkg.web.server import default_workers
 
     folder = Path(tempfile.mkdtemp(prefix="govkg-bench-"))
     (folder / "bare.py").write_text(BARE_APP, encoding="utf-8")

@@ -1,11 +1,11 @@
-"""Command-line face of the SPARQL endpoint (``govkg serve``); registered by ``cli.py``."""
+"""Command-line face of the SPARQL endpoint (``govkg serve``); registered by ``govkg.cli``."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from govkg.cli_common import progress_for
+from govkg.cli.common import progress_for
 from govkg.errors import InputError
 
 
@@ -49,7 +49,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p.set_defaults(run=_serve)
 
 
-#: The serving limits: flag, type, metavar, help (defaults in web/config.py and server.py).
+#: The serving limits: flag, type, metavar, help (defaults in web/config.py and web/server.py).
 _LIMITS: tuple[tuple[str, type, str, str], ...] = (
     ("--workers", int, "N", "worker processes (default: one per core, at most 8)"),
     ("--threads", int, "N", "request threads per worker (default: enough for the limits below)"),
@@ -73,8 +73,8 @@ _LIMITS: tuple[tuple[str, type, str, str], ...] = (
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from govkg.server import ServerOptions, serve
     from govkg.web.config import WebConfig
+    from govkg.web.server import ServerOptions, serve
 
     for name in ("workers", "threads", "evaluators", "backlog", "max_connections"):
         value = getattr(args, name)

@@ -17,10 +17,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from govkg import __version__, cli_mappings, cli_serve, coverage
+from govkg import __version__, coverage
 from govkg.build import REPORT, BuildReport, build, ensure_built, is_current
 from govkg.catalogue import NamedQuery, load_catalogue, read_query, resolve
-from govkg.cli_common import build_dir_for, progress_for
+from govkg.cli import mappings as cli_mappings
+from govkg.cli import serve as cli_serve
+from govkg.cli.common import build_dir_for, progress_for
 from govkg.errors import ExitCode, GovkgError, InputError, QueryError, environment_error
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
 from govkg.paths import bundled_layout

@@ -1,4 +1,4 @@
-"""Command-line face of mapping submissions, registered by ``cli.py``:
+"""Command-line face of mapping submissions, registered by ``govkg.cli``:
 
 * ``govkg validate FILE... [--format text|json|turtle] [--strict]``;
 * ``govkg import FILE [--replace]``;
@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from govkg.cli_common import build_dir_for, progress_for
+from govkg.cli.common import build_dir_for, progress_for
 from govkg.errors import ExitCode, InputError
 from govkg.paths import bundled_layout
 from govkg.progress import Progress
