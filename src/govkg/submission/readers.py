@@ -38,6 +38,9 @@ from govkg.formats import syntax_by_name
 from govkg.loading import parse_file
 from govkg.namespaces import GK, SSSOM
 from govkg.submission.findings import Finding, shape
+
+# Minter is re-exported for submission/importing.py until it imports govkg.submission.minting.
+from govkg.submission.minting import Minter as Minter
 from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
     DATE,
@@ -729,66 +732,6 @@ def _as_list(value: object, reader: _TableReader, name: str, line: int) -> list[
         reader._problem(f"{name} must be a value or a list, not a mapping", line)
         return []
     return [] if value is None else [value]
-
-
-class Minter:
-    """Mints the IRI of each mapping of a set: ``{set}/{subject key}--{object key}``
-    (docs/data-conventions.md), with the object's framework key when the objects come from
-    several frameworks, and the predicate when a pair is mapped twice.
-
-    Args:
-        set_iri: The set's IRI.
-        include_object_framework: Prefix object keys with their framework key.
-    """
-
-    def __init__(self, set_iri: str, include_object_framework: bool):
-        self.base = set_iri.rstrip("/") + "/"
-        self.include_object_framework = include_object_framework
-        self.used: set[str] = set()
-
-    def mint(self, values: dict[str, list[Node]], object_source: list[Node], line: int) -> URIRef:
-        def one(name: str) -> str | None:
-            found = values.get(str(MAPPING_SLOTS[name].prop), [])
-            return str(found[0]) if len(found) == 1 and isinstance(found[0], URIRef) else None
-
-        subject, predicate, obj = one("subject_id"), one("predicate_id"), one("object_id")
-        if subject is None or obj is None:
-            return self._unique(f"row-{line}")
-        okey = element_key(obj)
-        if self.include_object_framework and len(object_source) == 1:
-            okey = f"{element_key(str(object_source[0]))}.{okey}"
-        name = f"{element_key(subject)}--{okey}"
-        if name in self.used and predicate is not None:
-            negated = bool(values.get(str(MAPPING_SLOTS["predicate_modifier"].prop)))
-            name = f"{name}--{'not-' if negated else ''}{_slug(_local(predicate))}"
-        return self._unique(name)
-
-    def _unique(self, name: str) -> URIRef:
-        candidate, n = name, 1
-        while candidate in self.used:
-            n += 1
-            candidate = f"{name}--{n}"
-        self.used.add(candidate)
-        return URIRef(self.base + candidate)
-
-
-@lru_cache(maxsize=8192)
-def element_key(iri: str) -> str:
-    """Return the key of an element (the last segment of its IRI), as an IRI-safe slug.
-
-    >>> element_key("https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0/govern-1-6")
-    'govern-1-6'
-    """
-    return _slug(_local(iri))
-
-
-def _local(iri: str) -> str:
-    return re.split(r"[/#:]", iri.rstrip("/#"))[-1]
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-")
-    return slug or "x"
 
 
 # --- YAML ------------------------------------------------------------------------------------
