@@ -56,26 +56,16 @@ def make_task(backend: Backend) -> Task:
 
     def task(payload: bytes, sink: Sink) -> None:
         data = json.loads(payload.decode("utf-8"))
-        results = execute(backend, data["query"], data["base"], data["default"], data["named"])
+        # the backend applies the dataset rules of the module docstring (Backend.query)
+        results = backend.query(
+            data["query"],
+            default_graphs=data["default"],
+            named_graphs=data["named"],
+            base_iri=data["base"],
+        )
         write_results(results, data["tabular"], data["graph"], sink)
 
     return task
-
-
-def execute(
-    backend: Backend,
-    query: str,
-    base_iri: str | None,
-    default: list[str] | None,
-    named: list[str] | None,
-) -> Any:
-    """Evaluate a guarded query with the dataset rules of the module docstring."""
-    return backend.query(
-        query,
-        default_graphs=default,
-        named_graphs=named,
-        base_iri=base_iri,
-    )
 
 
 def write_results(

@@ -36,8 +36,6 @@ FORMAT_IRIS = {
     "trig": "TriG",
     "nquads": "N-Quads",
 }
-#: Dumps named in VoID (``void:dataDump``), as paths below ``/downloads/``.
-DUMPS = ("govkg.nq", "govkg.trig", "govkg.ttl", "govkg.nt", "govkg.jsonld", "govkg.rdf")
 
 
 @dataclass

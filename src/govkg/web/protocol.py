@@ -45,10 +45,6 @@ class QueryRequest:
     named_graphs: tuple[str, ...] | None
     formats: tuple[str, ...] = ()
 
-    @property
-    def protocol_dataset(self) -> bool:
-        return self.default_graphs is not None or self.named_graphs is not None
-
 
 def read_query_request(
     method: str,
