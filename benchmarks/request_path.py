@@ -33,11 +33,12 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 
+from govkg.formats import negotiate
 from govkg.web import EXTENSION, Site, create_app
 from govkg.web.config import WebConfig
 from govkg.web.evaluation import encode
 from govkg.web.negotiation import GRAPH, TABULAR, choose
-from govkg.web.protocol import QueryRequest, read_query_request
+from govkg.web.protocol import QueryRequest, _media_type, read_query_request
 from govkg.web.serving import Serving, _add_etag, _log_line
 
 LOOKUP = (
@@ -45,6 +46,9 @@ LOOKUP = (
     'FILTER(STR(?l) = "{label}") }}'
 )
 ACCEPT = "application/sparql-results+json"
+#: A browser's Accept header, parsed afresh each time (the pure function, without the memo).
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+CONTENT_TYPE = "application/sparql-query; charset=UTF-8"
 
 
 def main() -> int:
@@ -91,6 +95,7 @@ def main() -> int:
     fresh_args = iter([MultiDict({"query": fresh_text()}) for _ in range(args.calls + 60)])
     assert checked is not None
     payload = encode(checked, "http://localhost/sparql", TABULAR[0], None)
+    offered = [media for fmt in TABULAR for media in fmt.accepts]
     body = site.pool.run(payload, 30).read_all() or b""
 
     steps: list[tuple[str, Callable[[], object]]] = [
@@ -99,6 +104,8 @@ def main() -> int:
         ("WSGI call, fresh query text", lambda: call(next(fresh_environs))),
         ("  read request + guard (fresh text)", lambda: read_request(next(fresh_args))),
         ("  negotiate formats", lambda: (choose(TABULAR, ACCEPT), choose(GRAPH, ACCEPT))),
+        ("  negotiate, a browser's Accept, no memo", lambda: negotiate(BROWSER, offered)),
+        ("  parse a POST's Content-Type", lambda: _media_type(CONTENT_TYPE)),
         ("  encode evaluator payload", lambda: encode(checked, "http://x", TABULAR[0], None)),
         ("  evaluator round trip (same query)", lambda: site.pool.run(payload, 30)),
         ("  ETag hash of the answer", lambda: _add_etag([], body)),

