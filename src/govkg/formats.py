@@ -104,10 +104,10 @@ def negotiate(accept: str | None, offered: list[str]) -> str | None:
     for position, media in enumerate(offered):
         key = media.lower()
         for specificity, media_range in enumerate((key, key.split("/")[0] + "/*", "*/*")):
-            q = ranges.get(media_range)
-            if q is not None:
-                rank = (q, -specificity, -position)
-                if q > 0 and (best is None or rank > best):
+            quality = ranges.get(media_range)
+            if quality is not None:
+                rank = (quality, -specificity, -position)
+                if quality > 0 and (best is None or rank > best):
                     best, choice = rank, media
                 break
     return choice
