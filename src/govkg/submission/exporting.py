@@ -2,13 +2,19 @@
 specification, "SSSOM/TSV"): a YAML metadata block in ``#`` lines with ``curie_map`` and
 ``extension_definitions`` for govkg's extension slots, then one mapping a row. Sets whose table
 was not retrieved hold no mappings and are not written. What ``govkg validate`` and
-``govkg import`` read back is the same set (tests/test_submission_roundtrip.py).
+``govkg import`` read back is the same set (tests/test_submission_import.py, the round trip),
+and what sssom-py reads and validates is too (tests/test_sssom_interop.py).
+
+Values of ``EntityReference`` slots are CURIEs (SSSOM specification, "Identifiers"): an IRI no
+known prefix covers gets a prefix of its own in the ``curie_map`` (:func:`fallback_prefix`).
+Values of ``NonRelativeURI`` slots (``mapping_set_id``, ``license``) are full IRIs.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +33,7 @@ from govkg.querying import open_backend
 from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
     MAPPING_SLOTS,
+    SET_SLOTS,
     STATUS_VALUES,
     default_prefixes,
     set_key,
@@ -135,9 +142,10 @@ def _export(
     graph: str,
 ) -> ExportedSet:
     used: set[str] = set()
+    minted: dict[str, str] = {}  # prefix -> namespace, for IRIs no known prefix covers
 
     def short(iri: str) -> str:
-        compressed = converter.compress(iri)
+        compressed = converter.compress(iri) or _minted_curie(iri, minted, converter)
         if compressed is None:
             return iri
         used.add(compressed.split(":", 1)[0])
@@ -159,8 +167,9 @@ def _export(
             header[name] = sorted(meta[str(prop)])[0]
     header["creator_id"] = [short(c) for c in sorted(meta.get(str(DCTERMS.creator), []))]
     licenses = sorted(meta.get(str(DCTERMS.license), []))
-    if licenses:
-        header["license"] = short(licenses[0]) if "://" in licenses[0] else licenses[0]
+    if licenses:  # a NonRelativeURI: the full IRI (a licence that is text stays text)
+        assert SET_SLOTS["license"].full_iri
+        header["license"] = licenses[0]
     issued = sorted(meta.get(str(DCTERMS.issued), []))
     if issued:
         header["publication_date"] = issued[0]
@@ -181,7 +190,7 @@ def _export(
     table = _table(mappings, labels, schemes, short, multi=len(objects) != 1)
     curie_map = {
         p: ns
-        for p, ns in sorted(converter.prefix_map.items())
+        for p, ns in sorted({**converter.prefix_map, **minted}.items())
         if p in used and p not in BUILTIN_PREFIXES
     }
     block = yaml.safe_dump(
@@ -240,3 +249,46 @@ def _table(
     for record in records:
         writer.writerow([record[c] for c in columns])
     return out.getvalue()
+
+
+_PREFIX_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.~-]*$")
+
+
+def fallback_prefix(iri: str, taken: set[str]) -> tuple[str, str] | None:
+    """Return a (prefix, namespace) that makes a CURIE of an IRI no known prefix covers.
+
+    The namespace is the IRI up to its last ``/`` or ``#``; the prefix is the path segment
+    before the local name when that is a free prefix name (govkg's ``.../id/agent/x`` gives
+    ``agent``), else ``ns1``, ``ns2``, ... None when the local name would not be a plain one.
+
+    >>> fallback_prefix("https://w3id.org/govkg/id/agent/govkg-developers", {"gk"})
+    ('agent', 'https://w3id.org/govkg/id/agent/')
+    >>> fallback_prefix("https://orcid.org/0000-0002-1825-0097", {"orcid.org"})
+    ('ns1', 'https://orcid.org/')
+    >>> fallback_prefix("https://example.org/folder/", set()) is None
+    True
+    """
+    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+    namespace, local = iri[:cut], iri[cut:]
+    if not local or not _LOCAL_NAME.match(local) or "://" not in namespace:
+        return None
+    segment = namespace.rstrip("/#").rsplit("/", 1)[-1]
+    if _PREFIX_NAME.match(segment) and segment not in taken:
+        return segment, namespace
+    number = 1
+    while f"ns{number}" in taken:
+        number += 1
+    return f"ns{number}", namespace
+
+
+def _minted_curie(iri: str, minted: dict[str, str], converter: curies.Converter) -> str | None:
+    """A CURIE for an IRI no known prefix covers, with a prefix minted for its namespace (and
+    recorded in ``minted``) unless one was already; None when it cannot be one."""
+    found = fallback_prefix(iri, set(converter.prefix_map) | set(minted))
+    if found is None:
+        return None
+    namespace = found[1]
+    prefix = next((p for p, ns in minted.items() if ns == namespace), found[0])
+    minted[prefix] = namespace
+    return f"{prefix}:{iri[len(namespace) :]}"

@@ -1,10 +1,11 @@
 """SSSOM slots, the RDF properties govkg stores them as, govkg's extension slots, and prefixes.
 
-The slot names and their slot URIs are those of the SSSOM schema (SSSOM specification,
-"Mapping" and "MappingSet" classes; the LinkML schema ``sssom_schema.yaml``); govkg stores a
-set's metadata with DCMI terms and its own properties as docs/data-conventions.md says.
-Multivalued slots hold their values separated by ``|`` in SSSOM TSV (SSSOM specification,
-"SSSOM/TSV": multivalued slots).
+The slot names, slot URIs, ranges and multivaluedness are those of the SSSOM schema (SSSOM
+specification, "Mapping" and "MappingSet" classes; the LinkML schema ``sssom_schema.yaml`` of
+the ``sssom-schema`` package, which tests/test_sssom_schema.py holds this table to), except
+where :data:`GOVKG_PROPERTIES` records that govkg stores a slot with another property (its
+sources as frameworks, docs/data-conventions.md). Multivalued slots hold their values separated
+by ``|`` in SSSOM TSV (SSSOM specification, "SSSOM/TSV": multivalued slots).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Slot:
         kind: ``entity`` (CURIE or IRI), ``string``, ``double``, ``date`` or ``enum``.
         multivalued: True when several ``|``-separated values are allowed.
         extension: True for govkg's extension slots (declared in ``extension_definitions``).
+        full_iri: True for an entity slot whose SSSOM range is ``NonRelativeURI``: written as a
+            full IRI, never as a CURIE (SSSOM ``EntityReference`` slots are written as CURIEs).
     """
 
     name: str
@@ -39,6 +42,7 @@ class Slot:
     kind: str
     multivalued: bool = False
     extension: bool = False
+    full_iri: bool = False
 
 
 #: Slots of a mapping (one row) that govkg stores, by name.
@@ -65,7 +69,7 @@ SET_SLOTS: dict[str, Slot] = {
         Slot("mapping_set_title", DCTERMS.title, STRING),
         Slot("mapping_set_description", DCTERMS.description, STRING),
         Slot("creator_id", DCTERMS.creator, ENTITY, multivalued=True),
-        Slot("license", DCTERMS.license, ENTITY),
+        Slot("license", DCTERMS.license, ENTITY, full_iri=True),
         Slot("publication_date", DCTERMS.issued, DATE),
         Slot("subject_source", GK.subjectFramework, ENTITY),
         Slot("object_source", GK.objectFramework, ENTITY),
@@ -76,17 +80,32 @@ SET_SLOTS: dict[str, Slot] = {
     )
 }
 
+#: Standard slots govkg stores with a property other than the schema's slot URI, and why.
+GOVKG_PROPERTIES: dict[str, str] = {
+    # The sources of a crosswalk are frameworks of the graph, and the mapping set states them
+    # with govkg's own properties (docs/data-conventions.md, "Mappings").
+    "subject_source": "gk:subjectFramework: the subject source is a framework of the graph",
+    "object_source": "gk:objectFramework: the object source is a framework of the graph",
+    # SSSOM 1.0 stated mapping_date as pav:authoredOn; SSSOM 1.1 (sssom-schema 1.1) moved it
+    # to dcterms:created (mapping-commons/sssom#457). The shipped data, the shapes and the
+    # generator use pav:authoredOn; moving all of them together is issue 12's.
+    "mapping_date": "pav:authoredOn, SSSOM 1.0's slot URI (SSSOM 1.1: dcterms:created)",
+}
+
 #: Slots that may sit on the set and propagate to every mapping (SSSOM 1.0, "propagatable
 #: slots"); govkg uses these three.
 PROPAGATED = ("mapping_date", "subject_source", "object_source")
 
-#: Other SSSOM slots: accepted, not stored (no warning).
-KNOWN_MAPPING_SLOTS = frozenset(
+#: Slots of the SSSOM Mapping class that govkg reads without storing them: accepted without a
+#: warning, dropped on import. Issue 12 adds them to the table. (The PROPAGATED slots are
+#: read in a row too: ``mapping_date`` is stored, ``subject_source`` and ``object_source``
+#: name the row's frameworks.)
+UNSUPPORTED_MAPPING_SLOTS = frozenset(
     {
+        "record_id",
         "subject_label",
         "subject_category",
         "subject_type",
-        "subject_source",
         "subject_source_version",
         "subject_match_field",
         "subject_preprocessing",
@@ -95,19 +114,21 @@ KNOWN_MAPPING_SLOTS = frozenset(
         "object_label",
         "object_category",
         "object_type",
-        "object_source",
         "object_source_version",
         "object_match_field",
         "object_preprocessing",
         "author_label",
         "reviewer_id",
         "reviewer_label",
+        "review_date",
+        "reviewer_agreement",
         "creator_id",
         "creator_label",
         "license",
         "mapping_provider",
         "mapping_source",
         "mapping_cardinality",
+        "cardinality_scope",
         "mapping_tool",
         "mapping_tool_id",
         "mapping_tool_version",
@@ -115,62 +136,58 @@ KNOWN_MAPPING_SLOTS = frozenset(
         "curation_rule",
         "curation_rule_text",
         "match_string",
-        "semantic_similarity_score",
-        "semantic_similarity_measure",
         "similarity_score",
         "similarity_measure",
         "see_also",
         "issue_tracker_item",
         "other",
-        "record_id",
-        "cardinality_scope",
-        "mapping_set_id",
     }
-) | frozenset(MAPPING_SLOTS)
-KNOWN_SET_SLOTS = frozenset(
+)
+
+#: Slots of the SSSOM MappingSet class that govkg reads without storing them (see above; the
+#: PROPAGATED slots are read on the set too).
+UNSUPPORTED_SET_SLOTS = frozenset(
     {
-        "mapping_set_id",
+        "sssom_version",
         "mapping_set_version",
         "mapping_set_source",
-        "mapping_set_title",
-        "mapping_set_description",
-        "creator_id",
+        "mapping_set_confidence",
         "creator_label",
-        "license",
         "subject_type",
-        "subject_source",
         "subject_source_version",
         "object_type",
-        "object_source",
         "object_source_version",
+        "predicate_type",
         "mapping_provider",
+        "cardinality_scope",
         "mapping_tool",
         "mapping_tool_id",
         "mapping_tool_version",
-        "mapping_date",
-        "publication_date",
         "subject_match_field",
         "object_match_field",
         "subject_preprocessing",
         "object_preprocessing",
+        "similarity_measure",
+        "curation_rule",
+        "curation_rule_text",
         "see_also",
         "issue_tracker",
         "other",
         "comment",
-        "extension_definitions",
-        "curie_map",
-        "sssom_version",
-        "cardinality_scope",
-        "predicate_type",
-        "similarity_measure",
-        "curation_rule",
-        "curation_rule_text",
-        "author_id",
-        "author_label",
-        "reviewer_id",
-        "reviewer_label",
     }
-) | frozenset(SET_SLOTS)
+)
+
+#: MappingSet slots that are the file's structure rather than values: the set's IRI, the
+#: prefixes, the extension slots' declarations, and the mappings (the table's rows).
+STRUCTURAL_SET_SLOTS = frozenset(
+    {"mapping_set_id", "curie_map", "extension_definitions", "mappings"}
+)
+
+#: Every slot a mapping row may have without a warning; every metadata key a set may have.
+KNOWN_MAPPING_SLOTS = UNSUPPORTED_MAPPING_SLOTS | frozenset(MAPPING_SLOTS) | frozenset(PROPAGATED)
+KNOWN_SET_SLOTS = (
+    UNSUPPORTED_SET_SLOTS | STRUCTURAL_SET_SLOTS | frozenset(SET_SLOTS) | frozenset(PROPAGATED)
+) - {"mappings"}
 
 #: Values of the crosswalk_status extension slot.
 STATUS_VALUES = {"official": GK.Official, "unofficial": GK.Unofficial}
@@ -178,7 +195,9 @@ STATUS_VALUES = {"official": GK.Official, "unofficial": GK.Unofficial}
 #: The value of predicate_modifier that negates a mapping (SSSOM enum predicate_modifier_enum).
 NOT = "Not"
 
-#: Prefixes SSSOM treats as built in; a curie_map may omit them and must not redefine them.
+#: Prefixes SSSOM treats as built in (SSSOM specification, "Built-in prefixes"; sssom-py's
+#: ``SSSOM_BUILT_IN_PREFIXES``); a curie_map may omit them and must not redefine them. ``xsd``
+#: is not one of them: a file that uses it declares it.
 BUILTIN_PREFIXES: dict[str, str] = {
     "owl": str(OWL),
     "rdf": PREFIXES["rdf"],
@@ -186,7 +205,6 @@ BUILTIN_PREFIXES: dict[str, str] = {
     "skos": str(SKOS),
     "sssom": str(SSSOM),
     "semapv": str(SEMAPV),
-    "xsd": PREFIXES["xsd"],
 }
 
 #: Where a set's own mappings live (docs/data-conventions.md, "IRIs").

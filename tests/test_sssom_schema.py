@@ -1,0 +1,124 @@
+"""govkg's SSSOM slot table (``govkg.submission.vocabulary``) held to the SSSOM schema itself:
+the LinkML schema ``sssom_schema.yaml`` of the ``sssom-schema`` package (SSSOM specification,
+"Mapping" and "MappingSet" classes). Each standard slot govkg stores has the schema's name,
+slot URI (unless ``GOVKG_PROPERTIES`` says why not), multivaluedness and range; every slot of
+the two classes is in the table or in an explicit list of slots govkg does not store yet."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+from linkml_runtime.linkml_model.meta import SlotDefinition
+from linkml_runtime.utils.schemaview import SchemaView
+from sssom.context import SSSOM_BUILT_IN_PREFIXES
+
+from govkg.submission.exporting import EXTENSIONS
+from govkg.submission.vocabulary import (
+    BUILTIN_PREFIXES,
+    DATE,
+    DOUBLE,
+    ENTITY,
+    ENUM,
+    GOVKG_PROPERTIES,
+    MAPPING_SLOTS,
+    NOT,
+    PROPAGATED,
+    SET_SLOTS,
+    STRING,
+    STRUCTURAL_SET_SLOTS,
+    UNSUPPORTED_MAPPING_SLOTS,
+    UNSUPPORTED_SET_SLOTS,
+    Slot,
+)
+
+SCHEMA = resources.files("sssom_schema") / "schema" / "sssom_schema.yaml"
+CONTEXT = resources.files("sssom_schema") / "context" / "sssom_schema.context.jsonld"
+
+#: The schema's range for each kind of value the table records (an ``enum`` kind takes any of
+#: the schema's enumerations; which one is checked by name).
+RANGES = {
+    (ENTITY, False): "EntityReference",
+    (ENTITY, True): "NonRelativeURI",
+    (STRING, False): "string",
+    (DOUBLE, False): "double",
+    (DATE, False): "date",
+}
+
+#: (class, slot) for every standard slot of the table.
+STANDARD = [("mapping", s) for s in MAPPING_SLOTS.values() if not s.extension] + [
+    ("mapping set", s) for s in SET_SLOTS.values() if not s.extension
+]
+
+
+@pytest.fixture(scope="module")
+def schema() -> SchemaView:
+    return SchemaView(str(SCHEMA))
+
+
+def _slots(schema: SchemaView, cls: str) -> dict[str, SlotDefinition]:
+    return {s.name: s for s in schema.class_induced_slots(cls)}
+
+
+@pytest.mark.parametrize(("cls", "slot"), STANDARD, ids=lambda v: getattr(v, "name", v))
+def test_a_standard_slot_is_the_schemas(schema: SchemaView, cls: str, slot: Slot):
+    """Name, slot URI, multivalued and range as the schema defines them."""
+    found = _slots(schema, cls).get(slot.name)
+    assert found is not None, f"{slot.name} is not a slot of the SSSOM {cls} class"
+    uri = schema.get_uri(found, expand=True)
+    if slot.name in GOVKG_PROPERTIES:
+        assert str(slot.prop) != uri, f"{slot.name} is stored as {uri}: drop the deviation"
+    else:
+        assert str(slot.prop) == uri
+    assert slot.multivalued == bool(found.multivalued)
+    if slot.kind == ENUM:
+        assert found.range in schema.all_enums()
+    else:
+        assert RANGES[(slot.kind, slot.full_iri)] == found.range
+
+
+@pytest.mark.parametrize(
+    ("cls", "table", "unsupported"),
+    [
+        ("mapping", MAPPING_SLOTS, UNSUPPORTED_MAPPING_SLOTS),
+        ("mapping set", SET_SLOTS, UNSUPPORTED_SET_SLOTS | STRUCTURAL_SET_SLOTS),
+    ],
+)
+def test_every_slot_of_the_class_is_stored_or_listed_as_not_yet(
+    schema: SchemaView, cls: str, table: dict[str, Slot], unsupported: frozenset[str]
+):
+    """The table (with the propagated slots, read on the set and in rows) and the list of
+    slots govkg does not store yet cover the class exactly, and do not overlap."""
+    stored = {name for name, slot in table.items() if not slot.extension} | set(PROPAGATED)
+    assert not stored & unsupported
+    assert set(_slots(schema, cls)) == stored | unsupported
+
+
+def test_extension_slots_are_not_standard_slots(schema: SchemaView):
+    """An extension slot must not shadow a standard one (SSSOM 1.0, "extension_definitions"),
+    and the exporter declares exactly the table's extension slots with their properties."""
+    standard = set(_slots(schema, "mapping")) | set(_slots(schema, "mapping set"))
+    extensions = {
+        s.name: str(s.prop) for s in [*MAPPING_SLOTS.values(), *SET_SLOTS.values()] if s.extension
+    }
+    assert not set(extensions) & standard
+    assert {name: prop for name, prop, _ in EXTENSIONS} == extensions
+
+
+def test_propagated_slots_are_propagatable(schema: SchemaView):
+    """SSSOM 1.0, "Propagation of mapping set slots": only slots annotated as propagatable."""
+    for name in PROPAGATED:
+        annotations = schema.get_slot(name).annotations
+        assert "propagated" in annotations and annotations["propagated"].value, name
+
+
+def test_the_negating_modifier_is_the_enums(schema: SchemaView):
+    enum = schema.get_enum(_slots(schema, "mapping")["predicate_modifier"].range)
+    assert NOT in enum.permissible_values
+
+
+def test_builtin_prefixes_are_ssssoms():
+    """The SSSOM built-in prefixes, with the namespaces of the schema's JSON-LD context."""
+    context = json.loads(CONTEXT.read_text(encoding="utf-8"))["@context"]
+    assert BUILTIN_PREFIXES == {p: context[p] for p in SSSOM_BUILT_IN_PREFIXES}
