@@ -15,9 +15,10 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from govkg.backends import Backend
+from govkg.namespaces import curie
 from govkg.web import create_app
 from govkg.web.config import WebConfig
-from govkg.web.describe import curie, iri_for_path, local_href
+from govkg.web.describe import iri_for_path, local_href
 
 ID = "https://w3id.org/govkg/id/"
 ACCOUNTABILITY = ID + "principle/accountability"

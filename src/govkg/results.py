@@ -3,7 +3,7 @@
 ``csv``, ``tsv`` and ``json`` are the SPARQL 1.1 Query Results CSV/TSV and JSON formats
 (W3C Recommendations 2013-03-21), written by the store itself: in CSV, IRIs are written as the
 IRI and literals as their lexical form. ``table`` is an aligned plain-text table for people,
-with govkg's IRIs shortened to ``id:…``.
+with IRIs shortened by :data:`govkg.namespaces.curie` (``id:…``, ``skos:…``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import io
 import pyoxigraph as ox
 
 from govkg.errors import InputError
-from govkg.namespaces import ID, PREFIXES
+from govkg.namespaces import curie
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
 _NATIVE = {
@@ -21,9 +21,6 @@ _NATIVE = {
     "tsv": ox.QueryResultsFormat.TSV,
     "json": ox.QueryResultsFormat.JSON,
 }
-_SHORT = [(str(ID), "id:")] + sorted(
-    ((ns, f"{p}:") for p, ns in PREFIXES.items()), key=lambda item: -len(item[0])
-)
 
 
 def render(results: object, fmt: str) -> str:
@@ -83,11 +80,7 @@ def _cell(term: object) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        value = term.value
-        for namespace, prefix in _SHORT:
-            if value.startswith(namespace):
-                return prefix + value[len(namespace) :]
-        return value
+        return curie(term.value)
     return str(getattr(term, "value", term)).replace("\n", " ")
 
 

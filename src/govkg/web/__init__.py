@@ -22,6 +22,7 @@ from govkg.backends import Backend
 from govkg.build import DATASET_DUMP
 from govkg.build_cache import read_manifest
 from govkg.catalogue import NamedQuery, load_catalogue
+from govkg.namespaces import curie
 from govkg.paths import bundled_layout
 from govkg.progress import Progress
 from govkg.web import errors
@@ -33,7 +34,7 @@ from govkg.web.config import (
     WebConfig,
 )
 from govkg.web.dataset import open_dataset
-from govkg.web.describe import Describer, ResourceView, curie, link_href
+from govkg.web.describe import Describer, ResourceView, link_href
 from govkg.web.evaluation import encode, make_task
 from govkg.web.evaluator import EvaluatorPool, Reply
 from govkg.web.metadata import DatasetStats, collect_stats

@@ -18,37 +18,36 @@ from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 from govkg.backends import Backend
-from govkg.namespaces import BASE, GRAPH, PREFIXES
+from govkg.namespaces import BASE, GK, GRAPH, INFERRED_GRAPH, ONTOLOGY_IRI, SSSOM, curie
 
-ONTOLOGY = BASE + "ontology"
+# Plain strings, made once: they are compared with and hashed like pyoxigraph term values,
+# which an rdflib URIRef is not equal to.
+ONTOLOGY = str(ONTOLOGY_IRI)
 ONTOLOGY_GRAPHS = str(GRAPH) + "ontology/"
 #: Path prefixes (below ``BASE``) of slash IRIs that dereference on this server.
 SLASH_SPACES = ("id/", "graph/")
-INFERRED = str(GRAPH) + "inferred"
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-OWL = "http://www.w3.org/2002/07/owl#"
-DCTERMS = "http://purl.org/dc/terms/"
-SSSOM = "https://w3id.org/sssom/"
-GK = BASE + "ontology#"
-TYPE = RDF + "type"
+INFERRED = str(INFERRED_GRAPH)
+TYPE = str(RDF.type)
 #: Label properties, best first.
-LABELS = (RDFS + "label", SKOS + "prefLabel", DCTERMS + "title", "http://xmlns.com/foaf/0.1/name")
+LABELS = tuple(str(p) for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title, FOAF.name))
 #: Text properties shown under the title, in this order.
-TEXTS = (
-    SKOS + "definition",
-    GK + "text",
-    DCTERMS + "description",
-    RDFS + "comment",
-    GK + "quotation",
+TEXTS = tuple(
+    str(p)
+    for p in (SKOS.definition, GK["text"], DCTERMS.description, RDFS.comment, GK["quotation"])
 )
-SOURCE = DCTERMS + "source"
+SOURCE = str(DCTERMS.source)
+#: Ontology term kinds in the order the ontology page lists them.
+_TERM_ORDER = {
+    str(kind): rank
+    for rank, kind in enumerate(
+        (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+    )
+}
+_PLAIN_LITERALS = (str(XSD.string), str(RDF.langString))
 _IRI_CHARS = "/:@!$&'()*+,;=-._~#?"
-_PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda item: -len(item[1]))
 
 
 def iri_for_path(path: str) -> str | None:
@@ -90,20 +89,6 @@ def link_href(iri: str) -> str | None:
     if local is not None:
         return local
     return iri if iri.startswith(("http://", "https://")) else None
-
-
-def curie(iri: str) -> str:
-    """Shorten an IRI with govkg's prefixes (``id:`` for instance IRIs).
-
-    >>> curie("http://www.w3.org/2004/02/skos/core#prefLabel")
-    'skos:prefLabel'
-    """
-    if iri.startswith(BASE + "id/"):
-        return "id:" + iri[len(BASE) + 3 :]
-    for prefix, namespace in _PREFIX_ORDER:
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
 
 
 def _valid_iri(iri: str) -> bool:
@@ -299,15 +284,9 @@ class Describer:
             f'STRSTARTS(STR(?s), "{ONTOLOGY}#")) }}'
         )
         terms = [v for v in (self.view(r["s"].value) for r in rows) if v is not None]
-        order = {
-            OWL + "Class": 0,
-            OWL + "ObjectProperty": 1,
-            OWL + "DatatypeProperty": 2,
-            OWL + "AnnotationProperty": 3,
-        }
 
         def rank(view: ResourceView) -> tuple[int, str]:
-            kinds = [order.get(t.value, 4) for t in view.types] or [5]
+            kinds = [_TERM_ORDER.get(t.value, 4) for t in view.types] or [5]
             return min(kinds), view.iri.lower()
 
         return self.view(ONTOLOGY), sorted(terms, key=rank)
@@ -336,12 +315,12 @@ class Describer:
 def _mappings_query(iri: str) -> str:
     return f"""
 SELECT ?m ?source ?pred ?target ?conf ?just ?set WHERE {{
-  {{ ?m <{OWL}annotatedSource> <{iri}> }} UNION {{ ?m <{OWL}annotatedTarget> <{iri}> }}
-  ?m <{OWL}annotatedSource> ?source ; <{OWL}annotatedProperty> ?pred ;
-     <{OWL}annotatedTarget> ?target .
-  OPTIONAL {{ ?m <{SSSOM}confidence> ?conf }}
-  OPTIONAL {{ ?m <{SSSOM}mapping_justification> ?just }}
-  OPTIONAL {{ ?set <{SSSOM}mappings> ?m }}
+  {{ ?m <{OWL.annotatedSource}> <{iri}> }} UNION {{ ?m <{OWL.annotatedTarget}> <{iri}> }}
+  ?m <{OWL.annotatedSource}> ?source ; <{OWL.annotatedProperty}> ?pred ;
+     <{OWL.annotatedTarget}> ?target .
+  OPTIONAL {{ ?m <{SSSOM.confidence}> ?conf }}
+  OPTIONAL {{ ?m <{SSSOM.mapping_justification}> ?just }}
+  OPTIONAL {{ ?set <{SSSOM.mappings}> ?m }}
 }} ORDER BY ?source ?target"""
 
 
@@ -350,7 +329,7 @@ def _term(node: Any, labels: dict[str, str]) -> Term:
         return _iri_term(node.value, labels)
     if isinstance(node, ox.Literal):
         datatype = node.datatype.value
-        plain = datatype in ("http://www.w3.org/2001/XMLSchema#string", RDF + "langString")
+        plain = datatype in _PLAIN_LITERALS
         return Term(
             node.value,
             "literal",
