@@ -22,12 +22,12 @@ and ``b narrowMatch a`` are the same statement.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from rdflib.namespace import SKOS
 
-from govkg.namespaces import GK
+from govkg.namespaces import GK, Shortener
 
 EXACT, CLOSE, BROAD, NARROW, RELATED = (
     str(SKOS.exactMatch),
@@ -81,6 +81,9 @@ SET_RELATIONSHIPS = frozenset({EQUAL, SUBSET, SUPERSET, INTERSECTS, NOT_RELATED}
 #: Exact matches (for "an exact match names one element per framework").
 EXACT_PREDICATES = frozenset({EXACT, EQUAL})
 
+#: How messages write a predicate when the caller gives no shortener of its own.
+_SHORT = Shortener(angle=True)
+
 
 @dataclass(frozen=True, slots=True)
 class Statement:
@@ -115,8 +118,13 @@ class Statement:
         return (self.first, self.second)
 
 
-def contradiction(a: Statement, b: Statement) -> str | None:
+def contradiction(a: Statement, b: Statement, curie: Callable[[str], str] = _SHORT) -> str | None:
     """Say why two statements about one pair contradict, or return None when they do not.
+
+    Args:
+        a: One statement.
+        b: Another statement about the same pair.
+        curie: Writes a predicate IRI in the message (the submission's shortener).
 
     >>> contradiction(Statement.of("x", EXACT, "y"), Statement.of("y", NOT_RELATED, "x"))
     'gk:notRelatedTo contradicts skos:exactMatch'
@@ -222,16 +230,6 @@ def cycles(edges: Iterable[tuple[int, int]], size: int) -> list[list[int]]:
     return sorted(found)
 
 
-_CURIES = {"http://www.w3.org/2004/02/skos/core#": "skos:", str(GK): "gk:"}
-
-
-def curie(iri: str) -> str:
-    """Shorten a predicate IRI for messages.
-
-    >>> curie("http://www.w3.org/2004/02/skos/core#exactMatch")
-    'skos:exactMatch'
-    """
-    for namespace, prefix in _CURIES.items():
-        if iri.startswith(namespace):
-            return prefix + iri[len(namespace) :]
-    return f"<{iri}>"
+#: The shortener of predicate IRIs in messages, kept under its old name for
+#: ``submission/importing.py`` until it uses :class:`govkg.namespaces.Shortener` itself.
+curie = _SHORT

@@ -9,19 +9,15 @@ the file (line, column) and which family of checks produced it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from govkg.errors import ExitCode
-from govkg.namespaces import SHAPES
-
-_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./")
+from govkg.namespaces import SHAPES, Shortener
 
 #: Severities, most serious first (SHACL section 3.6.2.6: sh:Violation, sh:Warning, sh:Info).
 SEVERITIES = ("violation", "warning", "info")
-
-#: Families of checks (the ``check`` field of a finding).
-CHECKS = ("syntax", "shape", "reference", "consistency")
 
 #: Findings of one kind shown by default; the rest are counted.
 DEFAULT_LIMIT = 50
@@ -188,26 +184,23 @@ class FileReport:
         return ExitCode.OK
 
 
-class Shortener:
-    """Writes IRIs as CURIEs where a prefix fits (the longest namespace wins), else ``<IRI>``.
+def iri_writer(prefixes: dict[str, str]) -> Callable[[str | None], str]:
+    """Return how findings write an IRI for people: :class:`govkg.namespaces.Shortener` with
+    the submission's prefixes and ``gks:``, ``<IRI>`` where no prefix fits, ``-`` for none,
+    ``^`` kept before an inverse path and a blank node label as it is.
 
-    >>> Shortener({"skos": "http://www.w3.org/2004/02/skos/core#"})("http://www.w3.org/2004/02/skos/core#exactMatch")
-    'skos:exactMatch'
+    >>> show = iri_writer({"skos": "http://www.w3.org/2004/02/skos/core#"})
+    >>> [show(i) for i in ("http://www.w3.org/2004/02/skos/core#exactMatch", None, "_:b1",
+    ...                    "^https://w3id.org/sssom/mappings", shape("NoSelfMapping"))]
+    ['skos:exactMatch', '-', '_:b1', '^<https://w3id.org/sssom/mappings>', 'gks:NoSelfMapping']
     """
+    short = Shortener({**prefixes, "gks": str(SHAPES)}, angle=True)
 
-    def __init__(self, prefixes: dict[str, str]):
-        spaces = dict(prefixes)
-        spaces["gks"] = str(SHAPES)
-        self.spaces = sorted(((ns, p) for p, ns in spaces.items()), key=lambda i: -len(i[0]))
-
-    def __call__(self, iri: str | None) -> str:
+    def write(iri: str | None) -> str:
         if not iri:
             return "-"
         if iri.startswith("^"):
-            return "^" + self(iri[1:])
-        for namespace, prefix in self.spaces:
-            if iri.startswith(namespace) and len(iri) > len(namespace):
-                local = iri[len(namespace) :]
-                if set(local) <= _LOCAL:
-                    return f"{prefix}:{local}"
-        return iri if iri.startswith("_:") else f"<{iri}>"
+            return "^" + write(iri[1:])
+        return iri if iri.startswith("_:") else short(iri)
+
+    return write

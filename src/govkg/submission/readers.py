@@ -7,7 +7,8 @@ Mapping slot names and one mapping a row; multivalued slots separate values with
 references are CURIEs expanded with the ``curie_map``. Propagatable slots on the set apply to
 every row that does not give its own value (SSSOM 1.0, "propagation").
 
-Every input is guarded before a parser sees it (see :data:`LIMITS`): bytes must be UTF-8 with
+Every input is guarded before a parser sees it (limits: :data:`MAX_LINE`, :data:`MAX_CELL`,
+:data:`MAX_METADATA`, :data:`MAX_COLUMNS`, :data:`MAX_RDF`): bytes must be UTF-8 with
 no NUL byte, lines and cells have a size limit, the YAML block may use no anchors, aliases or
 tags and nests at most :data:`MAX_YAML_DEPTH` deep, and RDF goes through
 :func:`govkg.loading.parse_file` (DOCTYPE and remote JSON-LD contexts refused). Nothing the
@@ -63,7 +64,6 @@ MAX_METADATA = 1024 * 1024
 MAX_COLUMNS = 512
 MAX_RDF = 64 * 1024 * 1024
 MAX_YAML_DEPTH = 16
-LIMITS = {"line": MAX_LINE, "cell": MAX_CELL, "metadata block": MAX_METADATA, "rdf file": MAX_RDF}
 
 #: Input formats, by name.
 TABLE_FORMATS = {"sssom-tsv": "\t", "tsv": "\t", "csv": ","}
@@ -94,7 +94,6 @@ class Row:
         subject_source: The row's subject framework(s) (row value or propagated from the set).
         object_source: The row's object framework(s).
         problems: Syntax findings about the row.
-        extra: Values of stored slots that are not shape paths (for the import).
     """
 
     line: int
@@ -938,15 +937,23 @@ def to_graph(submission: Submission) -> Graph:
             if submission.graph is None and set_node is not None and wanted:
                 for framework in declared:
                     graph.add((set_node, prop, framework))
-        if submission.graph is not None:
-            for triple in submission.graph.triples((row.node, None, None)):
-                graph.add(triple)
-        else:
-            graph.add((row.node, RDF.type, SSSOM.Mapping))
-        for key, values in row.values.items():
-            for value in values:
-                if key.startswith("^"):
-                    graph.add((value, URIRef(key[1:]), row.node))
-                else:
-                    graph.add((row.node, URIRef(key), value))
+        for triple in row_triples(row, submission.graph):
+            graph.add(triple)
     return graph
+
+
+def row_triples(row: Row, source: Graph | None) -> Iterator[tuple[Node, Node, Node]]:
+    """Yield the triples of one mapping as SHACL sees it: for RDF input (``source``) the file's
+    own triples about it, else its type; then its values (an inverse path key ``^P`` gives
+    ``value P node``).
+    """
+    if source is not None:
+        yield from source.triples((row.node, None, None))
+    else:
+        yield (row.node, RDF.type, SSSOM.Mapping)
+    for key, values in row.values.items():
+        for value in values:
+            if key.startswith("^"):
+                yield (value, URIRef(key[1:]), row.node)
+            else:
+                yield (row.node, URIRef(key), value)

@@ -10,18 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from govkg.namespaces import PREFIXES
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.querying import open_backend
 
-_PREFIXES = """
-PREFIX rdf:   <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs:  <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl:   <http://www.w3.org/2002/07/owl#>
-PREFIX skos:  <http://www.w3.org/2004/02/skos/core#>
-PREFIX gk:    <https://w3id.org/govkg/ontology#>
-PREFIX sssom: <https://w3id.org/sssom/>
-"""
+_PREFIXES = "".join(
+    f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("rdf", "rdfs", "owl", "skos", "gk", "sssom")
+)
 
 _ELEMENTS = (
     _PREFIXES

@@ -5,7 +5,7 @@ docs/mapping-submissions.md) and Turtle (a SHACL validation report, SHACL sectio
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
@@ -13,7 +13,7 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 from govkg import __version__
 from govkg.errors import ExitCode
 from govkg.namespaces import PREFIXES, SHAPES
-from govkg.submission.findings import FileReport, Finding, Shortener
+from govkg.submission.findings import FileReport, Finding, iri_writer
 
 #: Output formats of ``govkg validate``.
 OUTPUT_FORMATS = ("text", "json", "turtle")
@@ -46,7 +46,7 @@ def render_text(
 ) -> str:
     """Render ``PATH:LINE: severity: message (focus F, path P, shape S)`` lines, the count of
     findings left out per kind, and a summary with the coverage of each file."""
-    short = Shortener(prefixes)
+    short = iri_writer(prefixes)
     lines: list[str] = []
     for report in reports:
         path = str(report.path)
@@ -78,7 +78,7 @@ def render_text(
     return "\n".join(lines) + "\n"
 
 
-def text_line(path: str, finding: Finding, short: Shortener) -> str:
+def text_line(path: str, finding: Finding, short: Callable[[str | None], str]) -> str:
     """Render one finding as ``PATH:LINE: severity: message (focus F, path P, shape S)``."""
     message = finding.message
     if finding.check == "shape" and finding.value is not None and finding.value not in message:

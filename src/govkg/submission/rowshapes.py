@@ -137,11 +137,6 @@ class RowChecker:
             )
         )
 
-    @property
-    def paths(self) -> list[PathKey]:
-        """The paths the shapes look at (what a row must supply)."""
-        return sorted({c.path for c in self.checks})
-
     def check(
         self, focus: str, values: dict[PathKey, list[Node]], line: int | None
     ) -> Iterator[Finding]:

@@ -30,10 +30,17 @@ from govkg.submission.findings import (
     FileReport,
     Finding,
     FindingCollector,
-    Shortener,
+    iri_writer,
     shape,
 )
-from govkg.submission.readers import Row, Submission, detect_format, open_submission, quiet_rdflib
+from govkg.submission.readers import (
+    Row,
+    Submission,
+    detect_format,
+    open_submission,
+    quiet_rdflib,
+    row_triples,
+)
 from govkg.submission.reference import ReferenceIndex
 from govkg.submission.rowshapes import RowChecker, path_key, show
 from govkg.submission.vocabulary import NOT, SOURCE_BASE, default_prefixes
@@ -158,7 +165,7 @@ class _Checker:
         self.add = report.findings.add
         self.progress = progress
         self.keep = keep
-        self.s = Shortener(context.prefixes)
+        self.s = iri_writer(context.prefixes)
         iri = submission.set_iri()
         self.replaced = iri if iri is not None and iri in self.index.set_graphs else None
         self.sample = Graph()
@@ -247,19 +254,9 @@ class _Checker:
         self._consistency(row, str(subject), str(predicate), str(obj), negated)
 
     def _sample(self, row: Row) -> None:
-        node = row.node
         self.sample_lines[row.focus] = row.line
-        if self.sub.graph is not None:
-            for triple in self.sub.graph.triples((node, None, None)):
-                self.sample.add(triple)
-        else:
-            self.sample.add((node, RDF.type, SSSOM.Mapping))
-        for key, values in row.values.items():
-            for value in values:
-                if key.startswith("^"):
-                    self.sample.add((value, URIRef(key[1:]), node))
-                else:
-                    self.sample.add((node, URIRef(key), value))
+        for triple in row_triples(row, self.sub.graph):
+            self.sample.add(triple)
 
     # -- references --
 
@@ -385,7 +382,7 @@ class _Checker:
             return
         self.seen[key] = (row.line, row.focus, subject)
         for other, line, focus in self.pairs[statement.pair]:
-            why = semantics.contradiction(statement, other)
+            why = semantics.contradiction(statement, other, self.s)
             if why:
                 self._finding(
                     "violation",
@@ -410,7 +407,7 @@ class _Checker:
                     predicate,
                 )
                 continue
-            why = semantics.contradiction(statement, other)
+            why = semantics.contradiction(statement, other, self.s)
             if why:
                 self._finding(
                     "violation",
