@@ -40,7 +40,7 @@ def test_qc_query_returns_exactly_the_violations_of_its_case(name: str):
     expected = json.loads(case.with_suffix(".expected.json").read_text(encoding="utf-8"))
     assert expected, f"{case.name}: a case must break the rule"
     columns = list(expected[0])
-    assert all(list(row) == columns for row in expected), "every expected row names the same columns"
+    assert all(list(row) == columns for row in expected), "expected rows differ in their columns"
     store = create("oxigraph")
     store.load_dump(case)
     found = rows(run_query(store, CATALOGUE[f"qc/{name}"].text))
