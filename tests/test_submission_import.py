@@ -1,6 +1,7 @@
 """``govkg import`` and ``govkg export-mappings``: a submission becomes a canonical Turtle file of
-a COPY of the sources (never the checkout), atomically, only when it validates, replacing a set
-only with --replace; the graph's sets exported as SSSOM TSV validate, import and build again,
+a COPY of the sources (never the checkout), ``data/imported/<key>.ttl``, atomically, only when
+it validates, replacing a set only with --replace and never one the generator writes into
+``data/crosswalks/``; the graph's sets exported as SSSOM TSV validate, import and build again,
 and export to the same text (the round trip)."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from govkg.namespaces import GK, SSSOM
 from govkg.paths import Layout
 from govkg.querying import open_backend, run_qc
 from govkg.submission.exporting import export_mapping_sets
-from govkg.submission.importing import ImportRefused, import_submission
+from govkg.submission.importing import GENERATED, ImportRefused, import_submission
 from govkg.submission.validate import Context, validate_file
 
 MAPPINGS = Path(__file__).parent / "data" / "mappings"
@@ -45,15 +46,21 @@ def copy(layout: Layout, build_dir: Path, tmp_path: Path) -> tuple[Layout, Path]
 def test_import_writes_a_canonical_file_that_describes_its_graph(copy: tuple[Layout, Path]):
     layout, build_dir = copy
     done = import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", layout, build_dir)
-    assert done.path == layout.data / "crosswalks" / "test-minimal.ttl"
+    assert (
+        done.path
+        == layout.data / "imported" / "test-minimal.ttl"
+        == layout.imported / done.path.name
+    )
     assert done.mappings == 3 and not done.replaced
     graph = Graph().parse(done.path, format="turtle")
-    graph_iri = URIRef("https://w3id.org/govkg/graph/crosswalks/test-minimal")
+    graph_iri = URIRef("https://w3id.org/govkg/graph/imported/test-minimal")
     assert (graph_iri, RDF.type, GK.SourceGraph) in graph
     assert len(list(graph.objects(URIRef(MSET + "test-minimal"), SSSOM.mappings))) == 3
     assert (URIRef(MSET + "test-minimal/tc-1-1--govern-1-1"), RDF.type, SSSOM.Mapping) in graph
-    assert not list(layout.data.glob("crosswalks/.*.tmp"))
-    load_sources(layout)  # the loader's conventions (own graph, no blank nodes) hold
+    assert not list(layout.imported.glob(".*.tmp"))
+    # the loader takes the file (its own graph, no blank nodes) into the graph the build makes
+    loaded = {s.name: s.graph_iri for s in load_sources(layout)}
+    assert loaded["data/imported/test-minimal.ttl"] == graph_iri
 
 
 def test_import_is_deterministic(
@@ -80,25 +87,65 @@ def test_a_new_source_document_is_described_in_the_imported_file(copy: tuple[Lay
 
 def test_a_failing_submission_is_refused_and_nothing_is_written(copy: tuple[Layout, Path]):
     layout, build_dir = copy
-    before = sorted(p.name for p in (layout.data / "crosswalks").iterdir())
+    before = _files(layout.data)
     with pytest.raises(ImportRefused) as refused:
         import_submission(MAPPINGS / "invalid" / "confidence.sssom.tsv", layout, build_dir)
     assert refused.value.exit_code == 1
-    assert sorted(p.name for p in (layout.data / "crosswalks").iterdir()) == before
+    assert _files(layout.data) == before
 
 
-def test_an_existing_set_is_replaced_only_with_replace(copy: tuple[Layout, Path]):
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_an_imported_set_is_replaced_only_with_replace(copy: tuple[Layout, Path], tmp_path: Path):
     layout, build_dir = copy
-    example = (
-        Path(__file__).resolve().parents[1] / "examples" / "ai-verify-ai-rmf-text-reuse.sssom.tsv"
-    )
-    target = layout.data / "crosswalks" / "ai-verify-ai-rmf-text-reuse.ttl"
-    before = target.read_bytes()
+    first = import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", layout, build_dir)
+    before = first.path.read_bytes()
+    changed = tmp_path / "changed.sssom.tsv"
+    text = (MAPPINGS / "valid" / "minimal.sssom.tsv").read_text(encoding="utf-8")
+    changed.write_text(text.replace("\t0.8\t", "\t0.7\t"), encoding="utf-8")
     with pytest.raises(InputError, match="--replace"):
-        import_submission(example, layout, build_dir)
-    assert target.read_bytes() == before
-    done = import_submission(example, layout, build_dir, replace=True)
-    assert done.replaced and done.path == target and target.read_bytes() != before
+        import_submission(changed, layout, build_dir)
+    assert first.path.read_bytes() == before
+    done = import_submission(changed, layout, build_dir, replace=True)
+    assert done.replaced and done.path == first.path
+    assert '"0.7"^^xsd:double' in done.path.read_text(encoding="utf-8")
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "ai-verify-ai-rmf-text-reuse.sssom.tsv"
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_a_set_the_generator_writes_is_never_replaced(copy: tuple[Layout, Path], replace: bool):
+    """tools/import_reference.py rewrites data/crosswalks/ on every run: an import of one of
+    its sets would be silently undone, so it is refused in one line naming the file."""
+    layout, build_dir = copy
+    generated = layout.data / "crosswalks" / "ai-verify-ai-rmf-text-reuse.ttl"
+    assert generated.read_text(encoding="utf-8").startswith(GENERATED)
+    before = _files(layout.data)
+    with pytest.raises(InputError) as refused:
+        import_submission(EXAMPLE, layout, build_dir, replace=replace)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "data/crosswalks/ai-verify-ai-rmf-text-reuse.ttl" in message
+    assert "generated by tools/import_reference.py" in message
+    assert _files(layout.data) == before
+
+
+def test_a_set_defined_in_another_file_is_changed_there(copy: tuple[Layout, Path]):
+    """A set that a hand-written file defines stays in that file: --replace is refused."""
+    layout, build_dir = copy
+    crosswalk = layout.data / "crosswalks" / "ai-verify-ai-rmf-text-reuse.ttl"
+    text = crosswalk.read_text(encoding="utf-8")
+    crosswalk.write_text(text.replace(GENERATED, "# Kept by hand", 1), encoding="utf-8")
+    before = _files(layout.data)
+    with pytest.raises(InputError, match="change that file instead") as refused:
+        import_submission(EXAMPLE, layout, build_dir, replace=True)
+    assert "data/crosswalks/ai-verify-ai-rmf-text-reuse.ttl" in str(refused.value)
+    assert _files(layout.data) == before
 
 
 def test_an_interrupted_write_leaves_the_sources_as_they_were(
@@ -112,8 +159,8 @@ def test_an_interrupted_write_leaves_the_sources_as_they_were(
     monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(KeyboardInterrupt):
         import_submission(MAPPINGS / "valid" / "minimal.sssom.tsv", layout, build_dir)
-    assert not (layout.data / "crosswalks" / "test-minimal.ttl").exists()
-    assert not [p for p in (layout.data / "crosswalks").iterdir() if p.name.startswith(".")]
+    assert not (layout.imported / "test-minimal.ttl").exists()
+    assert not [p for p in layout.imported.iterdir() if p.name.startswith(".")]
 
 
 def test_an_installed_package_needs_a_data_dir(
@@ -135,7 +182,7 @@ def test_an_installed_package_needs_a_data_dir(
     done = import_submission(
         MAPPINGS / "valid" / "minimal.sssom.tsv", installed, build_dir, data_dir=target.data
     )
-    assert done.path == target.data / "crosswalks" / "test-minimal.ttl"
+    assert done.path == target.imported / "test-minimal.ttl"
 
 
 def test_the_cli_refuses_a_failing_file_with_its_findings(
@@ -175,9 +222,9 @@ def test_export_to_stdout_needs_one_set(build_dir: Path, capsys: pytest.CaptureF
 def test_round_trip_export_validate_import_build_export(
     layout: Layout, build_dir: Path, tmp_path: Path
 ):
-    """Every set with mappings: export as SSSOM TSV, validate (fit to accept), import with
-    --replace into a copy, build the copy (SHACL gate), run the QC queries, export again: the
-    same text."""
+    """Every set with mappings: export as SSSOM TSV, validate (fit to accept), import into a
+    copy whose generated file of the set is gone, build the copy (SHACL gate), run the QC
+    queries, export again: the same text."""
     exported = export_mapping_sets(layout, build_dir)
     assert {e.key for e in exported} >= {
         "ai-verify-ai-rmf-text-reuse",
@@ -194,10 +241,11 @@ def test_round_trip_export_validate_import_build_export(
         assert report.exit_code(strict=True) == 0, [f.message for f in report.findings.findings()]
     copy_layout, copy_build = _copy(layout, build_dir, tmp_path / "copy")
     for item in exported:
-        done = import_submission(
-            folder / f"{item.key}.sssom.tsv", copy_layout, copy_build, replace=True
-        )
-        assert done.replaced and done.mappings == item.mappings
+        (copy_layout.data / "crosswalks" / f"{item.key}.ttl").unlink()
+    for item in exported:
+        done = import_submission(folder / f"{item.key}.sssom.tsv", copy_layout, copy_build)
+        assert not done.replaced and done.mappings == item.mappings
+        assert done.path == copy_layout.imported / f"{item.key}.ttl"
     build(copy_layout, copy_build)
     store = open_backend(copy_layout, copy_build)
     failed = [r.query.name for r in run_qc(copy_layout, store) if not r.passed]

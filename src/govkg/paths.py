@@ -17,8 +17,6 @@ from pathlib import Path
 
 from govkg import __version__
 
-SOURCE_FOLDERS = ("ontology", "data", "shapes", "queries")
-
 
 @dataclass(frozen=True)
 class Layout:
@@ -39,6 +37,13 @@ class Layout:
     @property
     def data(self) -> Path:
         return self.root / "data"
+
+    @property
+    def imported(self) -> Path:
+        """Where ``govkg import`` writes mapping sets: a folder of ``data/`` of its own, which
+        the generator (``tools/import_reference.py``, writing ``data/crosswalks/``) never
+        touches; the build loads it like every folder of ``data/``."""
+        return self.data / "imported"
 
     @property
     def shapes(self) -> Path:
