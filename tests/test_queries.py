@@ -127,12 +127,18 @@ def test_cq04_roundtable_date_and_roles(store: Backend):
 
 
 def test_cq05_talent_bridge_builds_on_women_in_tech_of_2022(store: Backend):
+    """The fact sheet says 2022; the one launch date is the day a report of the launch gives."""
     found = {
-        (r["programme"], r["buildsOn"], r["launchYear"])
+        (r["programme"], r["buildsOn"], r["launchYear"], r["launchDate"])
         for r in _run(store, "cq05-talent-programmes")
     }
     assert found == {
-        (ID + "initiative/ai-talent-bridge", ID + "initiative/us-sg-women-in-tech", "2022")
+        (
+            ID + "initiative/ai-talent-bridge",
+            ID + "initiative/us-sg-women-in-tech",
+            "2022",
+            "2022-06-27",
+        )
     }
 
 
@@ -162,6 +168,20 @@ def test_cq08_figures_in_base_units(store: Backend):
     assert ("50000000000", "SGD", None) in found
     assert ("6000", "companies", None) in found  # present tense: no year is named
     assert len(found) == 7
+
+
+def test_cq08_qualifiers_come_from_the_scheme_and_the_period_keeps_the_text_words(store: Backend):
+    """ "over 130,000" and "exceed SGD 50 billion" are both gk:MoreThan; the investment period is
+    the text's "over the next few years", with no start year added."""
+    found = {
+        r["indicator"].rsplit("/", 1)[1]: (r["qualifier"], r.get("period"))
+        for r in _run(store, "cq08-economic-figures")
+    }
+    assert found["sg-workers-ai-upskilling-commitment"] == ("more than", None)
+    assert found["us-ai-investment-in-singapore-sgd"] == ("more than", "over the next few years")
+    assert found["us-ai-investment-in-singapore-usd"] == ("more than", "over the next few years")
+    assert found["us-companies-operating-in-singapore"] == ("nearly", None)
+    assert found["sg-technology-spending-2023-sgd"] == ("as stated", None)
 
 
 def test_cq13_ancestors_include_inferred_ones(store: Backend):
