@@ -184,6 +184,18 @@ def test_cq08_qualifiers_come_from_the_scheme_and_the_period_keeps_the_text_word
     assert found["sg-technology-spending-2023-sgd"] == ("as stated", None)
 
 
+def test_uncertain_facts_include_what_the_fact_sheet_text_does_not_state(store: Backend):
+    """Who issued the fact sheet and on what occasion are the reference facts' word, not the
+    text's (medium confidence); a high-confidence commitment with one uncertain statement (no
+    company named) is listed for its note."""
+    found = {
+        (r["resource"].rsplit("/", 1)[1], r.get("confidence"))
+        for r in _run(store, "list-uncertain-facts")
+    }
+    assert ("fact-sheet-2024-06-05", "medium confidence") in found
+    assert ("workforce-ai-upskilling", "high confidence") in found
+
+
 def test_cq13_ancestors_include_inferred_ones(store: Backend):
     found = {
         (r["organisation"].rsplit("/", 1)[1], r["ancestor"].rsplit("/", 1)[1])
