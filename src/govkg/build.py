@@ -25,8 +25,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from govkg import __version__, faults
 from govkg.build_cache import DATASET_DUMP as DATASET_DUMP
@@ -45,7 +47,7 @@ from govkg.errors import ResourceError, os_errors
 from govkg.export import write_dumps
 from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
 from govkg.locking import build_lock_path, data_lock_path, locked
-from govkg.namespaces import GK, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM, VOID
+from govkg.namespaces import GK, ID, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.reasoning import (
@@ -55,6 +57,7 @@ from govkg.reasoning import (
     materialise,
     reasoning_input,
 )
+from govkg.void import Description, void_triples
 
 REPORT = "report.json"
 GRAPH_ONTOLOGY = "https://w3id.org/govkg/graph/ontology/"
@@ -290,7 +293,7 @@ def _build(
 
     # What needs the data union is done now: it is freed before the closure (memory at 1M).
     report.elements, report.mappings = _content_counts(data)
-    meta = _meta_graph(sources, data)
+    licences = _graph_licences(sources, data)
     del data
 
     with progress.step("materialise OWL 2 RL inferences"):
@@ -305,10 +308,9 @@ def _build(
         progress.note(f"{len(inferred)} inferred triples kept")
         del asserted, base
 
-    meta.add((INFERRED_GRAPH, VOID.triples, Literal(len(inferred), datatype=XSD.integer)))
     graphs: dict[URIRef, Graph] = {s.graph_iri: s.graph for s in sources}
     graphs[INFERRED_GRAPH] = inferred
-    graphs[META_GRAPH] = meta
+    graphs[META_GRAPH] = _meta_graph(sources, len(inferred), licences)
     report.graphs = {str(iri): len(g) for iri, g in sorted(graphs.items())}
     report.asserted = sum(len(s.graph) for s in sources)
     report.inferred = len(inferred)
@@ -440,15 +442,47 @@ def _content_counts(data: Graph) -> tuple[dict[str, dict[str, int]], dict[str, i
     return elements, mappings
 
 
-def _meta_graph(sources: list[SourceFile], data: Graph) -> Graph:
-    """Describe the dataset and each of its named graphs (no timestamps: dumps stay stable);
-    the size of the inferred graph is added once it is known.
+def _graph_licences(sources: list[SourceFile], data: Graph) -> dict[URIRef, list[Node]]:
+    """The licences of the documents each named graph was derived from."""
+    return {
+        source.graph_iri: [
+            licence
+            for document in source.graph.objects(source.graph_iri, PROV.wasDerivedFrom)
+            for licence in data.objects(document, DCTERMS.license)
+        ]
+        for source in sources
+    }
 
-    Each named graph gets the licences of the documents it was derived from, so that a
-    consumer can tell public-domain NIST text from Apache-2.0 AI Verify text.
+
+def _meta_graph(
+    sources: list[SourceFile], inferred: int, licences: dict[URIRef, list[Node]]
+) -> Graph:
+    """Describe the dataset and each of its named graphs (no timestamps: dumps stay stable).
+
+    The VoID part is :func:`govkg.void.void_triples`, as the served ``/.well-known/void`` is;
+    the build adds each graph's source file and the licences of the documents it was derived
+    from, so that a consumer can tell public-domain NIST text from Apache-2.0 AI Verify text.
     """
+    sizes = {str(source.graph_iri): len(source.graph) for source in sources}
+    sizes[str(INFERRED_GRAPH)] = inferred
+    description = Description(
+        dataset=str(DATASET_IRI),
+        title="govkg knowledge graph",
+        graphs=sizes,
+        version=__version__,
+        license=str(GOVKG_LICENSE),
+        uri_space=str(ID),
+        vocabulary=str(ONTOLOGY_IRI),
+    )
     meta = Graph()
-    meta.add((DATASET_IRI, DCTERMS.license, GOVKG_LICENSE))
+    for triple in void_triples(description):
+        meta.add(
+            (
+                _rdflib_term(triple.subject),
+                URIRef(triple.predicate.value),
+                _rdflib_term(triple.object),
+            )
+        )
     meta.add(
         (
             DATASET_IRI,
@@ -461,20 +495,29 @@ def _meta_graph(sources: list[SourceFile], data: Graph) -> Graph:
             ),
         )
     )
+    meta.add((DATASET_IRI, RDFS.label, Literal(description.title, lang="en")))  # QC: labels
+    meta.add((DATASET_IRI, DCTERMS.conformsTo, ONTOLOGY_IRI))
     meta.add((META_GRAPH, RDF.type, GK.SourceGraph))
     meta.add((META_GRAPH, RDFS.label, Literal("govkg build metadata", lang="en")))
-    meta.add((DATASET_IRI, RDF.type, VOID.Dataset))
-    meta.add((DATASET_IRI, RDFS.label, Literal("govkg knowledge graph", lang="en")))
-    meta.add((DATASET_IRI, DCTERMS.hasVersion, Literal(__version__)))
-    meta.add((DATASET_IRI, DCTERMS.conformsTo, ONTOLOGY_IRI))
-    for source in sources:
-        meta.add((DATASET_IRI, VOID.subset, source.graph_iri))
-        meta.add((source.graph_iri, VOID.triples, Literal(len(source.graph), datatype=XSD.integer)))
-        meta.add((source.graph_iri, DCTERMS.identifier, Literal(source.name)))
-        for document in source.graph.objects(source.graph_iri, PROV.wasDerivedFrom):
-            for licence in data.objects(document, DCTERMS.license):
-                meta.add((source.graph_iri, DCTERMS.license, licence))
-    meta.add((DATASET_IRI, VOID.subset, INFERRED_GRAPH))
     meta.add((INFERRED_GRAPH, RDF.type, GK.SourceGraph))
     meta.add((INFERRED_GRAPH, RDFS.label, Literal("OWL 2 RL inferences", lang="en")))
+    for source in sources:
+        meta.add((source.graph_iri, DCTERMS.identifier, Literal(source.name)))
+        for licence in licences[source.graph_iri]:
+            meta.add((source.graph_iri, DCTERMS.license, licence))
     return meta
+
+
+def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
+    """The rdflib term for a pyoxigraph term (blank nodes keep their label)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"no rdflib term for {term!r}")

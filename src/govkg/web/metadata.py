@@ -10,19 +10,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from govkg import __version__
 from govkg.backends import Backend
 from govkg.build import DATASET_IRI
-from govkg.namespaces import BASE, VOID
+from govkg.namespaces import ID, ONTOLOGY_IRI, VOID
+from govkg.void import Description
 from govkg.web.negotiation import GRAPH, TABULAR
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS = "http://www.w3.org/ns/formats/"
-DCTERMS = "http://purl.org/dc/terms/"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+#: SPARQL 1.1 Service Description vocabulary.
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+#: W3C "Unique URIs for File Formats".
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+_TYPE = ox.NamedNode(str(RDF.type))
+_INTEGER = ox.NamedNode(str(XSD.integer))
+
+
+def _iri(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))  # rdflib terms are str subclasses; pyoxigraph wants str
+
+
 #: W3C "Unique URIs for File Formats" of the result formats (``sd:resultFormat``).
 FORMAT_IRIS = {
     "json": "SPARQL_Results_JSON",
@@ -100,7 +109,7 @@ def collect_stats(backend: Backend, builtin: bool) -> DatasetStats:
     }
     licence = rows(
         f"SELECT ?l WHERE {{ VALUES (?x ?rank) {{ (<{DATASET_IRI}> 0) "
-        f"(<{BASE}ontology> 1) }} ?x <{DCTERMS}license> ?l FILTER(isIRI(?l)) }} "
+        f"(<{ONTOLOGY_IRI}> 1) }} ?x <{DCTERMS.license}> ?l FILTER(isIRI(?l)) }} "
         f"ORDER BY ?rank ?l LIMIT 1"
     )
     stats.license = licence[0]["l"].value if licence else None
@@ -112,65 +121,32 @@ def dataset_iri(stats: DatasetStats, base_url: str) -> str:
     return str(DATASET_IRI) if stats.builtin else f"{base_url}/.well-known/void#dataset"
 
 
-def void_quads(stats: DatasetStats, base_url: str, dumps: list[str]) -> list[ox.Triple]:
-    """The VoID description of the served dataset, as triples.
+def void_description(stats: DatasetStats, base_url: str, dumps: list[str]) -> Description:
+    """What the served VoID says (written by :func:`govkg.void.void_triples`, as the build's
+    meta graph is).
 
     Args:
         stats: The counts.
         base_url: This server's URL (``http://host:port``), for the endpoint and dumps.
         dumps: Paths below ``/downloads/`` that exist.
     """
-    void = str(VOID)
-    dataset = ox.NamedNode(dataset_iri(stats, base_url))
-    out: list[ox.Triple] = []
-
-    def add(s: Any, p: str, o: Any) -> None:
-        out.append(ox.Triple(s, ox.NamedNode(p), o))
-
-    def count(n: int) -> ox.Literal:
-        return ox.Literal(str(n), datatype=XSD_INTEGER)
-
-    add(dataset, str(RDF_TYPE.value), ox.NamedNode(void + "Dataset"))
-    add(
-        dataset,
-        DCTERMS + "title",
-        ox.Literal(
-            "govkg knowledge graph" if stats.builtin else "govkg endpoint dataset", language="en"
-        ),
+    return Description(
+        dataset=dataset_iri(stats, base_url),
+        title="govkg knowledge graph" if stats.builtin else "govkg endpoint dataset",
+        graphs=stats.graphs,
+        version=__version__ if stats.builtin else None,
+        license=stats.license,
+        uri_space=str(ID) if stats.builtin else None,
+        vocabulary=str(ONTOLOGY_IRI) if stats.builtin else None,
+        endpoint=f"{base_url}/sparql",
+        dumps=[f"{base_url}/downloads/{dump}" for dump in dumps],
+        features=[str(FORMATS[FORMAT_IRIS[fmt.name]]) for fmt in GRAPH],
+        triples=stats.triples,
+        subjects=stats.subjects,
+        objects=stats.objects,
+        classes=stats.classes,
+        properties=stats.properties,
     )
-    if stats.builtin:
-        add(dataset, DCTERMS + "hasVersion", ox.Literal(__version__))
-        add(dataset, void + "uriSpace", ox.Literal(BASE + "id/"))
-        add(dataset, void + "vocabulary", ox.NamedNode(BASE + "ontology"))
-    if stats.license:
-        add(dataset, DCTERMS + "license", ox.NamedNode(stats.license))
-    add(dataset, void + "sparqlEndpoint", ox.NamedNode(f"{base_url}/sparql"))
-    for dump in dumps:
-        add(dataset, void + "dataDump", ox.NamedNode(f"{base_url}/downloads/{dump}"))
-    for fmt in GRAPH:
-        add(dataset, void + "feature", ox.NamedNode(FORMATS + FORMAT_IRIS[fmt.name]))
-    add(dataset, void + "triples", count(stats.triples))
-    add(dataset, void + "distinctSubjects", count(stats.subjects))
-    add(dataset, void + "distinctObjects", count(stats.objects))
-    add(dataset, void + "classes", count(len(stats.classes)))
-    add(dataset, void + "properties", count(len(stats.properties)))
-    # blank-node labels are fixed, so that every worker writes the same bytes (one ETag)
-    for index, (iri, n) in enumerate(stats.classes.items()):
-        part = ox.BlankNode(f"classPartition{index}")
-        add(dataset, void + "classPartition", part)
-        add(part, void + "class", ox.NamedNode(iri))
-        add(part, void + "entities", count(n))
-    for index, (iri, n) in enumerate(stats.properties.items()):
-        part = ox.BlankNode(f"propertyPartition{index}")
-        add(dataset, void + "propertyPartition", part)
-        add(part, void + "property", ox.NamedNode(iri))
-        add(part, void + "triples", count(n))
-    for iri, n in stats.graphs.items():
-        graph = ox.NamedNode(iri)
-        add(dataset, void + "subset", graph)
-        add(graph, str(RDF_TYPE.value), ox.NamedNode(void + "Dataset"))
-        add(graph, void + "triples", count(n))
-    return out
 
 
 def service_description(stats: DatasetStats, base_url: str) -> list[ox.Triple]:
@@ -186,41 +162,41 @@ def service_description(stats: DatasetStats, base_url: str) -> list[ox.Triple]:
     out: list[ox.Triple] = []
 
     def add(s: Any, p: str, o: Any) -> None:
-        out.append(ox.Triple(s, ox.NamedNode(p), o))
+        out.append(ox.Triple(s, _iri(p), o))
 
     def count(n: int) -> ox.Literal:
-        return ox.Literal(str(n), datatype=XSD_INTEGER)
+        return ox.Literal(str(n), datatype=_INTEGER)
 
-    add(service, RDF_TYPE.value, ox.NamedNode(SD + "Service"))
+    add(service, _TYPE.value, _iri(SD.Service))
     add(
         service,
-        RDFS_LABEL.value,
+        str(RDFS.label),
         ox.Literal("govkg SPARQL 1.1 endpoint (read-only)", language="en"),
     )
-    add(service, SD + "endpoint", ox.NamedNode(endpoint))
-    add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
-    add(service, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph"))
+    add(service, SD.endpoint, ox.NamedNode(endpoint))
+    add(service, SD.supportedLanguage, _iri(SD.SPARQL11Query))
+    add(service, SD.feature, _iri(SD.UnionDefaultGraph))
     for fmt in TABULAR + GRAPH:
         if fmt.name in FORMAT_IRIS:
-            add(service, SD + "resultFormat", ox.NamedNode(FORMATS + FORMAT_IRIS[fmt.name]))
-    add(service, SD + "defaultDataset", dataset)
-    add(dataset, RDF_TYPE.value, ox.NamedNode(SD + "Dataset"))
-    add(dataset, DCTERMS + "source", ox.NamedNode(f"{base_url}/.well-known/void"))
-    add(dataset, SD + "defaultGraph", default)
-    add(default, RDF_TYPE.value, ox.NamedNode(SD + "Graph"))
+            add(service, SD.resultFormat, _iri(FORMATS[FORMAT_IRIS[fmt.name]]))
+    add(service, SD.defaultDataset, dataset)
+    add(dataset, _TYPE.value, _iri(SD.Dataset))
+    add(dataset, DCTERMS.source, ox.NamedNode(f"{base_url}/.well-known/void"))
+    add(dataset, SD.defaultGraph, default)
+    add(default, _TYPE.value, _iri(SD.Graph))
     add(
         default,
-        DCTERMS + "description",
+        DCTERMS.description,
         ox.Literal("The union of all named graphs of the dataset.", language="en"),
     )
-    add(default, str(VOID) + "triples", count(stats.triples))
+    add(default, VOID.triples, count(stats.triples))
     for index, (iri, n) in enumerate(stats.graphs.items()):  # fixed labels: one ETag
         named = ox.BlankNode(f"namedGraph{index}")
         graph = ox.BlankNode(f"graph{index}")
-        add(dataset, SD + "namedGraph", named)
-        add(named, RDF_TYPE.value, ox.NamedNode(SD + "NamedGraph"))
-        add(named, SD + "name", ox.NamedNode(iri))
-        add(named, SD + "graph", graph)
-        add(graph, RDF_TYPE.value, ox.NamedNode(SD + "Graph"))
-        add(graph, str(VOID) + "triples", count(n))
+        add(dataset, SD.namedGraph, named)
+        add(named, _TYPE.value, _iri(SD.NamedGraph))
+        add(named, SD.name, ox.NamedNode(iri))
+        add(named, SD.graph, graph)
+        add(graph, _TYPE.value, _iri(SD.Graph))
+        add(graph, VOID.triples, count(n))
     return out

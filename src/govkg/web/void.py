@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from govkg.void import void_triples
 from govkg.web import base_url, current_site
 from govkg.web.errors import NotAcceptableError
-from govkg.web.metadata import void_quads
+from govkg.web.metadata import void_description
 from govkg.web.negotiation import GRAPH, choose
 from govkg.web.rdfdoc import rdf_response, serialise
 
@@ -25,6 +26,8 @@ def void() -> Response:
     root = base_url()
     body = site.cached(
         ("void", root, fmt.name),
-        lambda: serialise(void_quads(site.stats, root, site.artefacts.dumps()), fmt),
+        lambda: serialise(
+            void_triples(void_description(site.stats, root, site.artefacts.dumps())), fmt
+        ),
     )
     return rdf_response(body, fmt)
