@@ -31,7 +31,7 @@ FACT_SHEET_QC = (
 
 
 def _projected(found: list[dict[str, str]], columns: list[str]) -> list[tuple[str | None, ...]]:
-    return sorted(tuple(row.get(column) for column in columns) for row in found)
+    return sorted((tuple(row.get(column) for column in columns) for row in found), key=repr)
 
 
 @pytest.mark.parametrize("name", FACT_SHEET_QC)
