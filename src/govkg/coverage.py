@@ -7,10 +7,13 @@ mappings. Rendered as text, CSV and an SVG heatmap.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
-from html import escape
+from importlib import resources
 from pathlib import Path
+
+import jinja2
 
 from govkg.backends import Backend
 from govkg.catalogue import load_catalogue
@@ -149,64 +152,116 @@ def to_csv(coverage: Coverage) -> str:
     return out.getvalue()
 
 
-def to_svg(coverage: Coverage, cell: int = 56) -> str:
-    """Render the matrix as an SVG heatmap; a cell's shade grows with its count relative to
-    the largest cell, and its tooltip tells the share of the row group covered."""
-    left, top, right = 330, 210, 230
-    width = left + cell * len(coverage.columns) + right
-    height = top + cell * len(coverage.rows) + 70
+@dataclass(frozen=True)
+class HeatmapLayout:
+    """Sizes (pixels) and colours of the SVG heatmap, as ``templates/heatmap.svg.j2`` uses them.
+
+    Attributes:
+        cell: Side of one cell's square, the gap to the next included.
+        gap: White space between two cells.
+        left: Room for the row labels, left of the grid.
+        top: Room for the heading and the rotated column labels, above the grid.
+        right: Room right of the grid, where the last column labels run.
+        footer: Room below the grid for the two legend lines.
+        margin: Left margin of the heading and legend.
+        heading_line: Baseline of the first heading line.
+        heading_step: Distance to the second heading line.
+        heading_size: Font size of the heading.
+        font_size: Font size of everything else.
+        label_gap: Distance between a label and the grid.
+        baseline: Shift that centres a line of text vertically on a cell.
+        column_label_angle: Rotation of the column labels (degrees).
+        legend_line_1: Height of the first legend line above the bottom edge.
+        legend_line_2: Height of the second legend line above the bottom edge.
+        label_chars: Longest label shown in full (longer ones are cut with "…"; tooltips
+            keep them whole).
+        lightest: Grey-blue channel value of the lightest non-empty cell (0-255).
+        darkest: Channel value of the darkest cell (the largest count).
+        empty_fill: Fill of a cell with no mapped element.
+        white_ink_above: Share of the largest count above which a cell's number is white.
+    """
+
+    cell: int = 56
+    gap: int = 2
+    left: int = 330
+    top: int = 210
+    right: int = 230
+    footer: int = 70
+    margin: int = 10
+    heading_line: int = 22
+    heading_step: int = 20
+    heading_size: int = 15
+    font_size: int = 12
+    label_gap: int = 8
+    baseline: int = 4
+    column_label_angle: int = -45
+    legend_line_1: int = 34
+    legend_line_2: int = 16
+    label_chars: int = 42
+    lightest: int = 235
+    darkest: int = 45
+    empty_fill: str = "rgb(246,246,246)"
+    white_ink_above: float = 0.55
+
+    def fill(self, intensity: float) -> str:
+        """The fill of a non-empty cell whose count is ``intensity`` of the largest.
+
+        >>> HeatmapLayout().fill(1.0)
+        'rgb(45,55,255)'
+        """
+        shade = int(self.lightest - (self.lightest - self.darkest) * intensity)
+        return f"rgb({shade},{shade + 10},255)"
+
+
+#: The heatmap template, next to the package's code so that the CLI and the web app load it.
+HEATMAP_TEMPLATE = "heatmap.svg.j2"
+
+
+def to_svg(coverage: Coverage, layout: HeatmapLayout | None = None) -> str:
+    """Render the matrix as an SVG heatmap (``templates/heatmap.svg.j2``); a cell's shade
+    grows with its count relative to the largest cell, and its tooltip tells the share of the
+    row group covered."""
+    layout = layout or HeatmapLayout()
     largest = max(coverage.cells.values(), default=0) or 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'font-family="sans-serif" font-size="12">',
-        f"<title>Coverage of {escape(coverage.a_label)} by {escape(coverage.b_label)}</title>",
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="10" y="22" font-size="15">Coverage of {escape(coverage.a_label)}</text>',
-        f'<text x="10" y="42" font-size="15">by {escape(coverage.b_label)}</text>',
-    ]
-    for j, column in enumerate(coverage.columns):
-        x = left + j * cell + cell // 2
-        parts.append(
-            f'<text transform="translate({x},{top - 8}) rotate(-45)">'
-            f"{escape(_short(column.label))} ({column.elements})</text>"
-        )
-    for i, row in enumerate(coverage.rows):
-        y = top + i * cell
-        parts.append(
-            f'<text x="{left - 8}" y="{y + cell // 2 + 4}" text-anchor="end">'
-            f"{escape(_short(row.label))} ({row.elements})</text>"
-        )
-        for j, column in enumerate(coverage.columns):
-            count = coverage.count(row, column)
-            intensity = count / largest
-            shade = int(235 - 190 * intensity)
-            fill = f"rgb({shade},{shade + 10},255)" if count else "rgb(246,246,246)"
-            x = left + j * cell
-            share = f"{count} of {row.elements}" if row.elements else str(count)
-            parts.append(
-                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{fill}">'
-                f"<title>{escape(row.label)} → {escape(column.label)}: {share} elements"
-                f"</title></rect>"
-            )
-            colour = "white" if intensity > 0.55 else "black"
-            parts.append(
-                f'<text x="{x + cell // 2 - 1}" y="{y + cell // 2 + 4}" '
-                f'text-anchor="middle" fill="{colour}">{count}</text>'
-            )
-    parts.append(
-        f'<text x="10" y="{height - 34}">Cells: elements of the row group (size in brackets) '
-        "mapped to some element of the column group, in either direction;</text>"
+
+    def cell(row: Group, column: Group) -> dict[str, object]:
+        count = coverage.count(row, column)
+        intensity = count / largest
+        return {
+            "column": column.label,
+            "count": count,
+            "fill": layout.fill(intensity) if count else layout.empty_fill,
+            "ink": "white" if intensity > layout.white_ink_above else "black",
+            "share": f"{count} of {row.elements}" if row.elements else str(count),
+        }
+
+    def short(label: str) -> str:
+        limit = layout.label_chars
+        return label if len(label) <= limit else label[: limit - 1] + "…"
+
+    return _heatmap_template().render(
+        L=layout,
+        a_label=coverage.a_label,
+        b_label=coverage.b_label,
+        largest=largest,
+        columns=[{"label": short(c.label), "elements": c.elements} for c in coverage.columns],
+        rows=[
+            {
+                "label": short(r.label),
+                "full_label": r.label,
+                "elements": r.elements,
+                "cells": [cell(r, c) for c in coverage.columns],
+            }
+            for r in coverage.rows
+        ],
     )
-    parts.append(
-        f'<text x="10" y="{height - 16}">negative and not-related mappings excluded. '
-        f"Darkest cell: {largest}.</text>"
-    )
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
 
 
-def _short(label: str, limit: int = 42) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+@functools.cache
+def _heatmap_template() -> jinja2.Template:
+    text = resources.files("govkg").joinpath("templates", HEATMAP_TEMPLATE).read_text("utf-8")
+    environment = jinja2.Environment(autoescape=True, keep_trailing_newline=True)
+    return environment.from_string(text)
 
 
 def write_report(coverage: Coverage, folder: Path, stem: str) -> list[Path]:
