@@ -33,7 +33,6 @@ from govkg.querying import open_backend
 from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
     MAPPING_SLOTS,
-    SET_SLOTS,
     STATUS_VALUES,
     default_prefixes,
     set_key,
@@ -167,8 +166,7 @@ def _export(
             header[name] = sorted(meta[str(prop)])[0]
     header["creator_id"] = [short(c) for c in sorted(meta.get(str(DCTERMS.creator), []))]
     licenses = sorted(meta.get(str(DCTERMS.license), []))
-    if licenses:  # a NonRelativeURI: the full IRI (a licence that is text stays text)
-        assert SET_SLOTS["license"].full_iri
+    if licenses:  # a NonRelativeURI (SET_SLOTS["license"].full_iri): never shortened
         header["license"] = licenses[0]
     issued = sorted(meta.get(str(DCTERMS.issued), []))
     if issued:
