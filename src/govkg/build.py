@@ -47,7 +47,7 @@ from govkg.errors import ResourceError, os_errors
 from govkg.export import write_dumps
 from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
 from govkg.locking import build_lock_path, data_lock_path, locked
-from govkg.namespaces import GK, ID, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM
+from govkg.namespaces import GK, GRAPH, ID, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.reasoning import (
@@ -60,9 +60,9 @@ from govkg.reasoning import (
 from govkg.void import Description, void_triples
 
 REPORT = "report.json"
-GRAPH_ONTOLOGY = "https://w3id.org/govkg/graph/ontology/"
+GRAPH_ONTOLOGY = str(GRAPH["ontology/"])
 GOVKG_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-DATASET_IRI = URIRef("https://w3id.org/govkg/id/dataset/govkg")
+DATASET_IRI = URIRef(ID["dataset/govkg"])
 #: Shapes the shipped data must conform to, and shapes for the ontology's own terms.
 DATA_SHAPES = ("data.ttl",)
 TERM_SHAPES = ("terms.ttl",)

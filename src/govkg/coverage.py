@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+from rdflib.namespace import RDFS, SKOS
 
 from govkg.backends import Backend
 from govkg.catalogue import load_catalogue
@@ -89,7 +90,7 @@ def resolve_framework(store: Backend, name: str) -> str:
     for iri in candidates:
         if "<" in iri or ">" in iri or " " in iri:
             break
-        ask = f"ASK {{ <{iri}> a <http://www.w3.org/2004/02/skos/core#ConceptScheme> }}"
+        ask = f"ASK {{ <{iri}> a <{SKOS.ConceptScheme}> }}"
         if bool(run_query(store, ask)):
             return iri
     raise InputError(f"no framework {name!r} in the graph (try a key such as nist-ai-rmf-1-0)")
@@ -118,7 +119,7 @@ def compute(layout: Layout, store: Backend, a: str, b: str) -> Coverage:
 
 
 def _label(store: Backend, iri: str) -> str:
-    query = f"SELECT ?label {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?label }}"
+    query = f"SELECT ?label {{ <{iri}> <{RDFS.label}> ?label }}"
     found = sorted(r["label"] for r in rows(run_query(store, query)))
     return found[0] if found else iri
 
