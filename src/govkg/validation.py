@@ -12,38 +12,67 @@ from importlib import resources
 from pathlib import Path
 
 import pyshacl
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from govkg.errors import InputError, ValidationFailed
 from govkg.loading import parse_file
 
+#: SHACL severities (SHACL section 3.6.2.6: sh:Violation, sh:Warning, sh:Info) as findings
+#: hold them, by local name; most serious first.
+VIOLATION, WARNING, INFO = "Violation", "Warning", "Info"
+SEVERITIES = (VIOLATION, WARNING, INFO)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
-    """One SHACL validation result (SHACL section 3.6.2).
+    """One finding: a SHACL validation result (SHACL section 3.6.2), from pySHACL or from one
+    of govkg's own checks, and where it is in a submission file when it is about one.
+
+    IRIs are written as themselves, blank nodes as ``_:label``, literals as their lexical form
+    (:func:`show`); an inverse path as ``^IRI`` (:func:`path_text`).
 
     Attributes:
-        severity: ``Violation``, ``Warning`` or ``Info``.
-        focus: The focus node.
-        path: The result path, when the constraint has one.
+        severity: :data:`VIOLATION`, :data:`WARNING` or :data:`INFO`.
+        message: What is wrong (and, for govkg's own checks, what to do), in one line.
         shape: The source shape.
-        component: The constraint component.
-        message: The result message.
+        focus: The focus node, when there is one.
+        path: The result path, when the constraint has one.
+        component: The constraint component (local name), when there is one.
         value: The offending value, when there is one.
+        check: The family of checks: ``shape`` (SHACL), or for a submission ``syntax``,
+            ``reference`` or ``consistency``.
+        line: The 1-based line in the submission file.
+        column: The 1-based column (or cell) there, when known.
     """
 
     severity: str
-    focus: str
-    path: str | None
-    shape: str
-    component: str
     message: str
+    shape: str
+    focus: str | None = None
+    path: str | None = None
+    component: str | None = None
     value: str | None = None
+    check: str = "shape"
+    line: int | None = None
+    column: int | None = None
 
-    def line(self) -> str:
-        """Render the finding as one line."""
+    @property
+    def kind(self) -> tuple[str, str]:
+        """The kind a finding is counted under: its severity and shape."""
+        return (self.severity, self.shape)
+
+    def key(self) -> tuple[str | None, ...]:
+        """What makes two findings the same (used to merge two engines' results)."""
+        return (self.focus, self.path, self.shape, self.component, self.value)
+
+    def describe(self) -> str:
+        """Render the finding as one line.
+
+        >>> Finding(severity=VIOLATION, message="no label", shape="urn:s", focus="urn:x").describe()
+        'violation: no label (focus urn:x, shape urn:s)'
+        """
         where = f" (focus {self.focus}" + (f", path {self.path}" if self.path else "")
         return f"{self.severity.lower()}: {self.message}{where}, shape {self.shape})"
 
@@ -62,11 +91,11 @@ class ValidationReport:
 
     @property
     def violations(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.severity == "Violation")
+        return tuple(f for f in self.findings if f.severity == VIOLATION)
 
     def text(self, limit: int = 50) -> str:
         """Render at most ``limit`` findings, one a line, and count the rest."""
-        lines = [f.line() for f in self.findings[:limit]]
+        lines = [f.describe() for f in self.findings[:limit]]
         if len(self.findings) > limit:
             lines.append(f"... and {len(self.findings) - limit} more")
         return "\n".join(lines)
@@ -126,7 +155,11 @@ def validate(
         allow_infos=True,
         inplace=inplace,
     )
-    return ValidationReport(conforms=bool(conforms), findings=tuple(_findings(results)))
+    findings = findings_from(results)
+    findings.sort(
+        key=lambda f: (f.severity != VIOLATION, f.focus or "", f.path or "", f.shape, f.message)
+    )
+    return ValidationReport(conforms=bool(conforms), findings=tuple(findings))
 
 
 def require_conformance(report: ValidationReport, what: str) -> None:
@@ -138,37 +171,65 @@ def require_conformance(report: ValidationReport, what: str) -> None:
         )
 
 
-def _findings(results: Graph) -> list[Finding]:
+def findings_from(results: Graph) -> list[Finding]:
+    """Return the findings of a pySHACL results graph (one per ``sh:ValidationResult``), in no
+    particular order: the one converter of SHACL results into :class:`Finding`.
+
+    >>> from rdflib import BNode, Literal
+    >>> results = Graph()
+    >>> r, inverse = BNode(), BNode()
+    >>> for p, o in ((RDF.type, SH.ValidationResult), (SH.focusNode, URIRef("urn:m")),
+    ...              (SH.resultPath, inverse), (SH.sourceShape, URIRef("urn:shape")),
+    ...              (SH.resultSeverity, SH.Warning), (SH.value, Literal("2.0")),
+    ...              (SH.sourceConstraintComponent, SH.MaxInclusiveConstraintComponent)):
+    ...     _ = results.add((r, p, o))
+    >>> _ = results.add((inverse, SH.inversePath, URIRef("urn:p")))
+    >>> f = findings_from(results)[0]
+    >>> (f.severity, f.focus, f.path, f.component, f.value, f.message)
+    ('Warning', 'urn:m', '^urn:p', 'MaxInclusiveConstraintComponent', '2.0', 'constraint not met')
+    """
     findings = []
     for result in results.subjects(RDF.type, SH.ValidationResult):
         severity = results.value(result, SH.resultSeverity)
+        path = results.value(result, SH.resultPath)
         findings.append(
             Finding(
-                severity=_local(severity) if severity is not None else "Violation",
-                focus=_show(results.value(result, SH.focusNode), results),
-                path=_show_optional(results.value(result, SH.resultPath), results),
-                shape=_show(results.value(result, SH.sourceShape), results),
-                component=_local(results.value(result, SH.sourceConstraintComponent)),
+                severity=_local(severity) if severity is not None else VIOLATION,
                 message=str(results.value(result, SH.resultMessage) or "constraint not met"),
-                value=_show_optional(results.value(result, SH.value), results),
+                shape=show(results.value(result, SH.sourceShape)) or "",
+                focus=show(results.value(result, SH.focusNode)),
+                path=None if path is None else path_text(results, path),
+                component=_local(results.value(result, SH.sourceConstraintComponent)) or None,
+                value=show(results.value(result, SH.value)),
             )
         )
-    findings.sort(
-        key=lambda f: (f.severity != "Violation", f.focus, f.path or "", f.shape, f.message)
-    )
     return findings
 
 
-def _show(node: Node | None, graph: Graph) -> str:
+def show(node: Node | None) -> str | None:
+    """Render a node as findings show it: an IRI as itself, a blank node as ``_:label``, a
+    literal as its lexical form.
+
+    >>> from rdflib import Literal
+    >>> show(URIRef("urn:x")), show(Literal("0.5")), show(None)
+    ('urn:x', '0.5', None)
+    """
     if node is None:
-        return ""
-    if isinstance(node, URIRef):
-        return str(node)
-    return node.n3()
+        return None
+    if isinstance(node, BNode):
+        return node.n3()
+    return str(node)
 
 
-def _show_optional(node: Node | None, graph: Graph) -> str | None:
-    return None if node is None else _show(node, graph)
+def path_text(graph: Graph, path: Node) -> str:
+    """Render a result path: a predicate path as its IRI, an inverse path as ``^IRI`` (SHACL
+    2.3.1), another path as its blank node."""
+    if isinstance(path, URIRef):
+        return str(path)
+    inverse = graph.value(path, SH.inversePath)
+    if isinstance(path, BNode) and isinstance(inverse, URIRef):
+        return "^" + str(inverse)
+    return path.n3()
 
 
 def _local(node: Node | None) -> str:

@@ -1,7 +1,8 @@
 """Findings of ``govkg validate``, the collector that keeps them in bounded memory, and the report
 of one file.
 
-A finding has the fields of a SHACL validation result (SHACL section 3.6.2: focus node, result
+A finding (:class:`govkg.validation.Finding`, the one finding type of govkg) has the fields of a
+SHACL validation result (SHACL section 3.6.2: focus node, result
 path, value, source shape, source constraint component, severity, message) plus where it is in
 the file (line, column) and which family of checks produced it.
 """
@@ -12,53 +13,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govkg.errors import ExitCode
 from govkg.namespaces import SHAPES, Shortener
+from govkg.validation import SEVERITIES, VIOLATION, WARNING, Finding
 
-#: Severities, most serious first (SHACL section 3.6.2.6: sh:Violation, sh:Warning, sh:Info).
-SEVERITIES = ("violation", "warning", "info")
+if TYPE_CHECKING:
+    from govkg.submission.readers import Row
 
 #: Findings of one kind shown by default; the rest are counted.
 DEFAULT_LIMIT = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One finding about a submission.
-
-    Attributes:
-        severity: ``violation``, ``warning`` or ``info``.
-        check: The family of checks: ``syntax``, ``shape``, ``reference`` or ``consistency``.
-        message: What is wrong and what to do, in one line.
-        shape: The IRI of the shape (in ``shapes/mapping-submission.ttl``) the finding is about.
-        focus: The focus node (an IRI, or a blank-node label), when there is one.
-        path: The result path (a property IRI, or ``^IRI`` for an inverse path).
-        line: The 1-based line in the file.
-        column: The 1-based column (or cell) when known.
-        component: The SHACL constraint component (local name), when there is one.
-        value: The offending value, when there is one.
-    """
-
-    severity: str
-    check: str
-    message: str
-    shape: str
-    focus: str | None = None
-    path: str | None = None
-    line: int | None = None
-    column: int | None = None
-    component: str | None = None
-    value: str | None = None
-
-    @property
-    def kind(self) -> tuple[str, str]:
-        """The kind a finding is counted under: its severity and shape."""
-        return (self.severity, self.shape)
-
-    def key(self) -> tuple[str | None, ...]:
-        """What makes two findings the same (used to merge the two SHACL engines' results)."""
-        return (self.focus, self.path, self.shape, self.component, self.value)
 
 
 def shape(local: str) -> str:
@@ -97,7 +62,9 @@ class FindingCollector:
             kept.append(finding)
 
     def count(self, severity: str) -> int:
-        """Return how many findings of ``severity`` were recorded."""
+        """Return how many findings of ``severity`` were recorded (``Violation`` or
+        ``violation``: either case)."""
+        severity = severity.capitalize()
         return sum(n for (sev, _), n in self.counts.items() if sev == severity)
 
     def findings(self) -> list[Finding]:
@@ -122,6 +89,78 @@ class FindingCollector:
             for kind, n in sorted(self.counts.items())
             if n > len(self.kept[kind])
         }
+
+
+class Reporter:
+    """Records the findings of one family of checks about one submission, as a row or as its
+    mapping set: the focus, line and family come from here, the rest from the check.
+
+    Args:
+        add: Where findings go (:meth:`FindingCollector.add`).
+        check: The family: ``reference`` or ``consistency``.
+        set_focus: The set's node as findings show it (None when the file has no set).
+        set_line: The line where the set is described.
+        slot_lines: The line of each set property, by property IRI.
+    """
+
+    def __init__(
+        self,
+        add: Callable[[Finding], None],
+        check: str,
+        set_focus: str | None,
+        set_line: int,
+        slot_lines: dict[str, int],
+    ):
+        self.add = add
+        self.check = check
+        self.set_focus = set_focus
+        self.set_line = set_line
+        self.slot_lines = slot_lines
+
+    def mapping(
+        self,
+        row: Row,
+        local: str,
+        message: str,
+        path: str | None,
+        value: str | None,
+        severity: str = VIOLATION,
+    ) -> None:
+        """Record a finding about the mapping of ``row``, from the shape named ``local``."""
+        self.add(
+            Finding(
+                severity=severity,
+                check=self.check,
+                message=message,
+                shape=shape(local),
+                focus=row.focus,
+                path=path,
+                line=row.line,
+                value=value,
+            )
+        )
+
+    def mapping_set(
+        self,
+        local: str,
+        message: str,
+        path: str | None,
+        value: str | None,
+        severity: str = VIOLATION,
+    ) -> None:
+        """Record a finding about the mapping set (at the line of its ``path`` slot)."""
+        self.add(
+            Finding(
+                severity=severity,
+                check=self.check,
+                message=message,
+                shape=shape(local),
+                focus=self.set_focus,
+                path=path,
+                line=self.slot_lines.get(path or "", self.set_line),
+                value=value,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -179,7 +218,7 @@ class FileReport:
         """0 fit to accept, 1 violations (or, with ``strict``, warnings), 2 unreadable."""
         if self.error is not None:
             return ExitCode.INPUT_ERROR
-        if self.findings.count("violation") or (strict and self.findings.count("warning")):
+        if self.findings.count(VIOLATION) or (strict and self.findings.count(WARNING)):
             return ExitCode.VIOLATIONS
         return ExitCode.OK
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from rdflib import URIRef
 from rdflib.term import Node
 
-from govkg.submission.vocabulary import MAPPING_SLOTS
+from govkg.submission.vocabulary import MAPPING_SLOTS, SOURCE_BASE
 
 _SUBJECT, _PREDICATE, _OBJECT, _MODIFIER = (
     str(MAPPING_SLOTS[name].prop)
@@ -128,3 +128,13 @@ def _local(iri: str) -> str:
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-")
     return slug or "x"
+
+
+def new_source_iri(set_iri: str) -> str:
+    """Return the IRI the import gives a new source document: ``source:{set key}``.
+
+    >>> new_source_iri("https://w3id.org/govkg/id/mapping-set/my-set")
+    'https://w3id.org/govkg/id/source/my-set'
+    """
+    key = set_iri.rstrip("/").rsplit("/", 1)[-1]
+    return SOURCE_BASE + key

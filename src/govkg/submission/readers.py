@@ -38,7 +38,7 @@ from govkg.errors import InputError
 from govkg.formats import syntax_by_name
 from govkg.loading import parse_file
 from govkg.namespaces import GK, SSSOM
-from govkg.submission.findings import Finding, shape
+from govkg.submission.findings import shape
 
 # Minter is re-exported for submission/importing.py until it imports govkg.submission.minting.
 from govkg.submission.minting import Minter as Minter
@@ -56,6 +56,7 @@ from govkg.submission.vocabulary import (
     STATUS_VALUES,
     Slot,
 )
+from govkg.validation import VIOLATION, WARNING, Finding
 
 #: Input limits (bytes); past them a file is refused with a clear error.
 MAX_LINE = 16 * 1024 * 1024
@@ -431,7 +432,7 @@ class _TableReader:
                     f"unknown metadata slot {key!r} is ignored (not an SSSOM "
                     "MappingSet slot nor a govkg extension)",
                     lines.get(key, first),
-                    severity="warning",
+                    severity=WARNING,
                 )
         set_node: Node = BNode("submitted-set")
         raw_id = meta.get("mapping_set_id")
@@ -507,7 +508,7 @@ class _TableReader:
                         "slot nor a govkg extension)",
                         self.line,
                         column=column,
-                        severity="warning",
+                        severity=WARNING,
                         value=name,
                     )
                 names.append(name)
@@ -683,7 +684,7 @@ class _TableReader:
         self,
         message: str,
         line: int,
-        severity: str = "violation",
+        severity: str = VIOLATION,
         column: int | None = None,
         value: str | None = None,
     ) -> Finding:
@@ -701,7 +702,7 @@ class _TableReader:
         self,
         message: str,
         line: int,
-        severity: str = "violation",
+        severity: str = VIOLATION,
         column: int | None = None,
         value: str | None = None,
     ) -> None:
@@ -845,7 +846,7 @@ def _read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submis
     if others:
         problems.append(
             Finding(
-                severity="warning",
+                severity=WARNING,
                 check="syntax",
                 shape=_SYNTAX,
                 line=1,

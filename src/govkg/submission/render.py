@@ -13,7 +13,8 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 from govkg import __version__
 from govkg.errors import ExitCode
 from govkg.namespaces import PREFIXES, SHAPES
-from govkg.submission.findings import FileReport, Finding, iri_writer
+from govkg.submission.findings import FileReport, iri_writer
+from govkg.validation import SEVERITIES, VIOLATION, Finding
 
 #: Output formats of ``govkg validate``.
 OUTPUT_FORMATS = ("text", "json", "turtle")
@@ -57,9 +58,10 @@ def render_text(
             lines.append(text_line(path, finding, short))
         for (severity, shape), count in report.findings.omitted().items():
             lines.append(
-                f"{path}: {severity}: ... and {count} more finding(s) of shape {short(shape)}"
+                f"{path}: {severity.lower()}: ... and {count} more finding(s) of shape "
+                f"{short(shape)}"
             )
-        counts = {s: report.findings.count(s) for s in ("violation", "warning", "info")}
+        counts = {s.lower(): report.findings.count(s) for s in SEVERITIES}
         verdict = (
             "fit to accept" if report.exit_code(strict) == ExitCode.OK else "NOT fit to accept"
         )
@@ -84,7 +86,7 @@ def text_line(path: str, finding: Finding, short: Callable[[str | None], str]) -
     if finding.check == "shape" and finding.value is not None and finding.value not in message:
         message += f": got {finding.value!r}" if len(finding.value) <= 200 else ": got a long value"
     return (
-        f"{path}:{finding.line or 1}: {finding.severity}: {message} "
+        f"{path}:{finding.line or 1}: {finding.severity.lower()}: {message} "
         f"(focus {short(finding.focus)}, path {short(finding.path)}, "
         f"shape {short(finding.shape)})"
     )
@@ -119,10 +121,10 @@ def _file_json(report: FileReport, strict: bool) -> dict[str, object]:
         "mappings": report.mappings,
         "conforms": report.exit_code(strict) == ExitCode.OK,
         "exit_code": int(report.exit_code(strict)),
-        "counts": {s: report.findings.count(s) for s in ("violation", "warning", "info")},
+        "counts": {s.lower(): report.findings.count(s) for s in SEVERITIES},
         "findings": [
             {
-                "severity": f.severity,
+                "severity": f.severity.lower(),
                 "check": f.check,
                 "message": f.message,
                 "line": f.line,
@@ -136,7 +138,7 @@ def _file_json(report: FileReport, strict: bool) -> dict[str, object]:
             for f in report.findings.findings()
         ],
         "omitted": [
-            {"severity": sev, "shape": shape, "count": n}
+            {"severity": sev.lower(), "shape": shape, "count": n}
             for (sev, shape), n in report.findings.omitted().items()
         ],
         "coverage": [
@@ -174,7 +176,7 @@ def render_turtle(reports: Sequence[FileReport], strict: bool = False) -> str:
         if report.error is not None:
             findings = [
                 Finding(
-                    severity="violation",
+                    severity=VIOLATION,
                     check="syntax",
                     message=report.error,
                     shape=str(SHAPES.SubmissionSyntax),
@@ -190,7 +192,7 @@ def render_turtle(reports: Sequence[FileReport], strict: bool = False) -> str:
             if finding.path:
                 graph.add((result, SH.resultPath, _path(graph, finding.path)))
             graph.add((result, SH.sourceShape, _node(finding.shape)))
-            graph.add((result, SH.resultSeverity, SH[finding.severity.capitalize()]))
+            graph.add((result, SH.resultSeverity, SH[finding.severity]))
             graph.add((result, SH.resultMessage, Literal(finding.message, lang="en")))
             graph.add(
                 (

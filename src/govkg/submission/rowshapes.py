@@ -33,7 +33,7 @@ from rdflib.term import Node
 
 from govkg.errors import InputError
 from govkg.namespaces import SHAPES
-from govkg.submission.findings import Finding
+from govkg.validation import Finding, show
 
 #: The node shape whose property shapes are compiled.
 MAPPING_SHAPE = SHAPES.SubmittedMapping
@@ -93,7 +93,7 @@ class PropertyCheck:
     Attributes:
         shape: The property shape's IRI.
         path: Its path key.
-        severity: ``violation``, ``warning`` or ``info``.
+        severity: ``Violation``, ``Warning`` or ``Info`` (the local name of its sh:severity).
         message: Its ``sh:message``.
         constraints: Its compiled constraints.
     """
@@ -189,15 +189,6 @@ class RowChecker:
         )
 
 
-def show(node: Node | None) -> str | None:
-    """Render a value as findings show it: an IRI as itself, a literal as its lexical form."""
-    if node is None:
-        return None
-    if isinstance(node, BNode):
-        return node.n3()
-    return str(node)
-
-
 def path_key(shapes: Graph, path: Node) -> PathKey:
     """Return the key of a predicate path or an inverse path (SHACL 2.3.1)."""
     if isinstance(path, URIRef):
@@ -226,7 +217,7 @@ def _compile(shapes: Graph, prop: Node) -> PropertyCheck:
     return PropertyCheck(
         shape=str(prop),
         path=path_key(shapes, path),
-        severity=str(severity).rsplit("#", 1)[-1].lower(),
+        severity=str(severity).rsplit("#", 1)[-1],
         message=message,
         constraints=tuple(constraints),
     )
