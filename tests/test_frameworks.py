@@ -184,3 +184,107 @@ def test_query_parameters_are_checked(capsys, build_dir: Path):
         ]
     )
     assert code == 2 and "not a valid IRI" in capsys.readouterr().err
+
+
+# --- issue 10 items 8 and 9: identifiers, licences, agents and sources of the generated data ---
+
+PREFIXES = """PREFIX gk: <https://w3id.org/govkg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX sssom: <https://w3id.org/sssom/>
+"""
+
+
+def _select(store: Backend, body: str) -> list[dict[str, str]]:
+    return rows(run_query(store, PREFIXES + body))
+
+
+@pytest.mark.parametrize(
+    ("cls", "scheme", "expected"),
+    [
+        ("TrustworthinessCharacteristic", RMF, [f"3.{n}" for n in range(1, 8)]),
+        ("Risk", PROFILE, [f"2.{n}" for n in range(1, 13)]),
+        ("Principle", ID + "framework/asean-guide-ai-governance-ethics", list("1234567")),
+        ("Dimension", ID + "framework/sg-mgf-genai", list("123456789")),
+        ("Area", VERIFY, list("12345")),
+    ],
+)
+def test_official_numbers_are_notations(store: Backend, cls: str, scheme: str, expected: list[str]):
+    found = _select(
+        store,
+        f"""SELECT ?notation WHERE {{
+            ?e a gk:{cls} ; skos:inScheme <{scheme}> ; skos:notation ?notation ;
+               gk:position ?position }} ORDER BY ?position""",
+    )
+    assert [r["notation"] for r in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("framework", "licence"),
+    [
+        (PROFILE, "https://creativecommons.org/publicdomain/mark/1.0/"),
+        (VERIFY, "https://www.apache.org/licenses/LICENSE-2.0"),
+        (RMF, "https://creativecommons.org/publicdomain/mark/1.0/"),
+    ],
+)
+def test_frameworks_that_reproduce_text_name_its_licence(
+    store: Backend, framework: str, licence: str
+):
+    found = _select(store, f"SELECT ?l WHERE {{ <{framework}> dcterms:license ?l }}")
+    assert [r["l"] for r in found] == [licence]
+
+
+def test_text_reuse_mappings_use_no_skos_predicate(store: Backend):
+    found = _select(
+        store,
+        f"""SELECT ?p (COUNT(?m) AS ?n) WHERE {{
+            <{ID}mapping-set/ai-verify-ai-rmf-text-reuse> sssom:mappings ?m .
+            ?m owl:annotatedProperty ?p }} GROUP BY ?p""",
+    )
+    assert found == [{"p": "https://w3id.org/govkg/ontology#correspondsTo", "n": "6"}]
+
+
+def test_publishers_are_described_agents(store: Backend):
+    literal = _select(store, "SELECT ?s WHERE { ?s dcterms:publisher ?p FILTER isLiteral(?p) }")
+    assert literal == []
+    publishers = _select(
+        store,
+        f"""SELECT ?p ?label WHERE {{ <{ID}source/st-dtc-2022> dcterms:publisher ?p .
+            ?p rdfs:label ?label ; dcterms:source ?source }}""",
+    )
+    assert publishers == [{"p": ID + "agent/the-straits-times", "label": "The Straits Times"}]
+    fact_sheet = _select(
+        store, f"SELECT ?p WHERE {{ <{ID}source/fact-sheet-2024-06-05> dcterms:publisher ?p }}"
+    )
+    assert {r["p"] for r in fact_sheet} == {ID + "organisation/us-doc", ID + "organisation/sg-mci"}
+
+
+def test_govkg_developers_are_described(store: Backend):
+    found = _select(
+        store,
+        f"""SELECT ?label ?source WHERE {{ <{ID}agent/govkg-developers> a ?type ;
+            skos:prefLabel ?label ; dcterms:source ?source }}""",
+    )
+    assert found == [{"label": "govkg developers", "source": ID + "source/govkg-reference-facts"}]
+
+
+def test_a_reprint_is_not_a_landing_page(store: Backend):
+    source = f"<{ID}source/st-pgi-2021>"
+    assert _select(store, f"SELECT ?page WHERE {{ {source} dcat:landingPage ?page }}") == []
+    copies = _select(store, f"SELECT ?copy WHERE {{ {source} gk:thirdPartyCopy ?copy }}")
+    assert [r["copy"].split("/")[2] for r in copies] == ["newsontheflipside.com"]
+    notes = _select(store, f"SELECT ?note WHERE {{ {source} gk:uncertaintyNote ?note }}")
+    assert any("publisher's own URL is not known" in r["note"] for r in notes)
+
+
+def test_the_fact_sheet_says_its_url_is_unknown_and_cites_not_itself(store: Backend):
+    source = f"<{ID}source/fact-sheet-2024-06-05>"
+    assert (
+        _select(store, f"SELECT ?s WHERE {{ {source} dcterms:source {source} BIND(1 AS ?s) }}")
+        == []
+    )
+    notes = _select(store, f"SELECT ?note WHERE {{ {source} gk:uncertaintyNote ?note }}")
+    assert any("no URL for this document" in r["note"] for r in notes)
