@@ -13,10 +13,19 @@ repository root after the reference facts change::
 exactly what the tool writes. The tool writes
 
 * ``sources.ttl``: one ``gk:SourceDocument`` per entry of ``sources``, and one for the
-  reference facts themselves (``source:govkg-reference-facts``);
-* ``frameworks/{key}.ttl``: each framework as a ``gk:GovernanceFramework`` with its elements;
+  reference facts themselves (``source:govkg-reference-facts``); publishers are agent IRIs (the
+  facts' organisations, else ``agent/{name}`` described here, as is ``agent:govkg-developers``);
+  a source without URL, or known only from a reprint (``gk:thirdPartyCopy``), says so in a
+  ``gk:uncertaintyNote``;
+* ``frameworks/{key}.ttl``: each framework as a ``gk:GovernanceFramework`` with its elements,
+  official numbers in ``skos:notation``, and the licence of the text its elements reproduce;
 * ``crosswalks/{key}.ttl``: each crosswalk as a ``gk:Crosswalk`` (an SSSOM mapping set), plus
-  the unofficial sets ``ai-verify-ai-rmf-text-reuse`` and ``fact-sheet-principles-lexical``.
+  the unofficial sets ``ai-verify-ai-rmf-text-reuse`` and ``fact-sheet-principles-lexical``
+  (``gk:correspondsTo`` only: a SKOS predicate would read as official).
+
+Every file's first line starts with :data:`GENERATED_MARK`. Mapping IRIs come from govkg's one
+minter (``govkg.submission.minting.Minter``) and the vocabularies from ``govkg.namespaces``, so
+the tool runs where govkg is installed (``pip install -e .``).
 
 The output is deterministic (sorted subjects, predicates and objects; no blank nodes): two runs
 on the same facts give byte-identical files. The tool checks the facts as it goes (every key,
