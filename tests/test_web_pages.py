@@ -8,6 +8,7 @@ import gzip
 import hashlib
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,6 +17,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from govkg.backends import Backend
 from govkg.namespaces import curie
+from govkg.results import render
 from govkg.web import create_app
 from govkg.web.config import WebConfig
 from govkg.web.describe import iri_for_path, local_href
@@ -317,3 +319,29 @@ def test_version_iri_and_shapes_namespace_dereference(client):
     assert client.get("/ontology/0.0.0-nope").status_code == 404
     response = client.get("/shapes")
     assert response.status_code == 303 and "/downloads/" in response.headers["Location"]
+
+
+# -- one CURIE shortener for pages, HTML result tables and the CLI table ------------------------
+
+SHORTENED = [
+    ACCOUNTABILITY,  # id:
+    "https://w3id.org/govkg/shapes#Indicator-qualifier",  # gks:
+    "http://www.w3.org/2004/02/skos/core#exactMatch",
+    "https://w3id.org/govkg/id/x#y",  # a local part a CURIE cannot hold: left whole
+    "https://example.org/elsewhere",
+]
+
+
+def test_html_results_and_the_cli_table_shorten_iris_alike(client):
+    """The HTML results table (the ``curie`` filter) and ``govkg query --format table``
+    (:func:`govkg.results.render`) both write :func:`govkg.namespaces.curie` of an IRI."""
+    values = " ".join(f"<{iri}>" for iri in SHORTENED)
+    query = f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}"
+    html = client.get("/sparql", query_string={"query": query, "format": "html"}).text
+    table = render(ox.Store().query(query), "table")
+    assert curie(SHORTENED[0]) == "id:principle/accountability"
+    assert curie(SHORTENED[1]) == "gks:Indicator-qualifier"
+    assert curie(SHORTENED[3]) == SHORTENED[3]
+    for iri in SHORTENED:
+        assert f">{curie(iri)}<" in html, iri
+        assert f"\n{curie(iri)}\n" in table, iri
