@@ -88,7 +88,7 @@ GOVKG_PROPERTIES: dict[str, str] = {
     "object_source": "gk:objectFramework: the object source is a framework of the graph",
     # SSSOM 1.0 stated mapping_date as pav:authoredOn; SSSOM 1.1 (sssom-schema 1.1) moved it
     # to dcterms:created (mapping-commons/sssom#457). The shipped data, the shapes and the
-    # generator use pav:authoredOn; moving all of them together is issue 12's.
+    # generator use pav:authoredOn and must move together (owners of shapes/, data/, tools/).
     "mapping_date": "pav:authoredOn, SSSOM 1.0's slot URI (SSSOM 1.1: dcterms:created)",
 }
 
