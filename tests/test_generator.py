@@ -20,6 +20,10 @@ SHARED = ROOT.parent / "shared" / "reference" / "governance-facts.yaml"
 
 
 def _load_tool() -> ModuleType:
+    """Load the script as ``python tools/import_reference.py`` runs it: with ``tools/`` on the
+    import path, where its parts (``tools/reference_import/``) are."""
+    if str(TOOL.parent) not in sys.path:
+        sys.path.insert(0, str(TOOL.parent))
     spec = importlib.util.spec_from_file_location("import_reference", TOOL)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
