@@ -4,6 +4,8 @@ facts writes exactly the files under ``data/`` that say they are generated, byte
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import importlib.util
 import sys
 from pathlib import Path
@@ -111,3 +113,12 @@ def test_facts_that_contradict_their_counts_are_refused(tmp_path: Path, capsys):
 def test_missing_facts_file_is_an_error_not_a_traceback(tmp_path: Path, capsys):
     assert tool.main([str(tmp_path / "absent.yaml"), str(tmp_path / "out")]) == 1
     assert "cannot read the reference facts" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "module", sorted(p.stem for p in (ROOT / "tools" / "reference_import").glob("[!_]*.py"))
+)
+def test_the_tool_docstring_examples(module: str):
+    loaded = importlib.import_module(f"reference_import.{module}")
+    result = doctest.testmod(loaded, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {module}"

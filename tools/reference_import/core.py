@@ -192,7 +192,13 @@ def days_from_memory(notes: Iterable[object]) -> set[str]:
 
 
 def date_literal(value: object) -> Literal:
-    """Return a date as xsd:date, xsd:gYearMonth or xsd:gYear, following its precision."""
+    """Return a date as xsd:date, xsd:gYearMonth or xsd:gYear, following its precision.
+
+    >>> date_literal("2024-06").datatype
+    rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#gYearMonth')
+    >>> date_literal(dt.date(2024, 6, 5)).n3()
+    '"2024-06-05"^^<http://www.w3.org/2001/XMLSchema#date>'
+    """
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
     for pattern, datatype in (
         (r"\d{4}-\d{2}-\d{2}", XSD.date),
@@ -217,7 +223,11 @@ def present(*texts: str | None) -> list[str]:
 
 
 def slug(text: str) -> str:
-    """Return a lower-case hyphenated key for ``text`` ("GOVERN 1.1" -> "govern-1-1")."""
+    """Return a lower-case hyphenated key for ``text``.
+
+    >>> slug("GOVERN 1.1"), slug("The Straits Times")
+    ('govern-1-1', 'the-straits-times')
+    """
     key = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     if not key:
         raise ReferenceDataError(f"cannot derive a key from {text!r}")
@@ -225,7 +235,11 @@ def slug(text: str) -> str:
 
 
 def last_number(text: object) -> int:
-    """Return the last number in an identifier ("GOVERN 1.10" -> 10, "3.1" -> 1)."""
+    """Return the last number in an identifier.
+
+    >>> last_number("GOVERN 1.10"), last_number("3.1")
+    (10, 1)
+    """
     numbers = re.findall(r"\d+", str(text))
     if not numbers:
         raise ReferenceDataError(f"no number in {text!r}")
@@ -238,7 +252,11 @@ def first_sentence(text: str) -> str:
 
 
 def natural_key(text: str) -> list[int | str]:
-    """Return a sort key that orders digit runs by value ("govern-1-2" before "govern-1-10")."""
+    """Return a sort key that orders digit runs by value.
+
+    >>> sorted(["govern-1-10", "govern-1-2"], key=natural_key)
+    ['govern-1-2', 'govern-1-10']
+    """
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
@@ -271,7 +289,11 @@ def mapping_set_iri(key: str) -> URIRef:
 
 
 def agent_iri(name: str) -> URIRef:
-    """Return the IRI of an agent the facts know only by its name as a publisher."""
+    """Return the IRI of an agent the facts know only by its name as a publisher.
+
+    >>> str(agent_iri("Broadband Breakfast"))
+    'https://w3id.org/govkg/id/agent/broadband-breakfast'
+    """
     return AGENT_NS[slug(name)]
 
 
