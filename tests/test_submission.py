@@ -110,9 +110,9 @@ def test_a_10_mb_cell_is_refused_cleanly(tmp_path: Path, context: Context):
 def test_a_line_past_the_line_limit_is_refused(
     tmp_path: Path, context: Context, monkeypatch: pytest.MonkeyPatch
 ):
-    from govkg.submission import readers
+    from govkg.submission import limits
 
-    monkeypatch.setattr(readers, "MAX_LINE", 1000)
+    monkeypatch.setattr(limits, "MAX_LINE", 1000)
     path = tmp_path / "long.sssom.tsv"
     path.write_text(HEADER + "x" * 5000 + "\n", encoding="utf-8")
     report = validate_file(path, context)

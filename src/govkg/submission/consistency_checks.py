@@ -18,8 +18,8 @@ from rdflib.namespace import OWL
 
 from govkg.submission import consistency as semantics
 from govkg.submission.findings import Reporter, shape
-from govkg.submission.readers import Row
 from govkg.submission.reference import ReferenceIndex
+from govkg.submission.rows import Row
 from govkg.validation import VIOLATION, WARNING, Finding
 
 _PREDICATE, _OBJECT = str(OWL.annotatedProperty), str(OWL.annotatedTarget)

@@ -20,7 +20,7 @@ from govkg.namespaces import SHAPES, Shortener
 from govkg.validation import SEVERITIES, VIOLATION, WARNING, Finding
 
 if TYPE_CHECKING:
-    from govkg.submission.readers import Row
+    from govkg.submission.rows import Row
 
 #: Findings of one kind shown by default; the rest are counted.
 DEFAULT_LIMIT = 50

@@ -17,8 +17,8 @@ from govkg.namespaces import ID
 from govkg.submission.coverage import ROLE_PROPERTIES, CoverageTally
 from govkg.submission.findings import Reporter
 from govkg.submission.minting import new_source_iri
-from govkg.submission.readers import Row, Submission
 from govkg.submission.reference import ReferenceIndex
+from govkg.submission.rows import Row, Submission
 from govkg.validation import INFO
 
 _GOVKG_ID = str(ID)

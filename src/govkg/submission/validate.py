@@ -35,16 +35,10 @@ from govkg.submission.findings import (
 
 # new_source_iri is re-exported for submission/importing.py until it imports minting.
 from govkg.submission.minting import new_source_iri as new_source_iri
-from govkg.submission.readers import (
-    Row,
-    Submission,
-    detect_format,
-    open_submission,
-    quiet_rdflib,
-    row_triples,
-)
+from govkg.submission.readers import detect_format, open_submission, quiet_rdflib
 from govkg.submission.reference import ReferenceIndex
 from govkg.submission.reference_checks import ReferenceChecks
+from govkg.submission.rows import Row, Submission, row_triples
 from govkg.submission.rowshapes import RowChecker
 from govkg.submission.vocabulary import NOT, default_prefixes
 from govkg.validation import findings_from, load_shapes, show

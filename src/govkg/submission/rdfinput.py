@@ -1,0 +1,156 @@
+"""Reading an RDF submission (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML) using the
+SSSOM slot URIs govkg uses (docs/data-conventions.md, "Mappings"): parsed whole through
+:func:`govkg.loading.parse_file` (DOCTYPE and remote JSON-LD contexts refused), then the set
+and its mappings read from the graph, each with the line where the file describes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDF
+from rdflib.term import Node
+
+from govkg.errors import InputError
+from govkg.formats import syntax_by_name
+from govkg.loading import parse_file
+from govkg.namespaces import GK, SSSOM
+from govkg.submission import limits
+from govkg.submission.rows import Row, Submission, syntax_finding
+from govkg.submission.vocabulary import MAPPING_SLOTS
+from govkg.validation import WARNING, Finding
+
+#: RDF input formats, by name (:mod:`govkg.formats`).
+RDF_FORMATS = ("turtle", "trig", "ntriples", "nquads", "jsonld", "rdfxml")
+
+
+@contextmanager
+def quiet_rdflib() -> Iterator[None]:
+    """Keep rdflib from logging tracebacks for ill-typed literals (they become findings)."""
+    logger = logging.getLogger("rdflib")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submission:
+    """Read an RDF submission whole (at most :data:`~govkg.submission.limits.MAX_RDF` bytes).
+
+    Raises:
+        InputError: the file is too large, nests too deeply or cannot be parsed.
+    """
+    size = path.stat().st_size
+    if size > limits.MAX_RDF:
+        raise InputError(f"RDF file larger than the {limits.MAX_RDF // 2**20} MiB limit", path)
+    syntax = syntax_by_name(input_format)
+    try:
+        with quiet_rdflib():
+            graph = parse_file(path.resolve(), syntax)
+    except (RecursionError, MemoryError):
+        raise InputError("the file nests too deeply to parse", path) from None
+    text = path.read_bytes().decode("utf-8")
+    index = LineIndex(text, graph)
+    sets = sorted(set(graph.subjects(RDF.type, SSSOM.MappingSet)), key=str)
+    set_node = sets[0] if sets else None
+    triples: list[tuple[Node, Node, Node]] = []
+    for node in sets:
+        triples.append((node, RDF.type, SSSOM.MappingSet))
+    values: dict[str, list[Node]] = {}
+    lines: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    if set_node is not None:
+        for p, o in graph.predicate_objects(set_node):
+            if p == SSSOM.mappings:
+                continue
+            triples.append((set_node, p, o))
+            values.setdefault(str(p), []).append(o)
+            lines[str(p)] = index.line(set_node) or 1
+        for source in values.get(str(DCTERMS.source), []):
+            title = graph.value(source, DCTERMS.title)
+            if title is not None:
+                titles[str(source)] = str(title)
+    nodes = set(graph.subjects(RDF.type, SSSOM.Mapping)) | set(graph.objects(None, SSSOM.mappings))
+    problems: list[Finding] = []
+    described = set(sets) | nodes | {URIRef(s) for s in titles}
+    others = sum(1 for s in set(graph.subjects()) if s not in described)
+    if others:
+        problems.append(
+            syntax_finding(
+                f"{others} resource(s) other than the mapping set, its mappings and its "
+                "source documents are described; the import ignores them",
+                1,
+                WARNING,
+            )
+        )
+    ordered = sorted(nodes, key=lambda n: (index.line(n) or 0, str(n)))
+    shape_paths = [str(s.prop) for s in MAPPING_SLOTS.values()] + ["^" + str(SSSOM.mappings)]
+
+    def rows() -> Iterator[Row]:
+        for node in ordered:
+            found: dict[str, list[Node]] = {}
+            for key in shape_paths:
+                if key.startswith("^"):
+                    found[key] = sorted(graph.subjects(URIRef(key[1:]), node), key=str)
+                else:
+                    found[key] = sorted(graph.objects(node, URIRef(key)), key=str)
+            yield Row(
+                line=index.line(node) or 1,
+                node=node,
+                values={k: v for k, v in found.items() if v},
+                subject_source=list(values.get(str(GK.subjectFramework), [])),
+                object_source=list(values.get(str(GK.objectFramework), [])),
+            )
+
+    prefixes = dict(defaults)
+    prefixes.update({p: str(ns) for p, ns in graph.namespaces() if p})
+    return Submission(
+        path=path,
+        input_format=input_format,
+        set_node=set_node,
+        set_values=values,
+        set_triples=triples,
+        set_line=(index.line(set_node) if set_node else 1) or 1,
+        slot_lines=lines,
+        source_titles=titles,
+        prefixes=prefixes,
+        problems=problems,
+        rows=rows(),
+        graph=graph,
+    )
+
+
+class LineIndex:
+    """Finds the line where an RDF file describes a node: the first line that starts with it
+    (Turtle-family syntaxes) or names it as ``"@id"``, ``rdf:about`` or ``rdf:resource``
+    (JSON-LD, RDF/XML). Built in one pass, so that looking up every mapping stays linear."""
+
+    _MENTION = re.compile(r'(?:"@id"\s*:\s*"|rdf:about="|rdf:resource=")([^"]+)"')
+
+    def __init__(self, text: str, graph: Graph):
+        self.names = [(str(ns), p) for p, ns in graph.namespaces() if p and str(ns)]
+        self.first: dict[str, int] = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            stripped = line.lstrip()
+            if stripped:
+                self.first.setdefault(stripped.split(None, 1)[0], number)
+            for match in self._MENTION.finditer(line):
+                self.first.setdefault(match.group(1), number)
+
+    def line(self, node: Node | None) -> int | None:
+        """Return the line of ``node``, or None when it is not an IRI the file names."""
+        if not isinstance(node, URIRef):
+            return None
+        iri = str(node)
+        forms = [f"<{iri}>", iri] + [
+            f"{prefix}:{iri[len(ns) :]}" for ns, prefix in self.names if iri.startswith(ns)
+        ]
+        found = [self.first[form] for form in forms if form in self.first]
+        return min(found) if found else None
