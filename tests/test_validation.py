@@ -55,3 +55,39 @@ def test_invalid_fixture_produces_its_expected_findings(case: Path, shapes: Grap
     found = {(f.focus, f.path, f.shape) for f in report.violations}
     for item in expected:
         assert (item["focus"], item["path"], item["shape"]) in found, (item, found)
+
+
+def test_an_inverse_path_is_reported_as_caret_iri():
+    """SHACL 2.3.1: a result on an inverse path names the path ``^IRI`` (the one converter,
+    govkg.validation.findings_from, for the build and for submissions alike), not a blank
+    node label that changes from run to run."""
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:shape> a sh:NodeShape ; sh:targetNode <urn:x> ;
+            sh:property [ sh:path [ sh:inversePath <urn:p> ] ; sh:minCount 1 ] .
+        """,
+        format="turtle",
+    )
+    (finding,) = validate(Graph(), shapes).findings
+    assert (finding.severity, finding.focus, finding.path, finding.component) == (
+        "Violation",
+        "urn:x",
+        "^urn:p",
+        "MinCountConstraintComponent",
+    )
+
+
+def test_findings_survive_the_build_cache(tmp_path: Path):
+    """The build keeps warnings between builds as JSON (build_cache.write_findings); every
+    field of the one Finding type must come back equal."""
+    from govkg.build_cache import FINDINGS, read_findings, write_findings
+    from govkg.validation import WARNING, Finding
+
+    kept = (
+        Finding(severity=WARNING, message="m", shape="urn:s", focus="urn:x", path="^urn:p"),
+        Finding(severity=WARNING, message="n", shape="urn:s", focus="_:b0", value="2.0"),
+    )
+    write_findings(tmp_path, kept)
+    assert (tmp_path / FINDINGS).is_file()
+    assert tuple(read_findings(tmp_path) or ()) == kept

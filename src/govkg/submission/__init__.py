@@ -11,7 +11,10 @@ Modules, one job each:
 * :mod:`~govkg.submission.findings`: the collector of findings (:class:`govkg.validation.Finding`),
   what records them for one family of checks, and the report of one file;
 * :mod:`~govkg.submission.readers`: reading the three kinds of input into set metadata and a
-  stream of mapping rows, behind input guards;
+  stream of mapping rows (:mod:`~govkg.submission.rows`), behind input guards
+  (:mod:`~govkg.submission.limits`), through :mod:`~govkg.submission.lines`,
+  :mod:`~govkg.submission.yamlblock`, :mod:`~govkg.submission.terms` and
+  :mod:`~govkg.submission.tables` for tables, :mod:`~govkg.submission.rdfinput` for RDF;
 * :mod:`~govkg.submission.minting`: the IRIs of a set's mappings and of a new source document;
 * :mod:`~govkg.submission.rowshapes`: the streaming SHACL checker compiled from
   ``shapes/mapping-submission.ttl``;

@@ -14,7 +14,8 @@ from govkg import __version__
 from govkg.errors import ExitCode
 from govkg.namespaces import PREFIXES, SHAPES
 from govkg.submission.findings import FileReport, iri_writer
-from govkg.validation import SEVERITIES, VIOLATION, Finding
+from govkg.submission.rows import syntax_finding
+from govkg.validation import SEVERITIES, Finding
 
 #: Output formats of ``govkg validate``.
 OUTPUT_FORMATS = ("text", "json", "turtle")
@@ -174,15 +175,7 @@ def render_turtle(reports: Sequence[FileReport], strict: bool = False) -> str:
         graph.add((node, RDFS.label, Literal(f"govkg validate {report.path}")))
         findings: list[Finding] = report.findings.findings()
         if report.error is not None:
-            findings = [
-                Finding(
-                    severity=VIOLATION,
-                    check="syntax",
-                    message=report.error,
-                    shape=str(SHAPES.SubmissionSyntax),
-                    line=report.error_line,
-                )
-            ]
+            findings = [syntax_finding(report.error, report.error_line or 1)]
         for index, finding in enumerate(findings, 1):
             result = BNode(f"report{number}-result{index}")
             graph.add((node, SH.result, result))
