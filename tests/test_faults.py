@@ -150,20 +150,30 @@ def test_an_import_killed_at_any_step_loses_nothing(layout: Layout, tmp_path: Pa
     """SIGKILL at each step of `govkg import`: the data folder holds the old files (and the
     new one only once it is complete); the next import removes the temporary file."""
     checkout = _checkout(layout, tmp_path / "co")
-    crosswalks = checkout.data / "crosswalks"
-    before = {p.name: p.read_bytes() for p in crosswalks.iterdir()}
+    imported = checkout.data / "imported"
+    before = _files(checkout.data)
     submission = MAPPINGS / "valid" / "minimal.sssom.tsv"
     done = _govkg("import", "-q", "--data-dir", str(checkout.data), str(submission), fault=point)
     assert done.returncode == KILLED, (point, done.returncode, done.stderr)
-    after = {p.name: p.read_bytes() for p in crosswalks.iterdir() if not p.name.endswith(".tmp")}
+    after = {
+        name: body for name, body in _files(checkout.data).items() if not name.endswith(".tmp")
+    }
     if point == "import:after-write":
-        assert set(after) - set(before) == {"test-minimal.ttl"}
+        assert set(after) - set(before) == {"imported/test-minimal.ttl"}
+        assert {name: after[name] for name in before} == before
         load_sources(checkout)  # complete, and fit for the build
         return
     assert after == before
     again = _govkg("import", "-q", "--data-dir", str(checkout.data), str(submission))
     assert again.returncode == 0, again.stderr
-    assert not list(crosswalks.glob(".*.tmp"))
+    assert not list(imported.glob(".*.tmp"))
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its relative path, with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
 
 
 # --- parallel imports ----------------------------------------------------------------------
@@ -184,7 +194,7 @@ def test_an_import_while_another_holds_the_data_folder_is_refused(
         f"{checkout.data}: another govkg build or import holds this folder (pid {os.getpid()})"
         in err
     )
-    assert not (checkout.data / "crosswalks" / "test-related.ttl").exists()
+    assert not (checkout.data / "imported" / "test-related.ttl").exists()
 
 
 def test_contradicting_imports_one_after_the_other_into_a_data_dir(layout: Layout, tmp_path: Path):
@@ -198,7 +208,7 @@ def test_contradicting_imports_one_after_the_other_into_a_data_dir(layout: Layou
     second = _govkg("import", "-q", "--data-dir", str(checkout.data), str(exact))
     assert second.returncode == 1, second.stdout + second.stderr
     assert "contradicts mset:test-related/tc-1-1--govern-1-1" in second.stdout
-    assert not (checkout.data / "crosswalks" / "test-exact.ttl").exists()
+    assert not (checkout.data / "imported" / "test-exact.ttl").exists()
 
 
 def test_contradicting_imports_in_parallel_never_both_pass(layout: Layout, tmp_path: Path):
@@ -232,7 +242,7 @@ def test_contradicting_imports_in_parallel_never_both_pass(layout: Layout, tmp_p
         run.stdout.close()
         run.stderr.close()
     assert sorted(codes) in ([0, 1], [0, 5]), codes
-    written = [p.name for p in (checkout.data / "crosswalks").glob("test-*.ttl")]
+    written = [p.name for p in (checkout.data / "imported").glob("test-*.ttl")]
     assert len(written) == 1, written
     store = open_backend(checkout, tmp_path / "co" / "build")
     assert all(result.passed for result in run_qc(checkout, store))
@@ -273,7 +283,7 @@ def test_no_reuse_of_a_damaged_build(
     layout: Layout, built: tuple[Path, BuildReport], build_dir: Path, tmp_path: Path
 ):
     """Cut mid-line, the old dump held about half the inferences: an incremental rebuild does
-    not reuse them and infers what a clean build infers (3,252 on the shipped graph)."""
+    not reuse them and infers what a clean build infers."""
     _, built_report = built
     target = tmp_path / "build"
     shutil.copytree(build_dir, target)
@@ -281,7 +291,7 @@ def test_no_reuse_of_a_damaged_build(
     _cut(target / DATASET_DUMP, "cut-mid-line")
     report = build(layout, target)
     assert report.validation == "full"
-    assert report.inferred == built_report.inferred == 3252
+    assert report.inferred == built_report.inferred > 0
     assert verify_build(target).quads == clean.quads
     assert (target / DATASET_DUMP).read_bytes() == (build_dir / DATASET_DUMP).read_bytes()
     _cut(target / DATASET_DUMP, "cut-mid-line")
@@ -327,7 +337,7 @@ def test_imported_files_and_builds_follow_the_umask(layout: Layout, tmp_path: Pa
     finally:
         os.umask(old)
     assert code == 0
-    mode = (checkout.data / "crosswalks" / "test-minimal.ttl").stat().st_mode & 0o777
+    mode = (checkout.data / "imported" / "test-minimal.ttl").stat().st_mode & 0o777
     assert mode == 0o644, oct(mode)
     assert (tmp_path / "co" / "build").resolve().stat().st_mode & 0o777 == 0o755
 
@@ -402,4 +412,4 @@ def test_a_read_only_data_folder_is_an_environment_error(
         subprocess.run(["umount", str(checkout.data)], check=False)
     err = capsys.readouterr().err
     assert code == 4, err
-    assert f"{checkout.data / 'crosswalks'}" in err and "Read-only file system (EROFS)" in err
+    assert f"{checkout.data / 'imported'}" in err and "Read-only file system (EROFS)" in err
