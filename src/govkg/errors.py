@@ -1,7 +1,7 @@
 """The one exception hierarchy of govkg.
 
 Core modules raise these; each boundary maps them once: the CLI to an :class:`ExitCode`
-(``cli.py``), the web app to an HTTP status (``web/errors.py``).
+(``govkg.cli``), the web app to an HTTP status (``web/errors.py``).
 """
 
 from __future__ import annotations

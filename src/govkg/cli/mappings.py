@@ -79,7 +79,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         "import",
         parents=[common, reading],
         help="validate a mapping submission and add it to the graph's sources",
-        description="Validate, then write the set as data/crosswalks/<key>.ttl "
+        description="Validate, then write the set as data/imported/<key>.ttl "
         "(atomically); the next build includes it.",
     )
     p.add_argument("file", type=Path, metavar="FILE")
