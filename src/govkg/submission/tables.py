@@ -133,6 +133,9 @@ class TableReader:
     def _set_metadata(
         self, meta: dict[str, Any], lines: dict[str, int], first: int
     ) -> tuple[Node, dict[str, list[Node]], dict[str, int]]:
+        """Return the set's node, its values by property IRI and the line of each; a set
+        without ``crosswalk_status`` is unofficial, one without ``publication_date`` takes its
+        ``mapping_date``."""
         for key in meta:
             if key not in KNOWN_SET_SLOTS:
                 self.terms.problem(
@@ -179,6 +182,8 @@ class TableReader:
     # -- header and rows --
 
     def _header(self, line: int) -> list[str | None] | None:
+        """Read the header row: the slot name of each column (None for a column ignored), or
+        None for an empty table."""
         first = self.lines.pending
         if first is None:
             self.terms.problem(
@@ -230,6 +235,7 @@ class TableReader:
         return names
 
     def _rows(self, header: list[str | None]) -> Iterator[Row]:
+        """Yield the rows as the file is read (blank lines skipped)."""
         reader = csv.reader(self.lines, delimiter=self.delimiter, strict=True)
         minter = Minter(
             str(self.set_node)

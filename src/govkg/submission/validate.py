@@ -62,14 +62,12 @@ class Context:
     graph's index and the default prefixes. Made once for any number of files.
 
     Attributes:
-        layout: The sources.
         shapes: The submission shapes graph (checked against SHACL-for-SHACL).
         checker: The compiled mapping shapes.
         index: The built graph's facts.
         prefixes: Prefixes a submission may use undeclared.
     """
 
-    layout: Layout
     shapes: Graph
     checker: RowChecker
     index: ReferenceIndex
@@ -81,7 +79,6 @@ class Context:
         shapes = load_shapes([layout.shapes / SUBMISSION_SHAPES])
         index = ReferenceIndex.from_build(layout, build_dir, progress)
         return cls(
-            layout=layout,
             shapes=shapes,
             checker=RowChecker(shapes),
             index=index,
