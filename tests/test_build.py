@@ -17,7 +17,7 @@ from govkg.build import REPORT, BuildReport, build, is_current
 from govkg.errors import InconsistencyError, InputError, ValidationFailed
 from govkg.formats import RDF_SYNTAXES
 from govkg.loading import bundled_source_paths
-from govkg.namespaces import INFERRED_GRAPH, META_GRAPH
+from govkg.namespaces import INFERRED_GRAPH, MAPPINGS_GRAPH, META_GRAPH
 from govkg.paths import Layout
 from govkg.progress import Progress
 
@@ -25,8 +25,9 @@ from govkg.progress import Progress
 def test_every_source_file_is_its_own_named_graph(layout: Layout, built: tuple[Path, BuildReport]):
     _, report = built
     sources = bundled_source_paths(layout)
-    assert len(report.graphs) == len(sources) + 2  # + inferred + meta
+    assert len(report.graphs) == len(sources) + 3  # + inferred + direct mappings + meta
     assert str(INFERRED_GRAPH) in report.graphs and str(META_GRAPH) in report.graphs
+    assert str(MAPPINGS_GRAPH) in report.graphs
     assert "https://w3id.org/govkg/graph/fact-sheet/us-sg-ai-fact-sheet-2024-06-05" in report.graphs
     assert all(count > 0 for count in report.graphs.values())
 

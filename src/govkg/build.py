@@ -1,5 +1,7 @@
 """The build: source files → one named graph per file → SHACL check (a failure stops the
 build) → OWL 2 RL inferences in their own named graph → dumps and a report in a build folder.
+Beside them, the direct triple of every positive mapping goes into its own named graph
+(:mod:`govkg.direct_mappings`, ADR 0017).
 
 The live build folder is a symbolic link to a versioned folder beside it
 (``build -> .build.v<time>``); a new build is written to a staging folder, renamed to its own
@@ -30,7 +32,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from govkg import __version__, faults
+from govkg import __version__, direct_mappings, faults
 from govkg.build_cache import DATASET_DUMP as DATASET_DUMP
 from govkg.build_cache import MANIFEST as MANIFEST
 from govkg.build_cache import Manifest as Manifest
@@ -47,7 +49,16 @@ from govkg.errors import ResourceError, os_errors
 from govkg.export import write_dumps
 from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
 from govkg.locking import build_lock_path, data_lock_path, locked
-from govkg.namespaces import GK, GRAPH, ID, INFERRED_GRAPH, META_GRAPH, ONTOLOGY_IRI, SSSOM
+from govkg.namespaces import (
+    GK,
+    GRAPH,
+    ID,
+    INFERRED_GRAPH,
+    MAPPINGS_GRAPH,
+    META_GRAPH,
+    ONTOLOGY_IRI,
+    SSSOM,
+)
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.reasoning import (
@@ -272,6 +283,13 @@ def _build(
         progress.note(
             f"{len(sources)} files, {len(ontology)} ontology and {len(data)} data triples"
         )
+        direct = direct_mappings.derive(
+            [s for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)]
+        )
+        progress.note(
+            f"{len(direct.graph)} direct mapping triples "
+            f"({direct.negated} negated mapping(s) left out)"
+        )
     faults.point("build:after-load")
 
     with progress.step("validate with SHACL"):
@@ -294,15 +312,27 @@ def _build(
     # What needs the data union is done now: it is freed before the closure (memory at 1M).
     report.elements, report.mappings = _content_counts(data)
     licences = _graph_licences(sources, data)
+    licences[MAPPINGS_GRAPH] = sorted(
+        {licence for iri in direct.sources for licence in licences.get(iri, [])}, key=str
+    )
     del data
 
     with progress.step("materialise OWL 2 RL inferences"):
         asserted = {triple for source in sources for triple in source.graph}
         base = reasoning_input(asserted, ontology)
-        reasoning_key = input_digest(asserted, ontology, reasoner, base)
+        # The direct mapping triples are closed apart, under the mapping axioms only (ADR 0017).
+        schema = direct_mappings.mapping_schema(ontology, set(direct.graph.predicates()))
+        reasoning_key = direct_mappings.combined_digest(
+            input_digest(asserted, ontology, reasoner, base),
+            direct_mappings.closure_digest(direct.graph, schema, reasoner),
+        )
         inferred = cached_inferences(reused, previous, reasoning_key)
         if inferred is None:
             inferred = materialise(asserted, ontology, progress.note, reasoner, base)
+            for triple in direct_mappings.infer(direct.graph, schema, progress.note, reasoner):
+                if triple not in asserted:
+                    inferred.add(triple)
+            inferred -= direct.graph  # asserted and inferred never mix
         else:
             progress.note("the closure's input is unchanged: inferences of the last build reused")
         progress.note(f"{len(inferred)} inferred triples kept")
@@ -310,7 +340,8 @@ def _build(
 
     graphs: dict[URIRef, Graph] = {s.graph_iri: s.graph for s in sources}
     graphs[INFERRED_GRAPH] = inferred
-    graphs[META_GRAPH] = _meta_graph(sources, len(inferred), licences)
+    graphs[MAPPINGS_GRAPH] = direct.graph
+    graphs[META_GRAPH] = _meta_graph(sources, len(inferred), licences, direct)
     report.graphs = {str(iri): len(g) for iri, g in sorted(graphs.items())}
     report.asserted = sum(len(s.graph) for s in sources)
     report.inferred = len(inferred)
@@ -455,16 +486,21 @@ def _graph_licences(sources: list[SourceFile], data: Graph) -> dict[URIRef, list
 
 
 def _meta_graph(
-    sources: list[SourceFile], inferred: int, licences: dict[URIRef, list[Node]]
+    sources: list[SourceFile],
+    inferred: int,
+    licences: dict[URIRef, list[Node]],
+    direct: direct_mappings.DirectMappings,
 ) -> Graph:
     """Describe the dataset and each of its named graphs (no timestamps: dumps stay stable).
 
     The VoID part is :func:`govkg.void.void_triples`, as the served ``/.well-known/void`` is;
     the build adds each graph's source file and the licences of the documents it was derived
     from, so that a consumer can tell public-domain NIST text from Apache-2.0 AI Verify text.
+    The direct-mapping graph names the crosswalk graphs it was derived from.
     """
     sizes = {str(source.graph_iri): len(source.graph) for source in sources}
     sizes[str(INFERRED_GRAPH)] = inferred
+    sizes[str(MAPPINGS_GRAPH)] = len(direct.graph)
     description = Description(
         dataset=str(DATASET_IRI),
         title="govkg knowledge graph",
@@ -501,6 +537,18 @@ def _meta_graph(
     meta.add((META_GRAPH, RDFS.label, Literal("govkg build metadata", lang="en")))
     meta.add((INFERRED_GRAPH, RDF.type, GK.SourceGraph))
     meta.add((INFERRED_GRAPH, RDFS.label, Literal("OWL 2 RL inferences", lang="en")))
+    meta.add((MAPPINGS_GRAPH, RDF.type, GK.SourceGraph))
+    meta.add(
+        (
+            MAPPINGS_GRAPH,
+            RDFS.label,
+            Literal("Direct mapping triples (one per positive SSSOM mapping)", lang="en"),
+        )
+    )
+    for iri in direct.sources:
+        meta.add((MAPPINGS_GRAPH, PROV.wasDerivedFrom, iri))
+    for licence in licences.get(MAPPINGS_GRAPH, []):
+        meta.add((MAPPINGS_GRAPH, DCTERMS.license, licence))
     for source in sources:
         meta.add((source.graph_iri, DCTERMS.identifier, Literal(source.name)))
         for licence in licences[source.graph_iri]:

@@ -14,6 +14,8 @@ SHAPES = Namespace(BASE + "shapes#")
 
 INFERRED_GRAPH = URIRef(GRAPH["inferred"])
 META_GRAPH = URIRef(GRAPH["meta"])
+#: One direct triple ``s p o`` per positive SSSOM mapping (:mod:`govkg.direct_mappings`).
+MAPPINGS_GRAPH = URIRef(GRAPH["mappings"])
 
 SSSOM = Namespace("https://w3id.org/sssom/")
 SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
