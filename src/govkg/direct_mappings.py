@@ -17,12 +17,12 @@ the mapping properties (OWL 2 Profiles, section 4.3, Table 5: ``prp-spo1``, ``pr
 ``prp-inv1/2``, ``prp-symp``). Left out, so that a mapping never becomes a cross-framework
 parent nor chains across crosswalks (ADR 0017):
 
-* ``owl:TransitiveProperty`` (``prp-trp``): ``skos:exactMatch`` (SKOS Reference S45),
+* ``owl:TransitiveProperty`` (``prp-trp``): ``skos:exactMatch`` (SKOS Reference, section 10),
   ``gk:equalTo``, ``gk:subsetOf``, ``gk:supersetOf``; chaining mappings is a separate,
   labelled ``semapv:MappingChaining`` product;
 * sub-property links into SKOS's hierarchical and associative relations
   (:data:`SEMANTIC_RELATIONS`), as ``skos:broadMatch rdfs:subPropertyOf skos:broader``
-  (SKOS Reference S43): SKOS states them and govkg's ontology keeps them, but applied to
+  (SKOS Reference, section 10): SKOS states them and govkg's ontology keeps them, but applied to
   crosswalks they would make an element of one framework the ``skos:broader`` parent of an
   element of another, and ``skos:broaderTransitive`` would chain the crosswalks.
 """
@@ -208,7 +208,8 @@ def infer(
     schema_graph = Graph()
     for triple in schema:
         schema_graph.add(triple)
-    closed = materialise(base, schema_graph, progress, engine, base)
+    note = None if progress is None else (lambda text: progress(f"direct mappings: {text}"))
+    closed = materialise(base, schema_graph, note, engine, base)
     inferred = Graph()
     for s, p, o in closed:
         if p in properties and (s, p, o) not in direct:
