@@ -87,7 +87,7 @@ def _reversed(pairs: set[Pair]) -> set[Pair]:
 
 def test_related_match_finds_the_official_ai_600_1_pairs(build_dir: Path) -> None:
     """``?s skos:relatedMatch ?o`` finds every pair of the official AI 600-1 crosswalk (and,
-    relatedMatch being symmetric, SKOS Reference S44, the same pairs the other way round)."""
+    relatedMatch being symmetric in SKOS, the same pairs the other way round)."""
     store = _store(build_dir)
     official = _records(store, SKOS.relatedMatch, str(GRAPH[f"crosswalks/{AI_600_1}"]))
     assert official, "the crosswalk holds relatedMatch records"
@@ -103,7 +103,7 @@ def test_related_match_finds_the_official_ai_600_1_pairs(build_dir: Path) -> Non
 
 
 def test_mapping_relation_finds_every_positive_mapping(build_dir: Path) -> None:
-    """prp-spo1 with relatedMatch ⊑ mappingRelation (SKOS S41) and gk:correspondsTo ⊑
+    """prp-spo1 with relatedMatch ⊑ mappingRelation (SKOS Reference, section 10) and gk:correspondsTo ⊑
     mappingRelation: the super-property finds every mapping, in either direction."""
     store = _store(build_dir)
     records = _records(store, SKOS.relatedMatch) | _records(store, GK.correspondsTo)
@@ -226,7 +226,7 @@ def test_a_negated_mapping_gives_no_direct_triple(
 def test_hierarchical_mappings_make_no_cross_framework_parents_nor_chains(
     hierarchical: tuple[Layout, dict[str, Path]], engine: str
 ) -> None:
-    """ "subset of" ⊑ skos:broadMatch ⊑ skos:broader (SKOS S43) is not applied to mappings,
+    """ "subset of" ⊑ skos:broadMatch ⊑ skos:broader (SKOS Reference, section 10) is not applied to mappings,
     nor is transitivity (prp-trp): no cross-framework broader, no AI Verify → AI 600-1
     chain; the mapping super-properties and inverses are (prp-spo1, prp-inv1/2)."""
     store = _store(hierarchical[1][engine])
