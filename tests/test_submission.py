@@ -344,7 +344,7 @@ def test_strict_makes_warnings_fail(
     head = "".join(line + "\n" for line in source.splitlines()[:12])
     path = tmp_path / "warning.sssom.tsv"  # a mapping the graph already holds: a warning
     path.write_text(
-        head + "aiverify:tc-12-6\tskos:closeMatch\tairmf:manage-2-1\t"
+        head + "aiverify:tc-12-6\tgk:correspondsTo\tairmf:manage-2-1\t"
         "semapv:ManualMappingCuration\t0.6\thttps://orcid.org/0000-0002-1825-0097\n",
         encoding="utf-8",
     )
