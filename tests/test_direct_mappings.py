@@ -103,8 +103,9 @@ def test_related_match_finds_the_official_ai_600_1_pairs(build_dir: Path) -> Non
 
 
 def test_mapping_relation_finds_every_positive_mapping(build_dir: Path) -> None:
-    """prp-spo1 with relatedMatch ⊑ mappingRelation (SKOS Reference, section 10) and gk:correspondsTo ⊑
-    mappingRelation: the super-property finds every mapping, in either direction."""
+    """prp-spo1 with relatedMatch ⊑ mappingRelation (SKOS Reference, section 10) and
+    gk:correspondsTo ⊑ mappingRelation: the super-property finds every mapping, in either
+    direction."""
     store = _store(build_dir)
     records = _records(store, SKOS.relatedMatch) | _records(store, GK.correspondsTo)
     found = _with(store, SKOS.mappingRelation)
@@ -226,9 +227,10 @@ def test_a_negated_mapping_gives_no_direct_triple(
 def test_hierarchical_mappings_make_no_cross_framework_parents_nor_chains(
     hierarchical: tuple[Layout, dict[str, Path]], engine: str
 ) -> None:
-    """ "subset of" ⊑ skos:broadMatch ⊑ skos:broader (SKOS Reference, section 10) is not applied to mappings,
-    nor is transitivity (prp-trp): no cross-framework broader, no AI Verify → AI 600-1
-    chain; the mapping super-properties and inverses are (prp-spo1, prp-inv1/2)."""
+    """``gk:subsetOf ⊑ skos:broadMatch ⊑ skos:broader`` (SKOS Reference, section 10) is not
+    applied to mappings, nor is transitivity (prp-trp): no cross-framework broader, no
+    AI Verify → AI 600-1 chain; the mapping super-properties and inverses are (prp-spo1,
+    prp-inv1/2)."""
     store = _store(hierarchical[1][engine])
     assert not _pairs_of(store, CROSS_FRAMEWORK_BROADER)
     subset = _with(store, GK.subsetOf)
