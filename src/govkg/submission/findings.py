@@ -1,10 +1,10 @@
-"""Findings of ``govkg validate``, the collector that keeps them in bounded memory, and the report
-of one file.
+"""Findings of ``govkg validate``: the collector that keeps them in bounded memory, what records
+the findings of one family of checks, how they write IRIs, and the report of one file.
 
-A finding (:class:`govkg.validation.Finding`, the one finding type of govkg) has the fields of a
-SHACL validation result (SHACL section 3.6.2: focus node, result
-path, value, source shape, source constraint component, severity, message) plus where it is in
-the file (line, column) and which family of checks produced it.
+A finding is :class:`govkg.validation.Finding`, the one finding type of govkg: the fields of a
+SHACL validation result (SHACL section 3.6.2: focus node, result path, value, source shape,
+source constraint component, severity, message) plus where it is in the file (line, column)
+and which family of checks produced it.
 """
 
 from __future__ import annotations
