@@ -38,7 +38,7 @@ from govkg.build import DATA_SHAPES, GRAPH_ONTOLOGY, ensure_built
 from govkg.errors import InputError, ValidationFailed, os_errors
 from govkg.loading import graph_iri_for
 from govkg.locking import data_lock_path, locked
-from govkg.namespaces import GK, GRAPH, INFERRED_GRAPH, META_GRAPH, SSSOM
+from govkg.namespaces import GK, GRAPH, INFERRED_GRAPH, MAPPINGS_GRAPH, META_GRAPH, SSSOM
 from govkg.paths import Layout, checkout_of
 from govkg.progress import Progress
 from govkg.submission import consistency as semantics
@@ -401,7 +401,7 @@ def _check_against_data_shapes(
     data, ontology = Graph(), Graph()
     for context in dataset.graphs():
         name = str(context.identifier)
-        if name in (str(INFERRED_GRAPH), str(META_GRAPH), str(graph_iri)):
+        if name in (str(INFERRED_GRAPH), str(META_GRAPH), str(MAPPINGS_GRAPH), str(graph_iri)):
             continue
         target = ontology if name.startswith(GRAPH_ONTOLOGY) else data
         for triple in context:
