@@ -23,7 +23,8 @@ from pathlib import Path
 
 from govkg.build import ensure_built
 from govkg.paths import bundled_layout, default_build_dir
-from govkg.submission.readers import open_submission, quiet_rdflib, to_graph
+from govkg.submission.rdfinput import quiet_rdflib
+from govkg.submission.readers import open_submission, to_graph
 from govkg.submission.reference import ReferenceIndex
 from govkg.submission.validate import SUBMISSION_SHAPES
 from govkg.submission.vocabulary import default_prefixes

@@ -18,7 +18,8 @@ from rdflib.namespace import RDF, SH
 from govkg.cli import main
 from govkg.paths import Layout
 from govkg.submission.findings import FileReport
-from govkg.submission.readers import open_submission, quiet_rdflib, to_graph
+from govkg.submission.rdfinput import quiet_rdflib
+from govkg.submission.readers import open_submission, to_graph
 from govkg.submission.render import JSON_SCHEMA
 from govkg.submission.rowshapes import RowChecker
 from govkg.submission.validate import Context, validate_file

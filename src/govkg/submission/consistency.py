@@ -228,8 +228,3 @@ def cycles(edges: Iterable[tuple[int, int]], size: int) -> list[list[int]]:
                 if len(component) > 1:
                     found.append(sorted(component))
     return sorted(found)
-
-
-#: The shortener of predicate IRIs in messages, kept under its old name for
-#: ``submission/importing.py`` until it uses :class:`govkg.namespaces.Shortener` itself.
-curie = _SHORT

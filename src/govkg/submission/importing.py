@@ -38,14 +38,23 @@ from govkg.build import DATA_SHAPES, GRAPH_ONTOLOGY, ensure_built
 from govkg.errors import InputError, ValidationFailed, os_errors
 from govkg.loading import graph_iri_for
 from govkg.locking import data_lock_path, locked
-from govkg.namespaces import GK, GRAPH, INFERRED_GRAPH, MAPPINGS_GRAPH, META_GRAPH, SSSOM
+from govkg.namespaces import (
+    GK,
+    GRAPH,
+    INFERRED_GRAPH,
+    MAPPINGS_GRAPH,
+    META_GRAPH,
+    SSSOM,
+    Shortener,
+)
 from govkg.paths import Layout, checkout_of
 from govkg.progress import Progress
 from govkg.submission import consistency as semantics
 from govkg.submission.findings import FileReport
-from govkg.submission.readers import Minter, Row, Submission
+from govkg.submission.minting import Minter, new_source_iri
 from govkg.submission.reference import ReferenceIndex
-from govkg.submission.validate import Context, new_source_iri, read_checked
+from govkg.submission.rows import Row, Submission
+from govkg.submission.validate import Context, read_checked
 from govkg.submission.vocabulary import MAPPING_SLOTS, set_key
 from govkg.validation import load_shapes, validate
 
@@ -63,6 +72,9 @@ PHRASES = {
     semantics.NOT_RELATED: "is not related to",
     semantics.CORRESPONDS: "corresponds to",
 }
+
+#: How a label writes a predicate it has no phrase for.
+_MESSAGE_IRI = Shortener(angle=True)
 
 _STORED = [str(slot.prop) for slot in MAPPING_SLOTS.values()]
 
@@ -369,7 +381,7 @@ def _mapping_label(row: Row, index: ReferenceIndex) -> str:
     subject = str(row.one(URIRef(_STORED[0])))
     predicate = str(row.one(URIRef(_STORED[1])))
     obj = str(row.one(URIRef(_STORED[2])))
-    phrase = PHRASES.get(predicate, semantics.curie(predicate))
+    phrase = PHRASES.get(predicate, _MESSAGE_IRI(predicate))
     text = f"{index.label(subject)} {phrase} {index.label(obj)}"
     negated = any(str(v) == "Not" for v in row.values.get(str(SSSOM.predicate_modifier), []))
     return f"not: {text}" if negated else text

@@ -30,15 +30,8 @@ from rdflib import Graph
 from govkg.errors import InputError
 from govkg.formats import syntax_by_name
 from govkg.namespaces import GK
-
-# Re-exported: Minter, Row and Submission for submission/importing.py, quiet_rdflib for the
-# benchmark and the tests, until they import them from where they live now.
-from govkg.submission.minting import Minter as Minter
 from govkg.submission.rdfinput import RDF_FORMATS, read_rdf
-from govkg.submission.rdfinput import quiet_rdflib as quiet_rdflib
-from govkg.submission.rows import Row as Row
-from govkg.submission.rows import Submission as Submission
-from govkg.submission.rows import row_triples
+from govkg.submission.rows import Submission, row_triples
 from govkg.submission.tables import TABLE_FORMATS, TableReader
 
 #: Input formats, by name.

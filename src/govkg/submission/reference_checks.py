@@ -13,7 +13,7 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
-from govkg.namespaces import ID
+from govkg.namespaces import GRAPH, ID
 from govkg.submission.coverage import ROLE_PROPERTIES, CoverageTally
 from govkg.submission.findings import Reporter
 from govkg.submission.minting import new_source_iri
@@ -111,11 +111,16 @@ class ReferenceChecks:
         for source in sub.set_values.get(str(DCTERMS.source), []):
             self._source(sub, source)
         if replaced is not None:
+            graph = self.index.set_graphs[replaced]
+            how = (
+                "`govkg import` replaces it only with --replace"
+                if graph.startswith(str(GRAPH) + "imported/")
+                else "`govkg import` never replaces it (only sets it imported itself)"
+            )
             self.report.mapping_set(
                 "SubmittedMappingSet-replaces",
-                f"the graph already holds this set (graph "
-                f"{self.s(self.index.set_graphs[replaced])}): the checks against the graph "
-                "leave its mappings out, and `govkg import` replaces it only with --replace",
+                f"the graph already holds this set (graph {self.s(graph)}): the checks against "
+                f"the graph leave its mappings out, and {how}",
                 None,
                 None,
                 severity=INFO,

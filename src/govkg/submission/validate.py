@@ -32,10 +32,8 @@ from govkg.submission.findings import (
     Reporter,
     iri_writer,
 )
-
-# new_source_iri is re-exported for submission/importing.py until it imports minting.
-from govkg.submission.minting import new_source_iri as new_source_iri
-from govkg.submission.readers import detect_format, open_submission, quiet_rdflib
+from govkg.submission.rdfinput import quiet_rdflib
+from govkg.submission.readers import detect_format, open_submission
 from govkg.submission.reference import ReferenceIndex
 from govkg.submission.reference_checks import ReferenceChecks
 from govkg.submission.rows import Row, Submission, row_triples
