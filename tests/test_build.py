@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -255,6 +256,28 @@ def test_an_inconsistent_ontology_fails_the_build_with_the_rule(layout: Layout, 
     message = str(failure.value)
     assert "cax-dw: " in message
     assert "https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0" in message
+
+
+def test_a_contradiction_with_official_prov_o_fails_the_build(layout: Layout, tmp_path: Path):
+    """Restoring the PROV-DC axiom dcterms:source ⊑ prov:wasDerivedFrom makes every event
+    that cites a source a prov:Entity, disjoint with prov:Activity in the official PROV-O
+    (ADR 0016): the build stops with the contradiction and writes no build."""
+    copy = _copy_layout(layout, tmp_path / "src")
+    (copy.ontology / "zz-prov-dc.ttl").write_text(
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "dcterms:source rdfs:subPropertyOf prov:wasDerivedFrom .\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        InconsistencyError, match="contradictions with the official PROV-O"
+    ) as failure:
+        build(copy, tmp_path / "build")
+    message = str(failure.value)
+    assert re.match(r"\d+ contradictions", message) and "\n" not in message
+    assert "cax-dw: https://w3id.org/govkg/id/event/" in message and "prov#Activity" in message
+    assert not (tmp_path / "build").exists()
 
 
 def test_progress_reports_counts_for_every_step(layout: Layout, build_dir: Path, tmp_path: Path):

@@ -9,7 +9,6 @@ and ORG for consistency and unsatisfiable classes.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -125,11 +124,9 @@ def _run_hermit(graph: Graph, folder: Path) -> Any:
 
 
 def _owlready2() -> Any:
-    """owlready2 (the ``[test]`` extra) and a Java runtime; CI must have both."""
-    if os.environ.get("CI"):
-        import owlready2
-    else:
-        owlready2 = pytest.importorskip("owlready2", reason="pip install -e '.[test]'")
+    """owlready2 (the ``[test]`` extra) and a Java runtime: both required, never skipped."""
+    import owlready2
+
     assert shutil.which("java"), "HermiT needs a Java runtime (.ci/run installs one)"
     return owlready2
 

@@ -68,6 +68,7 @@ from govkg.reasoning import (
     materialise,
     reasoning_input,
 )
+from govkg.vocabulary_check import check_official_vocabularies
 from govkg.void import Description, void_triples
 
 REPORT = "report.json"
@@ -328,6 +329,8 @@ def _build(
         )
         inferred = cached_inferences(reused, previous, reasoning_key)
         if inferred is None:
+            # The same input passed this check in the build whose inferences would be reused.
+            check_official_vocabularies(asserted | set(direct.graph), ontology, progress.note)
             inferred = materialise(asserted, ontology, progress.note, reasoner, base)
             for triple in direct_mappings.infer(direct.graph, schema, progress.note, reasoner):
                 if triple not in asserted:
