@@ -35,6 +35,13 @@ class Layout:
         return self.root / "ontology"
 
     @property
+    def releases(self) -> Path:
+        """The archived ontology releases, one ``<version>.ttl`` each (``docs/ontology.md``):
+        a subfolder of ``ontology/``, so the build (which globs ``ontology/*.ttl``) never
+        loads them."""
+        return self.ontology / "releases"
+
+    @property
     def data(self) -> Path:
         return self.root / "data"
 

@@ -7,16 +7,25 @@ Interest Group Note 2008-12-03).
 * ``/ontology`` (the ontology IRI and, with its fragment, every term IRI ``ontology#Term``,
   section 4.2) answers ``303`` to ``/page/ontology`` (one section per term, ``id="Term"``) or
   ``/data/ontology.EXT``;
+* ``/ontology/VERSION`` (a version IRI, ``owl:versionIRI``) answers like ``/ontology`` for the
+  version the server serves, ``303`` to ``/page/ontology/VERSION`` or
+  ``/data/ontology/VERSION.EXT`` for an archived release (``ontology/releases/VERSION.ttl``, the
+  ontology's own version numbers, ``docs/ontology.md``), and 404 naming the known versions for
+  any other;
 * every response names the alternates in a ``Link`` header (RFC 8288; ``rel="alternate"``)
   and the thing a document describes (RFC 6892; ``rel="describes"``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from pathlib import Path
 
-from govkg import __version__
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, render_template_string, request
+from rdflib.namespace import OWL, RDFS, SKOS
+
 from govkg.namespaces import BASE
+from govkg.paths import bundled_layout
 from govkg.web import current_site
 from govkg.web.describe import ONTOLOGY, iri_for_path
 from govkg.web.errors import NotAcceptableError, NotFoundError
@@ -75,11 +84,12 @@ def ontology() -> Response:
 
 @bp.route("/ontology/<version>")
 def ontology_version(version: str) -> Response:
-    """Dereference the ontology's version IRI (``owl:versionIRI``): this server serves the
-    version it was built with, so the current version IRI answers like the ontology IRI."""
-    if version != __version__:
-        raise NotFoundError(f"this server serves ontology version {__version__}, not {version}")
-    return ontology()
+    """Dereference a version IRI of the ontology (``owl:versionIRI``): the version this server
+    serves answers like the ontology IRI, an archived release like a document of its own."""
+    if version == _current_version():
+        return ontology()
+    _release_path(version)
+    return _redirect(f"ontology/{version}", _document_format(), _version_iri(version))
 
 
 @bp.route("/shapes")
@@ -107,6 +117,12 @@ def page(rest: str) -> Response:
             ("ontology-page",), lambda: render_template("ontology.html", header=header, terms=terms)
         )
         return _document(html.encode("utf-8"), _HTML, "ontology", ONTOLOGY)
+    if rest.startswith("ontology/"):
+        version = rest.removeprefix("ontology/")
+        quads = _release_quads(version)
+        key = ("ontology-release-page", version)
+        html = site.cached(key, lambda: _release_page(version, quads))
+        return _document(html.encode("utf-8"), _HTML, rest, _version_iri(version))
     iri = _known(rest)
     view = site.view(iri)
     html = site.cached(("page", iri), lambda: render_template("resource.html", view=view))
@@ -127,9 +143,122 @@ def data(rest: str) -> Response:
             raise NotFoundError("this server does not serve the govkg ontology")
         body = site.cached(("data", ONTOLOGY, fmt.name), lambda: serialise(quads, fmt))
         return _document(body, fmt, path, ONTOLOGY)
+    if path.startswith("ontology/"):
+        version = path.removeprefix("ontology/")
+        quads = _release_quads(version)
+        iri = _version_iri(version)
+        body = site.cached(("data", iri, fmt.name), lambda: serialise(quads, fmt))
+        return _document(body, fmt, path, iri)
     iri = _known(path)
     body = site.cached(("data", iri, fmt.name), lambda: serialise(site.description(iri), fmt))
     return _document(body, fmt, path, iri)
+
+
+# -- ontology versions ----------------------------------------------------------------------------
+
+_VERSION_INFO = str(OWL.versionInfo)
+_DEFINED_BY = str(RDFS.isDefinedBy)
+_TERM_STATUS = "http://www.w3.org/2003/06/sw-vocab-status/ns#term_status"
+_RELEASE_FIELDS = {
+    str(RDFS.label): "label",
+    str(SKOS.definition): "definition",
+    _TERM_STATUS: "status",
+    str(OWL.deprecated): "deprecated",
+}
+_RELEASE_PAGE = """{% extends "base.html" %}
+{% block title %}govkg ontology {{ version }} (archived release){% endblock %}
+{% block main %}
+<h1>govkg ontology {{ version }}</h1>
+<p>An archived release of the govkg ontology: version IRI <code>{{ iri }}</code>.
+{% if current %}The current version is <a href="/ontology">{{ current }}</a>.{% endif %}</p>
+<p class="formats">RDF: <a href="/data/ontology/{{ version }}.ttl">Turtle</a> ·
+<a href="/data/ontology/{{ version }}.jsonld">JSON-LD</a> ·
+<a href="/data/ontology/{{ version }}.rdf">RDF/XML</a> ·
+<a href="/data/ontology/{{ version }}.nt">N-Triples</a></p>
+<h2>Terms</h2>
+<dl>
+{% for t in terms %}<dt id="{{ t.name }}"><code>gk:{{ t.name }}</code> {{ t.label }}
+{%- if t.status %} <small>({{ t.status }})</small>{% endif %}</dt>
+<dd>{{ t.definition }}</dd>
+{% endfor %}</dl>
+{% endblock %}"""
+
+
+def _version_iri(version: str) -> str:
+    return f"{ONTOLOGY}/{version}"
+
+
+def _current_version() -> str | None:
+    """The ``owl:versionInfo`` of the ontology the server serves, if it serves one."""
+    header = current_site().ontology_views()[0]
+    if header is None:
+        return None
+    found = (v.term.value for p, vs in header.properties if p.value == _VERSION_INFO for v in vs)
+    return next(found, None)
+
+
+def _releases() -> dict[str, Path]:
+    """The archived releases shipped with govkg, by version."""
+
+    def find() -> dict[str, Path]:
+        return {p.stem: p for p in sorted(bundled_layout().releases.glob("*.ttl"))}
+
+    return current_site().cached(("ontology-releases",), find)
+
+
+def _release_path(version: str) -> Path:
+    releases = _releases()
+    if version not in releases:
+        current = _current_version()
+        known = sorted(set(releases) | ({current} if current else set()), key=_version_key)
+        listed = ", ".join(f"{v} (current)" if v == current else v for v in known)
+        raise NotFoundError(f"no govkg ontology version {version}; known versions: {listed}")
+    return releases[version]
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
+
+
+def _release_quads(version: str) -> list[ox.Quad]:
+    """The triples of an archived release (404 for a version not archived)."""
+    path = _release_path(version)
+
+    def parse() -> list[ox.Quad]:
+        return sorted(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), key=str)
+
+    return current_site().cached(("ontology-release", version), parse)
+
+
+def _release_page(version: str, quads: list[ox.Quad]) -> str:
+    """The HTML page of an archived release: one entry per term, ``id="Term"``, so an old term
+    IRI ``ontology#Term`` is found at ``/ontology/VERSION#Term``."""
+    statements = [
+        (q.subject.value, q.predicate.value, q.object)
+        for q in quads
+        if isinstance(q.subject, ox.NamedNode)
+    ]
+    fields: dict[str, dict[str, str]] = {
+        s: {} for s, p, _ in statements if p == _DEFINED_BY and s.startswith(ONTOLOGY + "#")
+    }
+    for subject, predicate, value in statements:
+        name = _RELEASE_FIELDS.get(predicate)
+        if name and subject in fields and isinstance(value, ox.Literal):
+            fields[subject].setdefault(name, value.value)
+    terms = [
+        {"name": iri.split("#", 1)[1], **values}
+        for iri, values in sorted(fields.items(), key=lambda item: item[0].lower())
+    ]
+    for term in terms:
+        if term.get("deprecated") == "true":
+            term["status"] = "deprecated"
+    return render_template_string(
+        _RELEASE_PAGE,
+        version=version,
+        iri=_version_iri(version),
+        current=_current_version(),
+        terms=terms,
+    )
 
 
 def _see_other(path: str) -> Response:
