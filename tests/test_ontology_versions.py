@@ -290,6 +290,9 @@ def test_an_archived_release_page_holds_its_old_terms(client):
     page = response.get_data(as_text=True)
     for name in ("LeadRole", "CrosswalkStatus", "Announced", "Country", "Principle"):
         assert f'id="{name}"' in page
+    gone = page.split('id="LeadRole"', 1)[1].split("</dt>", 1)[0]
+    kept = page.split('id="Principle"', 1)[1].split("</dt>", 1)[0]
+    assert "not in the current version" in gone and "not in the current version" not in kept
     assert "/data/ontology/0.1.0.ttl" in page
 
 

@@ -178,7 +178,8 @@ _RELEASE_PAGE = """{% extends "base.html" %}
 <h2>Terms</h2>
 <dl>
 {% for t in terms %}<dt id="{{ t.name }}"><code>gk:{{ t.name }}</code> {{ t.label }}
-{%- if t.status %} <small>({{ t.status }})</small>{% endif %}</dt>
+{%- if t.status %} <small>({{ t.status }})</small>{% endif %}
+{%- if t.gone %} <small>(not in the current version)</small>{% endif %}</dt>
 <dd>{{ t.definition }}</dd>
 {% endfor %}</dl>
 {% endblock %}"""
@@ -249,9 +250,12 @@ def _release_page(version: str, quads: list[ox.Quad]) -> str:
         {"name": iri.split("#", 1)[1], **values}
         for iri, values in sorted(fields.items(), key=lambda item: item[0].lower())
     ]
+    current_terms = {view.iri for view in current_site().ontology_views()[1]}
     for term in terms:
         if term.get("deprecated") == "true":
             term["status"] = "deprecated"
+        if f"{ONTOLOGY}#{term['name']}" not in current_terms:
+            term["gone"] = "yes"
     return render_template_string(
         _RELEASE_PAGE,
         version=version,
