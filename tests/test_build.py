@@ -17,6 +17,7 @@ from rdflib import Dataset, Graph, URIRef
 from govkg.build import REPORT, BuildReport, build, is_current
 from govkg.errors import InconsistencyError, InputError, ValidationFailed
 from govkg.formats import RDF_SYNTAXES
+from govkg.inference_sources import is_inference_graph
 from govkg.loading import bundled_source_paths
 from govkg.namespaces import INFERRED_GRAPH, MAPPINGS_GRAPH, META_GRAPH
 from govkg.paths import Layout
@@ -26,7 +27,9 @@ from govkg.progress import Progress
 def test_every_source_file_is_its_own_named_graph(layout: Layout, built: tuple[Path, BuildReport]):
     _, report = built
     sources = bundled_source_paths(layout)
-    assert len(report.graphs) == len(sources) + 3  # + inferred + direct mappings + meta
+    by_premises = [g for g in report.graphs if g.startswith(f"{INFERRED_GRAPH}/")]
+    # + inferred, its graphs by premises (ADR 0018), direct mappings, meta
+    assert len(report.graphs) == len(sources) + 3 + len(by_premises) and by_premises
     assert str(INFERRED_GRAPH) in report.graphs and str(META_GRAPH) in report.graphs
     assert str(MAPPINGS_GRAPH) in report.graphs
     assert "https://w3id.org/govkg/graph/fact-sheet/us-sg-ai-fact-sheet-2024-06-05" in report.graphs
@@ -62,7 +65,7 @@ def test_inferred_triples_are_kept_apart_from_asserted(build_dir: Path):
     dataset = Dataset()
     dataset.parse(build_dir / "govkg.nq", format="nquads")
     inferred = set(dataset.graph(INFERRED_GRAPH))
-    asserted = {(s, p, o) for s, p, o, g in dataset.quads() if g != INFERRED_GRAPH}
+    asserted = {(s, p, o) for s, p, o, g in dataset.quads() if not is_inference_graph(str(g))}
     assert inferred and not inferred & asserted
 
 

@@ -137,6 +137,16 @@ def test_page_shows_label_types_properties_sources_and_links(client):
     assert page.headers["Link"].endswith(f'<{ACCOUNTABILITY}>; rel="describes"')
 
 
+def test_inferred_values_name_the_graphs_they_are_inferred_from(client):
+    """A value only inference graphs hold is marked inferred, with a link to the inference
+    graph of its premises (ADR 0018): US AISI is housed in NIST, part of Commerce."""
+    text = client.get("/page/id/organisation/us-aisi").text
+    inferred_from = (
+        'inferred from <a href="/graph/inferred/fact-sheet/us-sg-ai-fact-sheet-2024-06-05"'
+    )
+    assert inferred_from in text
+
+
 def test_framework_page_shows_text_and_definition(client):
     page = client.get("/page/id/framework/nist-ai-rmf-1-0")
     assert page.status_code == 200 and "NIST" in page.text

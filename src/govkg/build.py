@@ -32,7 +32,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from govkg import __version__, direct_mappings, faults
+from govkg import __version__, direct_mappings, faults, inference_sources
 from govkg.build_cache import DATASET_DUMP as DATASET_DUMP
 from govkg.build_cache import MANIFEST as MANIFEST
 from govkg.build_cache import Manifest as Manifest
@@ -64,7 +64,6 @@ from govkg.progress import Progress
 from govkg.reasoning import (
     DEFAULT_ENGINE,
     engine_version,
-    input_digest,
     materialise,
     reasoning_input,
 )
@@ -278,7 +277,8 @@ def _build(
 
     with progress.step("load sources"):
         sources = load_sources(layout)
-        ontology = union([s for s in sources if s.graph_iri.startswith(GRAPH_ONTOLOGY)])
+        ontology_sources = [s for s in sources if s.graph_iri.startswith(GRAPH_ONTOLOGY)]
+        ontology = union(ontology_sources)
         data = union([s for s in sources if not s.graph_iri.startswith(GRAPH_ONTOLOGY)])
         files, graph_names = source_digests(sources)
         progress.note(
@@ -323,28 +323,55 @@ def _build(
         base = reasoning_input(asserted, ontology)
         # The direct mapping triples are closed apart, under the mapping axioms only (ADR 0017).
         schema = direct_mappings.mapping_schema(ontology, set(direct.graph.predicates()))
+        # Per graph, not of the union: which graph a triple is in decides its inference graph.
         reasoning_key = direct_mappings.combined_digest(
-            input_digest(asserted, ontology, reasoner, base),
+            inference_sources.sources_digest(sources, ontology, reasoner),
             direct_mappings.closure_digest(direct.graph, schema, reasoner),
         )
-        inferred = cached_inferences(reused, previous, reasoning_key)
-        if inferred is None:
+        cached = cached_inferences(reused, previous, reasoning_key)
+        if cached is None:
             # The same input passed this check in the build whose inferences would be reused.
             check_official_vocabularies(asserted | set(direct.graph), ontology, progress.note)
             inferred = materialise(asserted, ontology, progress.note, reasoner, base)
+            from_mappings = set()
             for triple in direct_mappings.infer(direct.graph, schema, progress.note, reasoner):
                 if triple not in asserted:
                     inferred.add(triple)
+                    from_mappings.add(triple)
             inferred -= direct.graph  # asserted and inferred never mix
+            from_mappings -= set(direct.graph)
+            # Which graphs each inference needs (ADR 0018): one named graph per premise set.
+            found = inference_sources.attribute(
+                {
+                    s.graph_iri: s.graph
+                    for s in sources
+                    if not s.graph_iri.startswith(GRAPH_ONTOLOGY)
+                },
+                ontology,
+                set(inferred) - from_mappings,
+                reasoner,
+                progress.note,
+            )
+            if from_mappings:
+                found[frozenset({MAPPINGS_GRAPH})] = from_mappings
+            premises = {inference_sources.graph_iri(k): sorted(k) for k in found}
+            by_premises = inference_sources.named_graphs(found)
         else:
+            inferred, by_premises, premises = cached
             progress.note("the closure's input is unchanged: inferences of the last build reused")
-        progress.note(f"{len(inferred)} inferred triples kept")
+        progress.note(
+            f"{len(inferred)} inferred triples kept, in {len(by_premises)} graphs by premises"
+        )
         del asserted, base
 
     graphs: dict[URIRef, Graph] = {s.graph_iri: s.graph for s in sources}
     graphs[INFERRED_GRAPH] = inferred
+    graphs.update(by_premises)
     graphs[MAPPINGS_GRAPH] = direct.graph
-    graphs[META_GRAPH] = _meta_graph(sources, len(inferred), licences, direct)
+    graphs[META_GRAPH] = _meta_graph(
+        sources, {iri: len(g) for iri, g in by_premises.items()}, len(inferred), licences, direct
+    )
+    _describe_inference_graphs(graphs[META_GRAPH], premises, ontology_sources)
     report.graphs = {str(iri): len(g) for iri, g in sorted(graphs.items())}
     report.asserted = sum(len(s.graph) for s in sources)
     report.inferred = len(inferred)
@@ -490,6 +517,7 @@ def _graph_licences(sources: list[SourceFile], data: Graph) -> dict[URIRef, list
 
 def _meta_graph(
     sources: list[SourceFile],
+    by_premises: dict[URIRef, int],
     inferred: int,
     licences: dict[URIRef, list[Node]],
     direct: direct_mappings.DirectMappings,
@@ -503,6 +531,7 @@ def _meta_graph(
     """
     sizes = {str(source.graph_iri): len(source.graph) for source in sources}
     sizes[str(INFERRED_GRAPH)] = inferred
+    sizes.update((str(iri), n) for iri, n in by_premises.items())
     sizes[str(MAPPINGS_GRAPH)] = len(direct.graph)
     description = Description(
         dataset=str(DATASET_IRI),
@@ -557,6 +586,26 @@ def _meta_graph(
         for licence in licences[source.graph_iri]:
             meta.add((source.graph_iri, DCTERMS.license, licence))
     return meta
+
+
+def _describe_inference_graphs(
+    meta: Graph, premises: dict[URIRef, list[URIRef]], ontology_sources: list[SourceFile]
+) -> None:
+    """Say in ``meta`` what each inference graph by premises holds and what it needs: it is
+    part of ``graph/inferred`` and ``prov:wasDerivedFrom`` its premise graphs (the ontology
+    is a premise of every one; the ontology's own inferences name its graphs), ADR 0018."""
+    ontology_graphs = sorted(s.graph_iri for s in ontology_sources)
+    for iri, graphs in sorted(premises.items()):
+        meta.add((iri, RDF.type, GK.SourceGraph))
+        meta.add((iri, DCTERMS.isPartOf, INFERRED_GRAPH))
+        if graphs:
+            names = ", ".join(str(g)[len(str(GRAPH)) :] for g in graphs)
+            label = f"OWL 2 RL inferences that need the ontology and {names}"
+        else:
+            label = "OWL 2 RL inferences of the ontology alone"
+        meta.add((iri, RDFS.label, Literal(label, lang="en")))
+        for graph in graphs or ontology_graphs:
+            meta.add((iri, PROV.wasDerivedFrom, graph))
 
 
 def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:

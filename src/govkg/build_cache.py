@@ -16,17 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import DCTERMS, PROV, RDF
 from rdflib.term import Literal, Node
 
 from govkg.errors import DamagedBuildError, os_errors
 from govkg.loading import SourceFile
-from govkg.namespaces import INFERRED_GRAPH
+from govkg.namespaces import GRAPH, INFERRED_GRAPH, META_GRAPH
 from govkg.validation import Finding
 
 MANIFEST = "manifest.json"
 FINDINGS = "validation.json"
 DATASET_DUMP = "govkg.nq"
+ONTOLOGY_GRAPHS = str(GRAPH["ontology/"])
 
 
 @dataclass
@@ -207,14 +208,31 @@ def graphs_in_dump(build_dir: Path, graph_iris: set[str]) -> dict[str, Graph]:
     return graphs
 
 
-def cached_inferences(build_dir: Path, manifest: Manifest | None, key: str) -> Graph | None:
-    """Return the inferred graph of the previous build if its closure had the same input."""
+def cached_inferences(
+    build_dir: Path, manifest: Manifest | None, key: str
+) -> tuple[Graph, dict[URIRef, Graph], dict[URIRef, list[URIRef]]] | None:
+    """Return the inferences of the previous build if its closure had the same input: the
+    inferred graph, the inference graphs by premises (ADR 0018), and the premise graphs of
+    each as its ``prov:wasDerivedFrom`` in the meta graph."""
     if manifest is None or manifest.reasoning_input_digest != key:
         return None
     try:
-        return graphs_in_dump(build_dir, {str(INFERRED_GRAPH)})[str(INFERRED_GRAPH)]
+        meta = graphs_in_dump(build_dir, {str(META_GRAPH)})[str(META_GRAPH)]
+        names = {str(g) for g in meta.subjects(DCTERMS.isPartOf, INFERRED_GRAPH)}
+        graphs = graphs_in_dump(build_dir, names | {str(INFERRED_GRAPH)})
     except (OSError, ValueError, SyntaxError):
         return None
+    inferred = graphs.pop(str(INFERRED_GRAPH))
+    by_premises = {URIRef(iri): graph for iri, graph in graphs.items()}
+    premises = {
+        iri: sorted(
+            URIRef(str(g))
+            for g in meta.objects(iri, PROV.wasDerivedFrom)
+            if not str(g).startswith(ONTOLOGY_GRAPHS)
+        )
+        for iri in by_premises
+    }
+    return inferred, by_premises, premises
 
 
 def affected_nodes(before: list[Graph], after: list[Graph], data: Graph) -> set[Node]:

@@ -30,6 +30,8 @@ ONTOLOGY_GRAPHS = str(GRAPH) + "ontology/"
 #: Path prefixes (below ``BASE``) of slash IRIs that dereference on this server.
 SLASH_SPACES = ("id/", "graph/")
 INFERRED = str(INFERRED_GRAPH)
+#: The inference graphs by premises are named below ``graph/inferred/`` (ADR 0018).
+INFERRED_BELOW = INFERRED + "/"
 TYPE = str(RDF.type)
 #: Label properties, best first.
 LABELS = tuple(str(p) for p in (RDFS.label, SKOS.prefLabel, DCTERMS.title, FOAF.name))
@@ -132,7 +134,19 @@ class Statement:
 
     @property
     def inferred(self) -> bool:
-        return all(g == INFERRED for g in self.graphs)
+        """True when only inference graphs state it (``graph/inferred`` and those below it)."""
+        return all(g == INFERRED or g.startswith(INFERRED_BELOW) for g in self.graphs)
+
+    @property
+    def inferred_from(self) -> list[Term]:
+        """The inference graphs by premises that hold it (ADR 0018), shown by their path
+        below ``graph/inferred/``: the source graph it needs, or ``combined/...`` (whose
+        page names the several graphs)."""
+        return [
+            Term(g, "iri", label=g[len(INFERRED_BELOW) :], href=link_href(g))
+            for g in sorted(self.graphs)
+            if g.startswith(INFERRED_BELOW)
+        ]
 
 
 @dataclass
