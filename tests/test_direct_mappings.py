@@ -190,7 +190,7 @@ def _hierarchical_fixture(layout: Layout, root: Path) -> Layout:
         official,
         _record("ai600:confabulation", "airmf:safe", "skos:relatedMatch"),
         _record("ai600:confabulation", "airmf:safe", "skos:relatedMatch")
-        + '\n    sssom:predicate_modifier "Not" ;',
+        + "\n    sssom:predicate_modifier sssom:NegatedPredicate ;",
     )
     return copy
 

@@ -37,6 +37,8 @@ GENERATED_QC = (
     "label-preflabel-mismatch-violation",
     "iri-pattern-violation",
     "govkg-derived-skos-match-violation",
+    # issue 11, item 3: SSSOM/RDF as the specification writes it
+    "non-sssom-mapping-type-violation",
 )
 
 

@@ -25,7 +25,7 @@ from sssom.validators import validate
 
 from govkg.cli import main
 from govkg.loading import load_sources
-from govkg.namespaces import GK, SSSOM
+from govkg.namespaces import SSSOM
 from govkg.paths import Layout
 from govkg.submission.validate import Context, validate_file
 from govkg.submission.vocabulary import MAPPING_SLOTS
@@ -84,10 +84,10 @@ def shipped(layout: Layout) -> dict[str, ShippedSet]:
                     for p in (DCTERMS.title, DCTERMS.creator, DCTERMS.license, DCTERMS.issued)
                 }
                 values["subject_source"] = [
-                    str(o) for o in graph.objects(set_node, GK.subjectFramework)
+                    str(o) for o in graph.objects(set_node, SSSOM.subject_source)
                 ]
                 values["object_source"] = [
-                    str(o) for o in graph.objects(set_node, GK.objectFramework)
+                    str(o) for o in graph.objects(set_node, SSSOM.object_source)
                 ]
                 key = str(set_node).rsplit("/", 1)[-1]
                 sets[key] = ShippedSet(str(set_node), values, sorted(rows))

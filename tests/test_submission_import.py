@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import OWL, RDF
 
 from govkg.build import build
 from govkg.cli import main
@@ -56,7 +56,7 @@ def test_import_writes_a_canonical_file_that_describes_its_graph(copy: tuple[Lay
     graph_iri = URIRef("https://w3id.org/govkg/graph/imported/test-minimal")
     assert (graph_iri, RDF.type, GK.SourceGraph) in graph
     assert len(list(graph.objects(URIRef(MSET + "test-minimal"), SSSOM.mappings))) == 3
-    assert (URIRef(MSET + "test-minimal/tc-1-1--govern-1-1"), RDF.type, SSSOM.Mapping) in graph
+    assert (URIRef(MSET + "test-minimal/tc-1-1--govern-1-1"), RDF.type, OWL.Axiom) in graph
     assert not list(layout.imported.glob(".*.tmp"))
     # the loader takes the file (its own graph, no blank nodes) into the graph the build makes
     loaded = {s.name: s.graph_iri for s in load_sources(layout)}

@@ -19,7 +19,7 @@ exactly what the tool writes. The tool writes
   ``gk:uncertaintyNote``;
 * ``frameworks/{key}.ttl``: each framework as a ``gk:GovernanceFramework`` with its elements,
   official numbers in ``skos:notation``, and the licence of the text its elements reproduce;
-* ``crosswalks/{key}.ttl``: each crosswalk as a ``gk:Crosswalk`` (an SSSOM mapping set), plus
+* ``crosswalks/{key}.ttl``: each crosswalk as an SSSOM mapping set (SSSOM/RDF), plus
   the unofficial sets ``ai-verify-ai-rmf-text-reuse`` and ``fact-sheet-principles-lexical``
   (``gk:correspondsTo`` only: a SKOS predicate would read as official).
 

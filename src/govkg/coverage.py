@@ -1,7 +1,7 @@
 """Coverage between two frameworks: for each pair of top-level groups (A's functions or areas
 against B's), how many elements of A's group are mapped to some element of B's group, in
-either direction, leaving out negative (``predicate_modifier Not``) and ``gk:notRelatedTo``
-mappings. Rendered as text, CSV and an SVG heatmap.
+either direction, leaving out negative (``predicate_modifier Not``, ``sssom:NegatedPredicate``
+in RDF) and ``gk:notRelatedTo`` mappings. Rendered as text, CSV and an SVG heatmap.
 """
 
 from __future__ import annotations

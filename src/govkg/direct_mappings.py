@@ -78,10 +78,9 @@ def derive(data: Iterable[SourceFile]) -> DirectMappings:
     """Derive the direct triple of every positive mapping in the data source files.
 
     >>> from pathlib import Path
-    >>> from rdflib import Literal
     >>> g = Graph()
     >>> m, n, a, b = (URIRef(f"urn:x:{x}") for x in ("m", "n", "a", "b"))
-    >>> for record, modifier in ((m, None), (n, Literal("Not"))):
+    >>> for record, modifier in ((m, None), (n, SSSOM.NegatedPredicate)):
     ...     _ = g.add((URIRef("urn:x:set"), SSSOM.mappings, record))
     ...     _ = g.add((record, OWL.annotatedSource, a))
     ...     _ = g.add((record, OWL.annotatedProperty, SKOS.relatedMatch))

@@ -148,7 +148,7 @@ FRAMEWORKS_NAMED_IN_LABEL: dict[str, tuple[dict[str, tuple[str, str]], str]] = {
     "xw-ai-verify-iso-42001-2024": (
         {"subject_framework": ("ai-verify-testing-framework", "AI Verify")},
         "Subject framework as the title names it; ISO/IEC 42001, the other side, is not in govkg, "
-        "so the set has no gk:objectFramework.",
+        "so the set has no sssom:object_source.",
     ),
 }
 

@@ -67,7 +67,7 @@ class MappingRecord:
 
 @dataclass
 class MappingSetRecord:
-    """One SSSOM mapping set (a gk:Crosswalk) to write."""
+    """One SSSOM mapping set (a crosswalk, typed sssom:MappingSet) to write."""
 
     key: str
     title: str
@@ -92,7 +92,7 @@ class MappingSetRecord:
 def add_mapping_set(data: DataFile, record: MappingSetRecord) -> None:
     """Write a mapping set and its mappings."""
     subject = mapping_set_iri(record.key)
-    data.add(subject, RDF.type, GK.Crosswalk)
+    # Typed sssom:MappingSet only: SSSOM/RDF readers (sssom-py) refuse a set with another type.
     data.add(subject, RDF.type, SSSOM.MappingSet)
     data.add(subject, RDFS.label, en(record.title))
     data.add(subject, DCTERMS.title, en(record.title))
@@ -101,8 +101,11 @@ def add_mapping_set(data: DataFile, record: MappingSetRecord) -> None:
     data.add_all(subject, DCTERMS.issued, (date_literal(d) for d in present(record.date)))
     data.add_all(subject, DCTERMS.creator, record.creators)
     data.add_all(subject, DCTERMS.publisher, record.publishers)
-    data.add_all(subject, GK.subjectFramework, record.subject_frameworks)
-    data.add_all(subject, GK.objectFramework, record.object_frameworks)
+    data.add_all(subject, SSSOM.subject_source, record.subject_frameworks)
+    # object_source is single-valued (SSSOM schema): a set whose objects come from several
+    # frameworks states each mapping's own object_source instead (a propagatable slot).
+    multi = len(record.object_frameworks) > 1
+    data.add_all(subject, SSSOM.object_source, () if multi else record.object_frameworks)
     data.add_all(subject, GK.granularity, (en(g) for g in present(record.granularity)))
     data.add_all(subject, DCTERMS.license, () if record.license is None else (record.license,))
     add_confidence(data, subject, record.confidence, record.uncertainty)
@@ -119,19 +122,22 @@ def add_mapping_set(data: DataFile, record: MappingSetRecord) -> None:
     for m in record.mappings:
         iri = minter.mint_for(str(m.subject), str(m.predicate), str(m.obj), str(m.object_framework))
         add_mapping(data, subject, iri, m)
+        if multi:
+            data.add(iri, SSSOM.object_source, m.object_framework)
 
 
 def add_mapping(data: DataFile, set_iri: URIRef, subject: URIRef, m: MappingRecord) -> None:
-    """Write one sssom:Mapping and link it from its set."""
+    """Write one SSSOM/RDF mapping record (an ``owl:Axiom``, SSSOM specification "SSSOM/RDF")
+    and link it from its set."""
     data.add(set_iri, SSSOM.mappings, subject)
-    data.add(subject, RDF.type, SSSOM.Mapping)
+    data.add(subject, RDF.type, OWL.Axiom)
     data.add(subject, RDFS.label, en(f"{m.names[0]} {PREDICATE_PHRASES[m.predicate]} {m.names[1]}"))
     data.add(subject, OWL.annotatedSource, m.subject)
     data.add(subject, OWL.annotatedProperty, m.predicate)
     data.add(subject, OWL.annotatedTarget, m.obj)
     data.add(subject, SSSOM.mapping_justification, m.justification)
     data.add_all(subject, PAV.authoredBy, m.authors)
-    data.add(subject, PAV.authoredOn, date_literal(m.date))
+    data.add(subject, DCTERMS.created, date_literal(m.date))
     data.add(subject, DCTERMS.source, source_iri(m.source))
     add_confidence(data, subject, m.confidence, m.uncertainty)
     if m.score is not None:

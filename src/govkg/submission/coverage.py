@@ -9,12 +9,12 @@ from collections import defaultdict
 from rdflib import URIRef
 from rdflib.term import Node
 
-from govkg.namespaces import GK
+from govkg.namespaces import SSSOM
 from govkg.submission.findings import Coverage
 from govkg.submission.reference import ReferenceIndex
 
 #: The set property declaring the frameworks of each role.
-ROLE_PROPERTIES = (("subject", GK.subjectFramework), ("object", GK.objectFramework))
+ROLE_PROPERTIES = (("subject", SSSOM.subject_source), ("object", SSSOM.object_source))
 
 
 class CoverageTally:

@@ -26,15 +26,17 @@ from rdflib.namespace import DCTERMS, RDFS
 
 from govkg.backends import Backend
 from govkg.errors import InputError
-from govkg.namespaces import GK, PAV
+from govkg.namespaces import GK, PAV, SSSOM
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.querying import open_backend
 from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
     MAPPING_SLOTS,
+    NOT,
     STATUS_VALUES,
     default_prefixes,
+    negates,
     set_key,
 )
 
@@ -156,7 +158,7 @@ def _export(
     mappings: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in _rows(store, _ROWS % (graph, set_iri)):
         mappings[row["m"]][row["p"]].append(row["o"])
-    objects = sorted(meta.get(str(GK.objectFramework), []))
+    objects = sorted(meta.get(str(SSSOM.object_source), []))
     header: dict[str, Any] = {"mapping_set_id": set_iri}
     for name, prop in (
         ("mapping_set_title", DCTERMS.title),
@@ -171,7 +173,7 @@ def _export(
     issued = sorted(meta.get(str(DCTERMS.issued), []))
     if issued:
         header["publication_date"] = issued[0]
-    header["subject_source"] = short(sorted(meta.get(str(GK.subjectFramework), [""]))[0])
+    header["subject_source"] = short(sorted(meta.get(str(SSSOM.subject_source), [""]))[0])
     if len(objects) == 1:
         header["object_source"] = short(objects[0])
     header["source_document"] = [short(s) for s in sorted(meta.get(str(DCTERMS.source), []))]
@@ -222,7 +224,7 @@ def _table(
             "subject_id": short(subject),
             "subject_label": labels.get(subject, ""),
             "predicate_id": short(one("predicate_id")),
-            "predicate_modifier": one("predicate_modifier"),
+            "predicate_modifier": NOT if negates(one("predicate_modifier")) else "",
             "object_id": short(obj),
             "object_label": labels.get(obj, ""),
             "object_source": short(schemes[obj]) if multi and obj in schemes else "",

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS
+from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS
 from rdflib.term import Node
 
 from govkg import faults
@@ -55,7 +55,7 @@ from govkg.submission.minting import Minter, new_source_iri
 from govkg.submission.reference import ReferenceIndex
 from govkg.submission.rows import Row, Submission
 from govkg.submission.validate import Context, read_checked
-from govkg.submission.vocabulary import MAPPING_SLOTS, set_key
+from govkg.submission.vocabulary import MAPPING_SLOTS, negates, set_key
 from govkg.validation import load_shapes, validate
 
 #: How a mapping's label reads each predicate.
@@ -287,7 +287,6 @@ def canonical_graph(
     for source in sources:
         graph.add((graph_iri, PROV.wasDerivedFrom, source))
         graph.add((set_node, DCTERMS.source, source))
-    graph.add((set_node, RDF.type, GK.Crosswalk))
     graph.add((set_node, RDF.type, SSSOM.MappingSet))
     graph.add((set_node, DCTERMS.title, title))
     graph.add((set_node, RDFS.label, title))
@@ -298,15 +297,15 @@ def canonical_graph(
         DCTERMS.creator,
         DCTERMS.license,
         DCTERMS.issued,
-        GK.subjectFramework,
-        GK.objectFramework,
+        SSSOM.subject_source,
+        SSSOM.object_source,
         GK.crosswalkStatus,
     ):
         for value in values.get(str(prop), []):
             graph.add((set_node, prop, value))
     if not values.get(str(GK.crosswalkStatus)):
         graph.add((set_node, GK.crosswalkStatus, GK.Unofficial))
-    object_frameworks = {str(v) for v in values.get(str(GK.objectFramework), [])}
+    object_frameworks = {str(v) for v in values.get(str(SSSOM.object_source), [])}
     minter = Minter(str(set_node), include_object_framework=len(object_frameworks) > 1)
     for row in rows:
         node: Node = row.node
@@ -314,7 +313,7 @@ def canonical_graph(
             scheme = index.elements.get(str(row.one(URIRef(_STORED[2]))))
             node = minter.mint(row.values, [URIRef(scheme)] if scheme else [], row.line)
         graph.add((set_node, SSSOM.mappings, node))
-        graph.add((node, RDF.type, SSSOM.Mapping))
+        graph.add((node, RDF.type, OWL.Axiom))
         for stored in _STORED:
             for value in row.values.get(stored, []):
                 graph.add(
@@ -383,7 +382,7 @@ def _mapping_label(row: Row, index: ReferenceIndex) -> str:
     obj = str(row.one(URIRef(_STORED[2])))
     phrase = PHRASES.get(predicate, _MESSAGE_IRI(predicate))
     text = f"{index.label(subject)} {phrase} {index.label(obj)}"
-    negated = any(str(v) == "Not" for v in row.values.get(str(SSSOM.predicate_modifier), []))
+    negated = any(negates(v) for v in row.values.get(str(SSSOM.predicate_modifier), []))
     return f"not: {text}" if negated else text
 
 
@@ -415,6 +414,8 @@ def _check_against_data_shapes(
         name = str(context.identifier)
         if name in (str(INFERRED_GRAPH), str(META_GRAPH), str(MAPPINGS_GRAPH), str(graph_iri)):
             continue
+        if name.startswith(f"{INFERRED_GRAPH}/"):
+            continue  # an inference graph per premise graph (graph/inferred/...): not data
         target = ontology if name.startswith(GRAPH_ONTOLOGY) else data
         for triple in context:
             target.add(triple)

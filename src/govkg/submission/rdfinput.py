@@ -1,7 +1,12 @@
-"""Reading an RDF submission (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML) using the
-SSSOM slot URIs govkg uses (docs/data-conventions.md, "Mappings"): parsed whole through
-:func:`govkg.loading.parse_file` (DOCTYPE and remote JSON-LD contexts refused), then the set
-and its mappings read from the graph, each with the line where the file describes it.
+"""Reading an RDF submission (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML) written as
+SSSOM/RDF (the SSSOM schema's slot URIs, docs/data-conventions.md, "Mappings"): parsed whole
+through :func:`govkg.loading.parse_file` (DOCTYPE and remote JSON-LD contexts refused), then
+the set and its mappings read from the graph, each with the line where the file describes it.
+
+Standard SSSOM/RDF from other tools reads as it is (sssom-py writes ``subject_source`` and
+``object_source`` on each mapping: a mapping's own value wins over the set's). govkg's form
+before SSSOM/RDF (``sssom:Mapping`` records, ``gk:subjectFramework``, ``pav:authoredOn``, a
+literal ``"Not"``) is read too, each with a warning naming the standard term.
 """
 
 from __future__ import annotations
@@ -12,18 +17,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF
 from rdflib.term import Node
 
 from govkg.errors import InputError
 from govkg.formats import syntax_by_name
 from govkg.loading import parse_file
-from govkg.namespaces import GK, SSSOM
+from govkg.namespaces import SSSOM, Shortener
 from govkg.submission import limits
 from govkg.submission.rows import Row, Submission, syntax_finding
-from govkg.submission.vocabulary import MAPPING_SLOTS
-from govkg.validation import WARNING, Finding
+from govkg.submission.vocabulary import LEGACY_PROPERTIES, MAPPING_SLOTS, MODIFIER_VALUES
+from govkg.validation import WARNING
 
 #: RDF input formats, by name (:mod:`govkg.formats`).
 RDF_FORMATS = ("turtle", "trig", "ntriples", "nquads", "jsonld", "rdfxml")
@@ -58,6 +63,7 @@ def read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submiss
         raise InputError("the file nests too deeply to parse", path) from None
     text = path.read_bytes().decode("utf-8")
     index = LineIndex(text, graph)
+    legacy = _standard_form(graph)
     sets = sorted(set(graph.subjects(RDF.type, SSSOM.MappingSet)), key=str)
     set_node = sets[0] if sets else None
     triples: list[tuple[Node, Node, Node]] = []
@@ -77,8 +83,9 @@ def read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submiss
             title = graph.value(source, DCTERMS.title)
             if title is not None:
                 titles[str(source)] = str(title)
-    nodes = set(graph.subjects(RDF.type, SSSOM.Mapping)) | set(graph.objects(None, SSSOM.mappings))
-    problems: list[Finding] = []
+    nodes = set(graph.subjects(RDF.type, OWL.Axiom)) & set(graph.subjects(OWL.annotatedSource))
+    nodes |= set(graph.objects(None, SSSOM.mappings))
+    problems = [syntax_finding(message, 1, WARNING) for message in legacy]
     described = set(sets) | nodes | {URIRef(s) for s in titles}
     others = sum(1 for s in set(graph.subjects()) if s not in described)
     if others:
@@ -105,8 +112,10 @@ def read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submiss
                 line=index.line(node) or 1,
                 node=node,
                 values={k: v for k, v in found.items() if v},
-                subject_source=list(values.get(str(GK.subjectFramework), [])),
-                object_source=list(values.get(str(GK.objectFramework), [])),
+                subject_source=sorted(graph.objects(node, SSSOM.subject_source), key=str)
+                or list(values.get(str(SSSOM.subject_source), [])),
+                object_source=sorted(graph.objects(node, SSSOM.object_source), key=str)
+                or list(values.get(str(SSSOM.object_source), [])),
             )
 
     prefixes = dict(defaults)
@@ -154,3 +163,53 @@ class LineIndex:
         ]
         found = [self.first[form] for form in forms if form in self.first]
         return min(found) if found else None
+
+
+def _standard_form(graph: Graph) -> list[str]:
+    """Rewrite govkg's form before SSSOM/RDF to the SSSOM schema's terms in ``graph``; return
+    one warning per old term found, naming the standard term (never written by govkg).
+
+    >>> from govkg.namespaces import GK
+    >>> g = Graph()
+    >>> m = URIRef("urn:x:m")
+    >>> _ = g.add((m, RDF.type, SSSOM.Mapping))
+    >>> _ = g.add((URIRef("urn:x:set"), GK.subjectFramework, URIRef("urn:x:fw")))
+    >>> for message in _standard_form(g):
+    ...     print(message)
+    1 mapping record(s) typed sssom:Mapping (not an SSSOM term): read as owl:Axiom
+    1 use(s) of gk:subjectFramework: read as sssom:subject_source
+    >>> (m, RDF.type, OWL.Axiom) in g, (None, GK.subjectFramework, None) in g
+    (True, False)
+    """
+    short = Shortener()
+    messages = []
+    typed = list(graph.subjects(RDF.type, SSSOM.Mapping))
+    for node in typed:
+        graph.remove((node, RDF.type, SSSOM.Mapping))
+        graph.add((node, RDF.type, OWL.Axiom))
+    if typed:
+        messages.append(
+            f"{len(typed)} mapping record(s) typed sssom:Mapping (not an SSSOM term): "
+            "read as owl:Axiom"
+        )
+    for old, new in LEGACY_PROPERTIES.items():
+        found = list(graph.subject_objects(old))
+        for s, o in found:
+            graph.remove((s, old, o))
+            graph.add((s, new, o))
+        if found:
+            messages.append(f"{len(found)} use(s) of {short(old)}: read as {short(new)}")
+    literal = [
+        (s, o)
+        for s, o in graph.subject_objects(SSSOM.predicate_modifier)
+        if isinstance(o, Literal) and str(o) in MODIFIER_VALUES
+    ]
+    for s, o in literal:
+        graph.remove((s, SSSOM.predicate_modifier, o))
+        graph.add((s, SSSOM.predicate_modifier, MODIFIER_VALUES[str(o)]))
+    if literal:
+        messages.append(
+            f"{len(literal)} literal predicate_modifier value(s): read as "
+            "sssom:NegatedPredicate (the SSSOM enum value Not)"
+        )
+    return messages

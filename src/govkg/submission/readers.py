@@ -29,7 +29,7 @@ from rdflib import Graph
 
 from govkg.errors import InputError
 from govkg.formats import syntax_by_name
-from govkg.namespaces import GK
+from govkg.namespaces import SSSOM
 from govkg.submission.rdfinput import RDF_FORMATS, read_rdf
 from govkg.submission.rows import Submission, row_triples
 from govkg.submission.tables import TABLE_FORMATS, TableReader
@@ -118,8 +118,8 @@ def to_graph(submission: Submission) -> Graph:
     set_node = submission.set_node
     for row in submission.rows:
         for prop, declared, wanted in (
-            (GK.subjectFramework, row.subject_source, submission.frameworks_from_rows[0]),
-            (GK.objectFramework, row.object_source, submission.frameworks_from_rows[1]),
+            (SSSOM.subject_source, row.subject_source, submission.frameworks_from_rows[0]),
+            (SSSOM.object_source, row.object_source, submission.frameworks_from_rows[1]),
         ):
             if submission.graph is None and set_node is not None and wanted:
                 for framework in declared:

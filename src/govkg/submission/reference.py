@@ -14,6 +14,7 @@ from govkg.namespaces import PREFIXES
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.querying import open_backend
+from govkg.submission.vocabulary import negates
 
 _PREFIXES = "".join(
     f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in ("rdf", "rdfs", "owl", "skos", "gk", "sssom")
@@ -138,7 +139,7 @@ class ReferenceIndex:
             index.sources.add(row["s"])
         index.mappings = sorted(
             (
-                GraphMapping(r["set"], r["m"], r["s"], r["p"], r["mod"] == "Not", r["o"])
+                GraphMapping(r["set"], r["m"], r["s"], r["p"], negates(r["mod"]), r["o"])
                 for r in rows(_MAPPINGS)
             ),
             key=lambda m: (m.set_iri, m.mapping),

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import OWL, RDF
 from rdflib.term import Node
 
-from govkg.namespaces import SSSOM
 from govkg.submission.findings import shape
 from govkg.validation import VIOLATION, Finding
 
@@ -97,7 +96,7 @@ def row_triples(row: Row, source: Graph | None) -> Iterator[tuple[Node, Node, No
     if source is not None:
         yield from source.triples((row.node, None, None))
     else:
-        yield (row.node, RDF.type, SSSOM.Mapping)
+        yield (row.node, RDF.type, OWL.Axiom)
     for key, values in row.values.items():
         for value in values:
             if key.startswith("^"):

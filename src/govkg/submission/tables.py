@@ -106,7 +106,7 @@ class TableReader:
         rows = self._rows(header) if header is not None else iter(())
         triples: list[tuple[Node, Node, Node]] = []
         if meta or header is not None:
-            triples = [(set_node, RDF.type, SSSOM.MappingSet), (set_node, RDF.type, GK.Crosswalk)]
+            triples = [(set_node, RDF.type, SSSOM.MappingSet)]
             triples += [(set_node, URIRef(p), v) for p, vs in set_values.items() for v in vs]
         titles = {}
         title = meta.get("source_document_title")
@@ -241,7 +241,7 @@ class TableReader:
             str(self.set_node)
             if isinstance(self.set_node, URIRef)
             else MAPPING_SET_BASE + "unnamed-submission",
-            include_object_framework=str(GK.objectFramework) not in self.set_values,
+            include_object_framework=str(SSSOM.object_source) not in self.set_values,
         )
         width = len(header)
         while True:
@@ -334,6 +334,6 @@ class TableReader:
                 else:
                     plan.append(None)
             self._column_plan = plan
-            self._set_subject = list(self.set_values.get(str(GK.subjectFramework), []))
-            self._set_object = list(self.set_values.get(str(GK.objectFramework), []))
+            self._set_subject = list(self.set_values.get(str(SSSOM.subject_source), []))
+            self._set_object = list(self.set_values.get(str(SSSOM.object_source), []))
         return self._column_plan

@@ -22,6 +22,7 @@ from govkg.submission.vocabulary import (
     DOUBLE,
     ENTITY,
     ENUM,
+    MODIFIER_VALUES,
     STATUS_VALUES,
     Slot,
 )
@@ -116,7 +117,7 @@ class TermReader:
 
     def term(self, slot: Slot, value: object, line: int, column: int | None = None) -> Node | None:
         """Return the term a slot's value stands for: an IRI for an entity reference, a typed
-        literal for a double or a date, a status term, else a plain literal; None (and a
+        literal for a double or a date, a status or modifier term, else a plain literal; None (and a
         finding) for a value that is not text."""
         if isinstance(value, (dt.date, dt.datetime)):
             value = value.isoformat()[:10]
@@ -136,6 +137,8 @@ class TermReader:
             return _literal(text, XSD.date)
         if slot.kind == ENUM and slot.name == "crosswalk_status":
             return STATUS_VALUES.get(text.lower(), Literal(text))
+        if slot.kind == ENUM and slot.name == "predicate_modifier":
+            return MODIFIER_VALUES.get(text, Literal(text))
         return Literal(text)
 
     def entity(self, value: object, line: int, slot: str, column: int | None = None) -> Node | None:

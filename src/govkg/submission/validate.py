@@ -38,7 +38,7 @@ from govkg.submission.reference import ReferenceIndex
 from govkg.submission.reference_checks import ReferenceChecks
 from govkg.submission.rows import Row, Submission, row_triples
 from govkg.submission.rowshapes import RowChecker
-from govkg.submission.vocabulary import NOT, default_prefixes
+from govkg.submission.vocabulary import default_prefixes, negates
 from govkg.validation import findings_from, load_shapes, show
 
 #: The submission shapes file, in ``shapes/``.
@@ -212,7 +212,7 @@ class _Run:
             return
         if str(predicate) not in semantics.INVERSE:
             return
-        negated = any(str(m) == NOT for m in row.values.get(_MODIFIER, []))
+        negated = any(negates(m) for m in row.values.get(_MODIFIER, []))
         self.consistency.mapping(row, str(subject), str(predicate), str(obj), negated)
 
     def _set_checks(self) -> None:
@@ -233,7 +233,7 @@ class _Run:
         for triple in sub.set_triples:
             self.sample.add(triple)
         if sub.graph is not None:
-            for node in list(self.sample.subjects(RDF.type, SSSOM.Mapping)):
+            for node in list(self.sample.subjects(RDF.type, OWL.Axiom)):
                 for set_node in sub.graph.subjects(SSSOM.mappings, node):
                     self.sample.add((set_node, SSSOM.mappings, node))
         _, results, _ = pyshacl.validate(

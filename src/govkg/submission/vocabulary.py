@@ -2,9 +2,10 @@
 
 The slot names, slot URIs, ranges and multivaluedness are those of the SSSOM schema (SSSOM
 specification, "Mapping" and "MappingSet" classes; the LinkML schema ``sssom_schema.yaml`` of
-the ``sssom-schema`` package, which tests/test_sssom_schema.py holds this table to), except
-where :data:`GOVKG_PROPERTIES` records that govkg stores a slot with another property (its
-sources as frameworks, docs/data-conventions.md). Multivalued slots hold their values separated
+the ``sssom-schema`` package, pinned at :data:`SSSOM_SCHEMA_VERSION`, which
+tests/test_sssom_schema.py holds this table to): every standard slot is stored on its schema
+slot URI, and govkg's own additions on ``gk:`` terms only (docs/data-conventions.md,
+"Mappings"). Multivalued slots hold their values separated
 by ``|`` in SSSOM TSV (SSSOM specification, "SSSOM/TSV": multivalued slots).
 """
 
@@ -18,6 +19,11 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS
 
 from govkg.namespaces import BASE, GK, PAV, PREFIXES, SEMAPV, SSSOM
+
+#: The one SSSOM version govkg writes: the ``sssom-schema`` release whose slot URIs the table
+#: below follows (the one sssom-py 0.4.21 needs). SSSOM/RDF records are ``owl:Axiom``
+#: nodes in a ``sssom:MappingSet`` (SSSOM specification, "SSSOM/RDF").
+SSSOM_SCHEMA_VERSION = "1.1.0a5"
 
 #: The value kinds a slot can hold.
 ENTITY, STRING, DOUBLE, DATE, ENUM = "entity", "string", "double", "date", "enum"
@@ -56,7 +62,7 @@ MAPPING_SLOTS: dict[str, Slot] = {
         Slot("confidence", SSSOM.confidence, DOUBLE),
         Slot("predicate_modifier", SSSOM.predicate_modifier, ENUM),
         Slot("author_id", PAV.authoredBy, ENTITY, multivalued=True),
-        Slot("mapping_date", PAV.authoredOn, DATE),
+        Slot("mapping_date", DCTERMS.created, DATE),
         Slot("comment", RDFS.comment, STRING),
         Slot("match_basis", GK.matchBasis, STRING, extension=True),
     )
@@ -71,8 +77,8 @@ SET_SLOTS: dict[str, Slot] = {
         Slot("creator_id", DCTERMS.creator, ENTITY, multivalued=True),
         Slot("license", DCTERMS.license, ENTITY, full_iri=True),
         Slot("publication_date", DCTERMS.issued, DATE),
-        Slot("subject_source", GK.subjectFramework, ENTITY),
-        Slot("object_source", GK.objectFramework, ENTITY),
+        Slot("subject_source", SSSOM.subject_source, ENTITY),
+        Slot("object_source", SSSOM.object_source, ENTITY),
         Slot("source_document", DCTERMS.source, ENTITY, multivalued=True, extension=True),
         Slot("source_document_title", DCTERMS.title, STRING, extension=True),
         Slot("crosswalk_status", GK.crosswalkStatus, ENUM, extension=True),
@@ -80,16 +86,16 @@ SET_SLOTS: dict[str, Slot] = {
     )
 }
 
-#: Standard slots govkg stores with a property other than the schema's slot URI, and why.
-GOVKG_PROPERTIES: dict[str, str] = {
-    # The sources of a crosswalk are frameworks of the graph, and the mapping set states them
-    # with govkg's own properties (docs/data-conventions.md, "Mappings").
-    "subject_source": "gk:subjectFramework: the subject source is a framework of the graph",
-    "object_source": "gk:objectFramework: the object source is a framework of the graph",
-    # SSSOM 1.0 stated mapping_date as pav:authoredOn; SSSOM 1.1 (sssom-schema 1.1) moved it
-    # to dcterms:created (mapping-commons/sssom#457). The shipped data, the shapes and the
-    # generator use pav:authoredOn and must move together (owners of shapes/, data/, tools/).
-    "mapping_date": "pav:authoredOn, SSSOM 1.0's slot URI (SSSOM 1.1: dcterms:created)",
+#: Standard slots govkg stores with a property other than the schema's slot URI, and why: none
+#: since SSSOM/RDF as the specification writes it (issue 11, item 3).
+GOVKG_PROPERTIES: dict[str, str] = {}
+
+#: Properties of govkg's form before SSSOM/RDF, accepted on input with a warning that names
+#: the standard property, never written: old property -> the slot's property now.
+LEGACY_PROPERTIES: dict[URIRef, URIRef] = {
+    GK.subjectFramework: SSSOM.subject_source,
+    GK.objectFramework: SSSOM.object_source,
+    PAV.authoredOn: DCTERMS.created,
 }
 
 #: Slots that may sit on the set and propagate to every mapping (SSSOM 1.0, "propagatable
@@ -194,6 +200,22 @@ STATUS_VALUES = {"official": GK.Official, "unofficial": GK.Unofficial}
 
 #: The value of predicate_modifier that negates a mapping (SSSOM enum predicate_modifier_enum).
 NOT = "Not"
+
+#: The term SSSOM/RDF writes for each predicate_modifier value: the enum's ``meaning``
+#: (sssom-schema: ``Not`` means ``sssom:NegatedPredicate``; sssom-py writes that IRI).
+MODIFIER_VALUES: dict[str, URIRef] = {NOT: SSSOM.NegatedPredicate}
+
+
+def negates(modifier: object) -> bool:
+    """Return True for a predicate_modifier value that negates the mapping: the SSSOM/RDF term
+    ``sssom:NegatedPredicate``, or ``Not`` as SSSOM/TSV (and govkg's form before SSSOM/RDF)
+    writes it.
+
+    >>> negates(SSSOM.NegatedPredicate), negates("Not"), negates("Maybe")
+    (True, True, False)
+    """
+    return str(modifier) in (NOT, str(SSSOM.NegatedPredicate))
+
 
 #: Prefixes SSSOM treats as built in (SSSOM specification, "Built-in prefixes"; sssom-py's
 #: ``SSSOM_BUILT_IN_PREFIXES``); a curie_map may omit them and must not redefine them. ``xsd``
