@@ -176,3 +176,53 @@ def test_govkg_reads_what_sssom_py_wrote_as_it_reads_the_original(path: Path, tm
 
     original, written = rows(path), rows(tmp_path / "written.ttl")
     assert original and original == written
+
+
+def test_sources_sssom_py_writes_on_each_mapping_are_the_sets(tmp_path: Path):
+    """sssom-py writes the propagatable subject_source/object_source on every mapping only;
+    govkg reads them as the set's (condensation, SSSOM "Propagation of mapping set slots")."""
+    from sssom.parsers import parse_sssom_table
+
+    logging.getLogger().setLevel(logging.ERROR)
+    msdf = parse_sssom_table(Path("examples") / "ai-verify-ai-rmf-text-reuse.sssom.tsv")
+    out = io.StringIO()
+    write_rdf(msdf, out)
+    written = tmp_path / "written.ttl"
+    written.write_text(out.getvalue(), encoding="utf-8")
+    graph = Graph().parse(written)
+    (set_node,) = set(graph.subjects(RDF.type, SSSOM.MappingSet))
+    assert (set_node, SSSOM.subject_source, None) not in graph
+    submission = read_rdf(written, "turtle", default_prefixes(LAYOUT.data))
+    framework = "https://w3id.org/govkg/id/framework/"
+    assert [str(v) for v in submission.set_values[str(SSSOM.subject_source)]] == [
+        framework + "ai-verify-testing-framework"
+    ]
+    assert [str(v) for v in submission.set_values[str(SSSOM.object_source)]] == [
+        framework + "nist-ai-rmf-1-0"
+    ]
+    assert len(list(submission.rows)) == 6
+
+
+def test_the_old_govkg_form_reads_with_a_warning_naming_the_standard_term(tmp_path: Path):
+    """govkg's RDF before SSSOM/RDF is read as the standard form, with one warning per old term;
+    the rows are those of the same file written as SSSOM/RDF."""
+    new = Path("tests") / "data" / "mappings" / "valid" / "set.ttl"
+    text = new.read_text(encoding="utf-8")
+    old = tmp_path / "old.ttl"
+    old.write_text(
+        text.replace("sssom:subject_source", "gk:subjectFramework")
+        .replace("sssom:object_source", "gk:objectFramework")
+        .replace("a owl:Axiom", "a sssom:Mapping"),
+        encoding="utf-8",
+    )
+    prefixes = default_prefixes(LAYOUT.data)
+    read_new, read_old = read_rdf(new, "turtle", prefixes), read_rdf(old, "turtle", prefixes)
+    messages = sorted(p.message for p in read_old.problems)
+    assert [m for m in messages if "read as" in m] == [
+        "1 mapping record(s) typed sssom:Mapping (not an SSSOM term): read as owl:Axiom",
+        "1 use(s) of gk:objectFramework: read as sssom:object_source",
+        "1 use(s) of gk:subjectFramework: read as sssom:subject_source",
+    ]
+    assert not [p for p in read_new.problems if "read as" in p.message]
+    assert read_old.set_values == read_new.set_values
+    assert [r.values for r in read_old.rows] == [r.values for r in read_new.rows]

@@ -86,6 +86,16 @@ def read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submiss
     nodes = set(graph.subjects(RDF.type, OWL.Axiom)) & set(graph.subjects(OWL.annotatedSource))
     nodes |= set(graph.objects(None, SSSOM.mappings))
     problems = [syntax_finding(message, 1, WARNING) for message in legacy]
+    if set_node is not None:
+        # Condensation (SSSOM specification, "Propagation of mapping set slots"): sssom-py
+        # writes subject_source and object_source on every mapping only; the set states them.
+        for prop in (SSSOM.subject_source, SSSOM.object_source):
+            if str(prop) not in values:
+                found = sorted({o for n in nodes for o in graph.objects(n, prop)}, key=str)
+                triples += [(set_node, prop, o) for o in found]
+                if found:
+                    values[str(prop)] = list(found)
+                    lines[str(prop)] = index.line(set_node) or 1
     described = set(sets) | nodes | {URIRef(s) for s in titles}
     others = sum(1 for s in set(graph.subjects()) if s not in described)
     if others:
