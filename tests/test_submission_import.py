@@ -261,3 +261,24 @@ def test_an_installed_package_refuses_a_failing_file_before_asking_for_a_data_di
     installed = Layout(root=layout.root, checkout=False)
     with pytest.raises(ImportRefused):
         import_submission(MAPPINGS / "invalid" / "cycle.sssom.tsv", installed, build_dir)
+
+
+def test_a_set_with_objects_from_several_frameworks_states_each_mappings_object_source(
+    copy: tuple[Layout, Path],
+):
+    """object_source is single-valued (SSSOM schema): the imported set states none, and each
+    mapping states the framework of its own object."""
+    layout, build_dir = copy
+    done = import_submission(MAPPINGS / "valid" / "multi-framework.sssom.tsv", layout, build_dir)
+    graph = Graph().parse(done.path, format="turtle")
+    set_node = URIRef(MSET + "test-multi-framework")
+    assert (set_node, SSSOM.object_source, None) not in graph
+    framework = "https://w3id.org/govkg/id/framework/"
+    found = {
+        (str(graph.value(m, OWL.annotatedTarget)), str(graph.value(m, SSSOM.object_source)))
+        for m in graph.objects(set_node, SSSOM.mappings)
+    }
+    assert found == {
+        (framework + "nist-ai-rmf-1-0/govern-1-1", framework + "nist-ai-rmf-1-0"),
+        (framework + "nist-ai-600-1/confabulation", framework + "nist-ai-600-1"),
+    }

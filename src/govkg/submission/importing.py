@@ -306,6 +306,11 @@ def canonical_graph(
     if not values.get(str(GK.crosswalkStatus)):
         graph.add((set_node, GK.crosswalkStatus, GK.Unofficial))
     object_frameworks = {str(v) for v in values.get(str(SSSOM.object_source), [])}
+    # object_source is single-valued (SSSOM schema): with objects from several frameworks,
+    # each mapping states its own (a propagatable slot) and the set none.
+    multi = len(object_frameworks) > 1
+    if multi:
+        graph.remove((set_node, SSSOM.object_source, None))
     minter = Minter(str(set_node), include_object_framework=len(object_frameworks) > 1)
     for row in rows:
         node: Node = row.node
@@ -323,6 +328,11 @@ def canonical_graph(
                         _en(value) if stored in (str(RDFS.comment), str(GK.matchBasis)) else value,
                     )
                 )
+        if multi:
+            obj_scheme = index.elements.get(str(row.one(URIRef(_STORED[2]))))
+            own = [URIRef(obj_scheme)] if obj_scheme in object_frameworks else row.object_source
+            if len(own) == 1:
+                graph.add((node, SSSOM.object_source, own[0]))
         for source in sources:
             graph.add((node, DCTERMS.source, source))
         graph.add((node, RDFS.label, Literal(_mapping_label(row, index), lang="en")))
