@@ -23,6 +23,7 @@ from govkg.submission.vocabulary import (
     ENUM,
     GOVKG_PROPERTIES,
     MAPPING_SLOTS,
+    MODIFIER_VALUES,
     NOT,
     PROPAGATED,
     SET_SLOTS,
@@ -113,9 +114,19 @@ def test_propagated_slots_are_propagatable(schema: SchemaView):
         assert "propagated" in annotations and annotations["propagated"].value, name
 
 
+def test_every_standard_slot_is_on_its_schema_iri():
+    """SSSOM/RDF as the specification writes it (issue 11): no standard slot on another
+    property (govkg once stored mapping_date as pav:authoredOn and the sources as
+    gk:subjectFramework/gk:objectFramework)."""
+    assert GOVKG_PROPERTIES == {}
+
+
 def test_the_negating_modifier_is_the_enums(schema: SchemaView):
     enum = schema.get_enum(_slots(schema, "mapping")["predicate_modifier"].range)
     assert NOT in enum.permissible_values
+    # SSSOM/RDF writes the value as its meaning (sssom-py's write_rdf does the same)
+    meaning = enum.permissible_values[NOT].meaning
+    assert schema.expand_curie(meaning) == str(MODIFIER_VALUES[NOT])
 
 
 def test_builtin_prefixes_are_ssssoms():
