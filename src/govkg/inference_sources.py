@@ -115,16 +115,23 @@ def attribute(
     [(rdflib.term.URIRef('urn:x:a'), rdflib.term.URIRef('urn:x:p'), rdflib.term.URIRef('urn:x:c'))]
     """
     wanted = set(inferred)
-    ontology_triples = set(ontology)
-    ontology_base = reasoning_input(ontology_triples, ontology)
-    bases = {iri: reasoning_input(set(triples), ontology) for iri, triples in graphs.items()}
+    terms = set(ontology.subjects())
+    ontology_base = reasoning_input(ontology, ontology)
+    bases = {
+        iri: {
+            (s, p, o)
+            for s, p, o in triples
+            if not isinstance(o, Literal) or p == RDF.type or s in terms
+        }
+        for iri, triples in graphs.items()
+    }  # reasoning_input of each graph, the ontology's terms found once
     cache: dict[PremiseSet, set[Triple]] = {}
 
     def entails(premises: PremiseSet) -> set[Triple]:
         if premises not in cache:
             base = ontology_base.union(*(bases[g] for g in premises))
-            asserted = ontology_triples.union(*(set(graphs[g]) for g in premises))
-            cache[premises] = set(materialise(asserted, ontology, None, engine, base)) & wanted
+            # The closure's input is enough as "asserted": ``wanted`` holds no asserted triple.
+            cache[premises] = set(materialise(base, ontology, None, engine, base)) & wanted
         return cache[premises]
 
     found: dict[PremiseSet, set[Triple]] = {}
