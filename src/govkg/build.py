@@ -1,7 +1,8 @@
 """The build: source files → one named graph per file → SHACL check (a failure stops the
 build) → OWL 2 RL inferences in their own named graph → dumps and a report in a build folder.
 Beside them, the direct triple of every positive mapping goes into its own named graph
-(:mod:`govkg.direct_mappings`, ADR 0017).
+(:mod:`govkg.direct_mappings`, ADR 0017), and each inference again into a named graph per set
+of source graphs it needs (:mod:`govkg.inference_sources`, ADR 0018).
 
 The live build folder is a symbolic link to a versioned folder beside it
 (``build -> .build.v<time>``); a new build is written to a staging folder, renamed to its own
