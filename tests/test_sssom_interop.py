@@ -86,8 +86,12 @@ def shipped(layout: Layout) -> dict[str, ShippedSet]:
                 values["subject_source"] = [
                     str(o) for o in graph.objects(set_node, SSSOM.subject_source)
                 ]
+                # object_source is single-valued: with objects from several frameworks each
+                # mapping states its own
                 values["object_source"] = [
-                    str(o) for o in graph.objects(set_node, SSSOM.object_source)
+                    str(o)
+                    for node in (set_node, *graph.objects(set_node, SSSOM.mappings))
+                    for o in graph.objects(node, SSSOM.object_source)
                 ]
                 key = str(set_node).rsplit("/", 1)[-1]
                 sets[key] = ShippedSet(str(set_node), values, sorted(rows))
