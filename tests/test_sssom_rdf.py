@@ -45,7 +45,9 @@ CROSSWALKS = sorted(
 
 #: What sssom-py 0.4.21 changes in the SSSOM part of a govkg crosswalk; each entry is checked
 #: to happen (so that the list cannot go stale) and undone before the graphs are compared.
-#: Nothing of the SSSOM part is dropped.
+#: Of the SSSOM part it drops only the language tags (1). Outside it, sssom-py drops every
+#: govkg addition, extension slots included (its RDF reader does not read extension values
+#: yet), so a file it writes lacks govkg's required source_document.
 SSSOM_PY_CHANGES = (
     # 1. Language tags: text slots (mapping_set_title, comment) come back as plain strings
     #    (the schema's range is string).
