@@ -5,7 +5,7 @@ as one file in ``ontology/releases/`` that the build never loads and the web app
 version IRI (Cool URIs for the Semantic Web, section 4.3: ``303`` by ``Accept``); the current
 ``owl:priorVersion`` names an archived release (OWL 2 Structural Specification, section 3.5,
 ontology annotations). A term is deprecated with ``owl:deprecated true`` (OWL 2 section 5.5),
-``dcterms:isReplacedBy`` or a ``skos:changeNote``, and ``vs:term_status "deprecated"``; the term
+``dcterms:isReplacedBy`` or a ``skos:changeNote``, and ``vs:term_status "archaic"``; the term
 shapes enforce it, and the QC query ``qc/deprecated-term-use-violation`` finds data using one.
 """
 
@@ -141,7 +141,7 @@ def test_a_term_leaves_only_after_a_release_that_deprecated_it(
 def test_deprecated_terms_follow_the_rule_in_the_current_ontology(current: Graph):
     for term in current.subjects(OWL.deprecated, Literal(True)):
         assert (term, RDFS.isDefinedBy, ONTOLOGY) in current, term
-        assert str(current.value(term, VS.term_status)) in ("deprecated", "archaic"), term
+        assert str(current.value(term, VS.term_status)) == "archaic", term
 
 
 # -- the deprecation rule in the term shapes ----------------------------------------------------
@@ -159,31 +159,31 @@ gk:OldTerm a owl:Class ; rdfs:label "old term"@en ; skos:definition "A test term
 #: (empty: the term keeps the rule).
 SHAPE_CASES = {
     "replaced": (
-        'owl:deprecated true ; dcterms:isReplacedBy gk:NewTerm ; vs:term_status "deprecated" .',
-        set(),
-    ),
-    "no-replacement-but-a-note": (
-        'owl:deprecated true ; skos:changeNote "None."@en ; vs:term_status "deprecated" .',
-        set(),
-    ),
-    "w3c-archaic-status": (
         'owl:deprecated true ; dcterms:isReplacedBy gk:NewTerm ; vs:term_status "archaic" .',
         set(),
     ),
+    "no-replacement-but-a-note": (
+        'owl:deprecated true ; skos:changeNote "None."@en ; vs:term_status "archaic" .',
+        set(),
+    ),
+    "status-deprecated-is-not-a-w3c-value": (
+        'owl:deprecated true ; dcterms:isReplacedBy gk:NewTerm ; vs:term_status "deprecated" .',
+        {"InConstraintComponent"},
+    ),
     "neither-replacement-nor-note": (
-        'owl:deprecated true ; vs:term_status "deprecated" .',
+        'owl:deprecated true ; vs:term_status "archaic" .',
         {"OrConstraintComponent"},
     ),
     "deprecated-but-testing": (
         'owl:deprecated true ; dcterms:isReplacedBy gk:NewTerm ; vs:term_status "testing" .',
         {"InConstraintComponent"},
     ),
-    "status-deprecated-without-owl-deprecated": (
-        'vs:term_status "deprecated" .',
+    "status-archaic-without-owl-deprecated": (
+        'vs:term_status "archaic" .',
         {"OrConstraintComponent"},
     ),
     "replacement-as-text": (
-        'owl:deprecated true ; dcterms:isReplacedBy "gk:NewTerm" ; vs:term_status "deprecated" .',
+        'owl:deprecated true ; dcterms:isReplacedBy "gk:NewTerm" ; vs:term_status "archaic" .',
         {"NodeKindConstraintComponent"},
     ),
     "unknown-status": (
@@ -191,7 +191,7 @@ SHAPE_CASES = {
         {"InConstraintComponent", "OrConstraintComponent"},
     ),
     "deprecated-false": (
-        'owl:deprecated false ; dcterms:isReplacedBy gk:NewTerm ; vs:term_status "deprecated" .',
+        'owl:deprecated false ; dcterms:isReplacedBy gk:NewTerm ; vs:term_status "archaic" .',
         {"HasValueConstraintComponent", "OrConstraintComponent"},
     ),
 }
