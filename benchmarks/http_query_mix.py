@@ -129,7 +129,7 @@ _POOL_QUERIES = {
     "subcategory": "SELECT ?element WHERE { ?element a gk:Subcategory }",
     "category": "SELECT ?category WHERE { ?category a gk:Category }",
     "framework pair, predicate": "SELECT DISTINCT ?a ?b ?predicate WHERE {\n"
-    "  ?set gk:subjectFramework ?a ; gk:objectFramework ?b .\n"
+    "  ?set sssom:subject_source ?a ; sssom:object_source ?b .\n"
     "  { SELECT DISTINCT ?predicate WHERE { ?m owl:annotatedProperty ?predicate } } }",
     "framework, word": "SELECT ?a WHERE { ?a a gk:GovernanceFramework }",
 }

@@ -15,7 +15,7 @@ What it writes is a govkg source layout (``ontology/``, ``shapes/``, ``data/``) 
   ``skos:broader`` trees (as NIST AI RMF 1.0 is written), each element with ``rdfs:label``,
   ``skos:prefLabel``, ``skos:notation``, ``gk:position``, ``gk:text``, ``gk:confidence`` (a
   low one with its ``gk:uncertaintyNote``) and ``dcterms:source``;
-* ``data/crosswalks/synthetic-NNNN.ttl``: one SSSOM mapping set (``gk:Crosswalk``) per
+* ``data/crosswalks/synthetic-NNNN.ttl``: one SSSOM mapping set (``sssom:MappingSet``) per
   framework after the first, from that framework to an earlier one, its mappings reified as
   govkg writes them (``owl:annotatedSource`` / ``owl:annotatedProperty`` /
   ``owl:annotatedTarget``, ``sssom:mapping_justification``, ``sssom:confidence`` ...).
@@ -432,7 +432,6 @@ def _crosswalk(
     data.add(data.graph_iri, RDF + "type", iri(GK + "SourceGraph"))
     data.add(data.graph_iri, RDFS + "label", text(title))
     data.add(data.graph_iri, PROV + "wasDerivedFrom", iri(source))
-    data.add(mapping_set, RDF + "type", iri(GK + "Crosswalk"))
     data.add(mapping_set, RDF + "type", iri(SSSOM + "MappingSet"))
     data.add(mapping_set, DCTERMS + "title", text(title))
     data.add(mapping_set, RDFS + "label", text(title))
@@ -441,8 +440,8 @@ def _crosswalk(
     data.add(mapping_set, DCTERMS + "issued", text("2026-01-15", None, XSD + "date"))
     data.add(mapping_set, DCTERMS + "license", iri("https://creativecommons.org/licenses/by/4.0/"))
     data.add(mapping_set, GK + "crosswalkStatus", iri(GK + "Unofficial"))
-    data.add(mapping_set, GK + "subjectFramework", iri(subject_scheme))
-    data.add(mapping_set, GK + "objectFramework", iri(object_scheme))
+    data.add(mapping_set, SSSOM + "subject_source", iri(subject_scheme))
+    data.add(mapping_set, SSSOM + "object_source", iri(object_scheme))
     seen: set[tuple[str, str]] = set()
     limit = len(subjects) * len(objects)
     while len(data.triples) < budget and len(seen) < limit:
@@ -454,10 +453,10 @@ def _crosswalk(
         predicate = rng.choice(MAPPING_PREDICATES)
         level, score = LOW if rng.random() < 0.05 else rng.choice(CONFIDENCE)
         data.add(mapping_set, SSSOM + "mappings", iri(mapping))
-        data.add(mapping, RDF + "type", iri(SSSOM + "Mapping"))
+        data.add(mapping, RDF + "type", iri(OWL + "Axiom"))
         data.add(mapping, DCTERMS + "source", iri(source))
         data.add(mapping, PAV + "authoredBy", iri(_organisation_iri(0)))
-        data.add(mapping, PAV + "authoredOn", text("2026-01-15", None, XSD + "date"))
+        data.add(mapping, DCTERMS + "created", text("2026-01-15", None, XSD + "date"))
         data.add(mapping, RDFS + "label", text(f"{mapping.rsplit('/', 1)[1]} mapping"))
         data.add(mapping, OWL + "annotatedSource", iri(subject))
         data.add(mapping, OWL + "annotatedProperty", iri(predicate))

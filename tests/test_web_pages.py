@@ -321,12 +321,8 @@ def test_download_content_type_names_one_charset(client, name):
     assert response.headers["Content-Type"].count("charset") <= 1
 
 
-def test_version_iri_and_shapes_namespace_dereference(client):
-    from govkg import __version__
-
-    response = client.get(f"/ontology/{__version__}", headers={"Accept": "text/turtle"})
-    assert response.status_code == 303
-    assert client.get("/ontology/0.0.0-nope").status_code == 404
+def test_shapes_namespace_dereferences(client):
+    # The ontology's version IRIs (current and archived) are tested in test_ontology_versions.
     response = client.get("/shapes")
     assert response.status_code == 303 and "/downloads/" in response.headers["Location"]
 
