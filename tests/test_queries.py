@@ -221,3 +221,26 @@ def test_default_graph_is_the_merge_of_the_named_graphs(store: Backend):
     )
     assert len(rows(run_query(store, f"SELECT ?o WHERE {{ {funded} }}"))) == 2
     assert len(rows(run_query(store, f"SELECT ?g ?o WHERE {{ GRAPH ?g {{ {funded} }} }}"))) == 4
+
+
+def test_alignments_do_not_retype_framework_content(store: Backend):
+    """Issue 11 item 4: AI 600-1's risks are categories a framework lists, not AIRO risks, and
+    the frameworks are not AIRO standards; the classes are only linked by SKOS mapping
+    relations, so no instance becomes an airo:Risk or airo:Standard."""
+    found = rows(
+        run_query(
+            store,
+            "PREFIX airo: <https://w3id.org/airo#>\n"
+            "SELECT ?x ?c WHERE { VALUES ?c { airo:Risk airo:Standard } ?x a ?c }",
+        )
+    )
+    assert found == []
+    linked = rows(
+        run_query(
+            store,
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "PREFIX gk: <https://w3id.org/govkg/ontology#>\n"
+            "SELECT ?o WHERE { gk:Risk skos:relatedMatch ?o }",
+        )
+    )
+    assert {r["o"] for r in linked} == {"https://w3id.org/airo#Risk"}
