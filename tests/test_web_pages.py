@@ -23,7 +23,10 @@ from govkg.web.config import WebConfig
 from govkg.web.describe import iri_for_path, local_href
 
 ID = "https://w3id.org/govkg/id/"
-ACCOUNTABILITY = ID + "principle/accountability"
+LIST = "principle-list/us-sg-ai-fact-sheet-2024-06-05"
+ACCOUNTABILITY = ID + LIST + "/accountability"
+#: The IRI the principle had before it was scoped to its list (dcterms:isReplacedBy).
+OLD_ACCOUNTABILITY = ID + "principle/accountability"
 NIST = ID + "framework/nist-ai-rmf-1-0"
 VOID = Namespace("http://rdfs.org/ns/void#")
 
@@ -44,14 +47,57 @@ def client(app: Flask) -> FlaskClient:
 
 
 def test_paths_and_iris_correspond():
-    assert iri_for_path("id/principle/accountability") == ACCOUNTABILITY
+    assert (
+        iri_for_path("id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability")
+        == ACCOUNTABILITY
+    )
     assert iri_for_path("graph/meta") == "https://w3id.org/govkg/graph/meta"
     assert iri_for_path("other/x") is None
     assert iri_for_path('id/a"b') == ID + "a%22b"
-    assert local_href(ACCOUNTABILITY) == "/id/principle/accountability"
+    assert (
+        local_href(ACCOUNTABILITY)
+        == "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"
+    )
     assert local_href("https://w3id.org/govkg/ontology#Principle") == "/ontology#Principle"
     assert local_href("http://example.org/x") is None
-    assert curie(ACCOUNTABILITY) == "id:principle/accountability"
+    assert (
+        curie(ACCOUNTABILITY) == "id:principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"
+    )
+
+
+# -- 301 Moved Permanently for a superseded identifier ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/id/principle/accountability", f"/id/{LIST}/accountability"),
+        ("/page/id/principle/accountability", f"/page/id/{LIST}/accountability"),
+        ("/data/id/principle/accountability.ttl", f"/data/id/{LIST}/accountability.ttl"),
+        ("/data/id/principle/accountability.jsonld", f"/data/id/{LIST}/accountability.jsonld"),
+        (
+            "/id/principle/societal-and-environmental-well-being",
+            f"/id/{LIST}/societal-and-environmental-well-being",
+        ),
+    ],
+)
+def test_superseded_principle_iris_move_permanently_to_their_list_scoped_iri(
+    client, path, location
+):
+    response = client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == location
+    followed = client.get(location, headers={"Accept": "text/turtle"})
+    assert followed.status_code in (200, 303)
+
+
+def test_a_replaced_iri_that_says_more_than_its_successor_is_not_moved(app):
+    """Only an identifier the store describes by its successor, labels and types moves: the
+    successor itself (which has a position, a scheme ...) is served, not redirected."""
+    describer = app.extensions["govkg"].describer
+    assert describer.successor(OLD_ACCOUNTABILITY) == ACCOUNTABILITY
+    assert describer.successor(ACCOUNTABILITY) is None
+    assert describer.successor(NIST) is None
 
 
 # -- 303 See Other by Accept (section 4.3) --------------------------------------------------------
@@ -60,42 +106,65 @@ def test_paths_and_iris_correspond():
 @pytest.mark.parametrize(
     ("accept", "location"),
     [
-        ("text/html", "/page/id/principle/accountability"),
+        ("text/html", "/page/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"),
         (
             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-            "/page/id/principle/accountability",
+            "/page/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability",
         ),
-        (None, "/page/id/principle/accountability"),
-        ("text/turtle", "/data/id/principle/accountability.ttl"),
-        ("application/ld+json", "/data/id/principle/accountability.jsonld"),
-        ("application/rdf+xml;q=0.9, text/turtle;q=0.5", "/data/id/principle/accountability.rdf"),
-        ("application/n-triples", "/data/id/principle/accountability.nt"),
-        ("application/trig", "/data/id/principle/accountability.trig"),
-        ("application/n-quads", "/data/id/principle/accountability.nq"),
+        (None, "/page/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"),
+        (
+            "text/turtle",
+            "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.ttl",
+        ),
+        (
+            "application/ld+json",
+            "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.jsonld",
+        ),
+        (
+            "application/rdf+xml;q=0.9, text/turtle;q=0.5",
+            "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.rdf",
+        ),
+        (
+            "application/n-triples",
+            "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.nt",
+        ),
+        (
+            "application/trig",
+            "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.trig",
+        ),
+        (
+            "application/n-quads",
+            "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.nq",
+        ),
     ],
 )
 def test_resource_iri_answers_303_by_accept(client, accept, location):
     headers = {"Accept": accept} if accept else {}
-    response = client.get("/id/principle/accountability", headers=headers)
+    response = client.get(
+        "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability", headers=headers
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == location
     assert response.headers["Vary"] == "Accept"
     link = response.headers["Link"]
-    assert '</data/id/principle/accountability.ttl>; rel="alternate"; type="text/turtle"' in link
-    assert '</page/id/principle/accountability>; rel="alternate"; type="text/html"' in link
+    assert f'</data/id/{LIST}/accountability.ttl>; rel="alternate"; type="text/turtle"' in link
+    assert f'</page/id/{LIST}/accountability>; rel="alternate"; type="text/html"' in link
 
 
 @pytest.mark.parametrize(
     ("mediatype", "location"),
     [
-        ("text/turtle", "/data/id/principle/accountability.ttl"),
-        ("jsonld", "/data/id/principle/accountability.jsonld"),
-        ("html", "/page/id/principle/accountability"),
+        (
+            "text/turtle",
+            "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.ttl",
+        ),
+        ("jsonld", "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.jsonld"),
+        ("html", "/page/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"),
     ],
 )
 def test_mediatype_parameter_overrides_accept(client, mediatype, location):
     response = client.get(
-        f"/id/principle/accountability?_mediatype={mediatype}",
+        f"/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability?_mediatype={mediatype}",
         headers={"Accept": "application/rdf+xml"},
     )
     assert response.status_code == 303 and response.headers["Location"] == location
@@ -103,13 +172,26 @@ def test_mediatype_parameter_overrides_accept(client, mediatype, location):
 
 def test_unacceptable_and_unknown(client):
     assert (
-        client.get("/id/principle/accountability", headers={"Accept": "image/png"}).status_code
+        client.get(
+            "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability",
+            headers={"Accept": "image/png"},
+        ).status_code
         == 406
     )
     assert client.get("/id/principle/no-such-principle").status_code == 404
     assert client.get("/page/id/principle/no-such-principle").status_code == 404
-    assert client.get("/data/id/principle/accountability.pdf").status_code == 404
-    assert client.get("/id/principle/accountability?_mediatype=pdf").status_code == 400
+    assert (
+        client.get(
+            "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.pdf"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability?_mediatype=pdf"
+        ).status_code
+        == 400
+    )
 
 
 def test_graph_iris_dereference(client):
@@ -123,7 +205,7 @@ def test_graph_iris_dereference(client):
 
 
 def test_page_shows_label_types_properties_sources_and_links(client):
-    page = client.get("/page/id/principle/accountability")
+    page = client.get("/page/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability")
     assert page.status_code == 200 and page.mimetype == "text/html"
     text = page.text
     assert "<h1>accountability</h1>" in text
@@ -160,7 +242,9 @@ def test_framework_page_shows_text_and_definition(client):
 
 
 def test_rdf_description_has_triples_and_labels_of_linked_resources(client):
-    response = client.get("/data/id/principle/accountability.ttl")
+    response = client.get(
+        "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.ttl"
+    )
     assert response.status_code == 200 and response.mimetype == "text/turtle"
     graph = Graph().parse(data=response.text, format="turtle")
     subject = URIRef(ACCOUNTABILITY)
@@ -173,7 +257,9 @@ def test_rdf_description_has_triples_and_labels_of_linked_resources(client):
 
 
 def test_rdf_description_in_trig_keeps_graphs(client):
-    response = client.get("/data/id/principle/accountability.trig")
+    response = client.get(
+        "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.trig"
+    )
     dataset = Dataset()
     dataset.parse(data=response.text, format="trig")
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
@@ -345,7 +431,7 @@ def test_html_results_and_the_cli_table_shorten_iris_alike(client):
     query = f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}"
     html = client.get("/sparql", query_string={"query": query, "format": "html"}).text
     table = render(ox.Store().query(query), "table")
-    assert curie(SHORTENED[0]) == "id:principle/accountability"
+    assert curie(SHORTENED[0]) == "id:principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"
     assert curie(SHORTENED[1]) == "gks:Indicator-qualifier"
     assert curie(SHORTENED[3]) == SHORTENED[3]
     for iri in SHORTENED:

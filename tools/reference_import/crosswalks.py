@@ -23,7 +23,6 @@ from reference_import.core import (
     NOT_CROSSWALKS,
     PREDICATE_PHRASES,
     PRINCIPLE_LIST_NS,
-    PRINCIPLE_NS,
     REFERENCE_FACTS_SOURCE,
     TEXT_REUSE_SET_KEY,
     ReferenceDataError,
@@ -385,6 +384,15 @@ def text_reuse_set(ctx: Context, cw: Mapping[str, Any]) -> DataFile | None:
     )
 
 
+def listed_principle_iri(list_key: str, slug: str) -> URIRef:
+    """Return the IRI of a principle as the principle list ``list_key`` names it.
+
+    >>> str(listed_principle_iri("us-sg-ai-fact-sheet-2024-06-05", "fairness"))
+    'https://w3id.org/govkg/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/fairness'
+    """
+    return PRINCIPLE_LIST_NS[f"{list_key}/{slug}"]
+
+
 def fact_sheet_mappings(ctx: Context, caveat: str) -> list[tuple[Element, MappingRecord]]:
     """Return the label matches of the fact sheet's principles as lexical mappings, with targets."""
     comment = f'Lexical correspondence, not an official mapping. The reference facts: "{caveat}"'
@@ -394,7 +402,10 @@ def fact_sheet_mappings(ctx: Context, caveat: str) -> list[tuple[Element, Mappin
             raise ReferenceDataError(
                 f"fact sheet principle key {principle['key']!r} does not start with fs-"
             )
-        principle_slug = principle["key"].removeprefix("fs-")
+        # A listed principle is scoped to its list (id/principle-list/{list}/{slug}).
+        principle_iri = listed_principle_iri(
+            ctx.facts.fact_sheet["key"], principle["key"].removeprefix("fs-")
+        )
         for match in principle["label_matches"]:
             fw_key = match["framework"]
             target = ctx.index.get(
@@ -404,7 +415,7 @@ def fact_sheet_mappings(ctx: Context, caveat: str) -> list[tuple[Element, Mappin
                 (
                     target,
                     MappingRecord(
-                        subject=PRINCIPLE_NS[principle_slug],
+                        subject=principle_iri,
                         predicate=GK.correspondsTo,
                         obj=element_iri(fw_key, target.key),
                         names=(f'"{principle["label"]}"', f"{target.label} ({fw_key})"),

@@ -41,6 +41,9 @@ TEXTS = tuple(
     for p in (SKOS.definition, GK["text"], DCTERMS.description, RDFS.comment, GK["quotation"])
 )
 SOURCE = str(DCTERMS.source)
+REPLACED_BY = str(DCTERMS.isReplacedBy)
+#: What the store may say of a superseded identifier besides its successor.
+_SUPERSEDED_EXTRAS = frozenset({TYPE, *LABELS})
 #: Ontology term kinds in the order the ontology page lists them.
 _TERM_ORDER = {
     str(kind): rank
@@ -284,6 +287,21 @@ class Describer:
             graphs=[_iri_term(g, labels) for g in graphs],
             graph_size=graph_size,
         )
+
+    def successor(self, iri: str) -> str | None:
+        """Return the IRI that replaces ``iri`` when the store holds ``<iri> dcterms:isReplacedBy
+        <new>`` and nothing else of it but labels and types (a superseded identifier), else None.
+        """
+        rows = self._select(f"SELECT DISTINCT ?p ?o WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
+        successors = {
+            r["o"].value
+            for r in rows
+            if r["p"].value == REPLACED_BY and isinstance(r["o"], ox.NamedNode)
+        }
+        extras = {r["p"].value for r in rows} - {REPLACED_BY} - _SUPERSEDED_EXTRAS
+        if len(successors) != 1 or extras:
+            return None
+        return successors.pop()
 
     def _graph_size(self, iri: str) -> int | None:
         rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")

@@ -12,6 +12,9 @@ Interest Group Note 2008-12-03).
   ``/data/ontology/VERSION.EXT`` for an archived release (``ontology/releases/VERSION.ttl``, the
   ontology's own version numbers, ``docs/ontology.md``), and 404 naming the known versions for
   any other;
+* a superseded identifier (the store holds ``<old> dcterms:isReplacedBy <new>`` and nothing else
+  of it but labels and types) answers ``301 Moved Permanently`` (RFC 9110, section 15.4.2) to
+  the same form of its successor: ``/id/``, ``/page/id/`` or ``/data/id/....EXT``;
 * every response names the alternates in a ``Link`` header (RFC 8288; ``rel="alternate"``)
   and the thing a document describes (RFC 6892; ``rel="describes"``).
 """
@@ -27,7 +30,7 @@ from rdflib.namespace import OWL, RDFS, SKOS
 from govkg.namespaces import BASE
 from govkg.paths import bundled_layout
 from govkg.web import current_site
-from govkg.web.describe import ONTOLOGY, iri_for_path
+from govkg.web.describe import ONTOLOGY, iri_for_path, local_href
 from govkg.web.errors import NotAcceptableError, NotFoundError
 from govkg.web.negotiation import GRAPH, TABULAR, ResultFormat, choose, graph_format_by_extension
 from govkg.web.rdfdoc import rdf_response, serialise
@@ -57,7 +60,10 @@ _EXAMPLES = (
     ("NIST AI RMF 1.0", "/id/framework/nist-ai-rmf-1-0"),
     ("AI Verify testing framework", "/id/framework/ai-verify-testing-framework"),
     ("OECD AI Principles", "/id/framework/oecd-ai-principles"),
-    ("Principle: accountability", "/id/principle/accountability"),
+    (
+        "Principle: accountability",
+        "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability",
+    ),
 )
 
 
@@ -123,6 +129,7 @@ def page(rest: str) -> Response:
         key = ("ontology-release-page", version)
         html = site.cached(key, lambda: _release_page(version, quads))
         return _document(html.encode("utf-8"), _HTML, rest, _version_iri(version))
+    _moved(rest, "/page")
     iri = _known(rest)
     view = site.view(iri)
     html = site.cached(("page", iri), lambda: render_template("resource.html", view=view))
@@ -149,6 +156,7 @@ def data(rest: str) -> Response:
         iri = _version_iri(version)
         body = site.cached(("data", iri, fmt.name), lambda: serialise(quads, fmt))
         return _document(body, fmt, path, iri)
+    _moved(path, "/data", f".{extension}")
     iri = _known(path)
     body = site.cached(("data", iri, fmt.name), lambda: serialise(site.description(iri), fmt))
     return _document(body, fmt, path, iri)
@@ -266,8 +274,39 @@ def _release_page(version: str, quads: list[ox.Quad]) -> str:
 
 
 def _see_other(path: str) -> Response:
+    _moved(path)
     fmt = _document_format()
     return _redirect(path, fmt, _known(path))
+
+
+class MovedPermanentlyError(Exception):
+    """Raised for a superseded identifier; answered with ``301`` to ``location``."""
+
+    def __init__(self, location: str):
+        super().__init__(location)
+        self.location = location
+
+
+@bp.errorhandler(MovedPermanentlyError)
+def _moved_permanently(error: MovedPermanentlyError) -> Response:
+    response = Response(
+        f"Moved Permanently: {error.location}\n", 301, content_type="text/plain; charset=utf-8"
+    )
+    response.headers["Location"] = error.location
+    return response
+
+
+def _moved(path: str, prefix: str = "", suffix: str = "") -> None:
+    """Raise :class:`MovedPermanentlyError` when ``path`` names a superseded identifier whose
+    successor this server answers for, to the successor's path in the same form."""
+    iri = iri_for_path(path)
+    if iri is None:
+        return
+    site = current_site()
+    new = site.cached(("successor", iri), lambda: site.describer.successor(iri))
+    href = local_href(new) if new else None
+    if href is not None:
+        raise MovedPermanentlyError(f"{prefix}{href}{suffix}")
 
 
 def _known(path: str) -> str:
