@@ -288,3 +288,34 @@ def test_the_fact_sheet_says_its_url_is_unknown_and_cites_not_itself(store: Back
     )
     notes = _select(store, f"SELECT ?note WHERE {{ {source} gk:uncertaintyNote ?note }}")
     assert any("no URL for this document" in r["note"] for r in notes)
+
+
+# -- a statement's listed principles (issue 11, problem 5) ----------------------------------------
+
+
+def test_listed_principles_are_members_of_their_list_not_framework_elements(store: Backend):
+    """The fact sheet's 13 principles live below their list's IRI, each a top concept of the
+    list with its position, typed gk:ListedPrinciple and never gk:FrameworkElement (also not
+    after OWL 2 RL inference, which the store holds)."""
+    query = f"""PREFIX gk: <https://w3id.org/govkg/ontology#>
+    PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+    SELECT ?p ?position (EXISTS {{ ?p a gk:FrameworkElement }} AS ?element) WHERE {{
+        ?p a gk:ListedPrinciple ; skos:inScheme <{FACT_SHEET_LIST}> ;
+           skos:topConceptOf <{FACT_SHEET_LIST}> ; gk:position ?position }}
+    ORDER BY ?position"""
+    found = rows(run_query(store, query))
+    assert [int(r["position"]) for r in found] == list(range(1, 14))
+    assert all(r["p"].startswith(FACT_SHEET_LIST + "/") for r in found)
+    assert {r["element"] for r in found} == {"false"}
+
+
+def test_old_principle_iris_are_replaced_by_the_list_scoped_ones(store: Backend):
+    query = """PREFIX gk: <https://w3id.org/govkg/ontology#>
+    PREFIX dcterms: <http://purl.org/dc/terms/>
+    SELECT ?old ?new WHERE {
+        ?old dcterms:isReplacedBy ?new . ?new a gk:ListedPrinciple .
+        FILTER NOT EXISTS { ?old a gk:Principle }
+        FILTER NOT EXISTS { ?old gk:position ?position } }"""
+    found = {r["old"]: r["new"] for r in rows(run_query(store, query))}
+    assert len(found) == 13
+    assert found[ID + "principle/fairness"] == FACT_SHEET_LIST + "/fairness"
