@@ -22,7 +22,9 @@ from govkg.web.config import WebConfig
 from govkg.web.negotiation import GRAPH, TABULAR, choose
 from govkg.web.protocol import protocol_dataset
 
-ACCOUNTABILITY = "https://w3id.org/govkg/id/principle/accountability"
+ACCOUNTABILITY = (
+    "https://w3id.org/govkg/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"
+)
 FACT_SHEET_GRAPH = "https://w3id.org/govkg/graph/fact-sheet/us-sg-ai-fact-sheet-2024-06-05"
 SELECT = (
     f"SELECT ?label WHERE {{ <{ACCOUNTABILITY}> "
@@ -267,7 +269,10 @@ def test_html_results_page_links_govkg_iris(client):
     )
     response = _get(client, query, headers={"Accept": "text/html"})
     assert response.status_code == 200
-    assert 'href="/id/principle/' in response.text and "3 rows" in response.text
+    assert (
+        'href="/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/' in response.text
+        and "3 rows" in response.text
+    )
 
 
 def test_ask_in_every_tabular_format(client):

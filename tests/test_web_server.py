@@ -30,7 +30,9 @@ from web_server import PROTOCOL_DATA, RunningServer, start_server, stop_server
 
 #: The time limit the server runs with here: the runaway case must end within it.
 TIME_LIMIT = 2.0
-ACCOUNTABILITY = "https://w3id.org/govkg/id/principle/accountability"
+ACCOUNTABILITY = (
+    "https://w3id.org/govkg/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"
+)
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
@@ -510,14 +512,24 @@ def test_nothing_acceptable_over_http(server):
 
 def test_dereferencing_over_http(server):
     status, headers, _ = server.request(
-        "GET", "/id/principle/accountability", headers={"Accept": "text/turtle"}
+        "GET",
+        "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability",
+        headers={"Accept": "text/turtle"},
     )
-    assert status == 303 and headers["location"] == "/data/id/principle/accountability.ttl"
+    assert (
+        status == 303
+        and headers["location"]
+        == "/data/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability.ttl"
+    )
     assert 'rel="alternate"' in headers["link"]
-    graph = Graph().parse(server.url + "/id/principle/accountability")  # rdflib follows 303
+    graph = Graph().parse(
+        server.url + "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"
+    )  # rdflib follows 303
     assert (URIRef(ACCOUNTABILITY), None, None) in graph
     status, headers, body = server.request(
-        "GET", "/id/principle/accountability", headers={"Accept": "text/html"}
+        "GET",
+        "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability",
+        headers={"Accept": "text/html"},
     )
     status, headers, body = server.request("GET", headers["location"])
     assert status == 200 and b"<h1>accountability</h1>" in body

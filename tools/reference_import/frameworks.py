@@ -109,6 +109,10 @@ def add_element_place(data: DataFile, framework_key: str, el: Element) -> URIRef
     subject = element_iri(framework_key, el.key)
     scheme = framework_iri(framework_key)
     data.add(subject, RDF.type, el.rdf_class)
+    if el.rdf_class == GK.Principle:
+        # A framework's principle is one of its elements; gk:Principle alone is not (a
+        # statement's listed principles, gk:ListedPrinciple, belong to no framework).
+        data.add(subject, RDF.type, GK.FrameworkElement)
     data.add(subject, RDF.type, SKOS.Concept)
     data.add(subject, SKOS.inScheme, scheme)
     data.add(subject, RDFS.label, en(el.label))
