@@ -38,11 +38,11 @@ VS = Namespace("http://www.w3.org/2003/06/sw-vocab-status/ns#")
 CASES = Path(__file__).parent / "data" / "qc"
 
 #: Terms of 0.1.0 that left 0.2.0 without a deprecated release between: each differed only in
-#: case from a property (gk:leadRole, gk:crosswalkStatus, gk:announced, gk:country), so
+#: case from a property (gk:leadRole, gk:crosswalkStatus, gk:announced, gk:country, gk:unit), so
 #: re-declaring it as deprecated would bring back a case-only pair (ADR 0016); the archived
 #: 0.1.0 keeps them defined. No other term may leave without deprecation.
 RENAMED_WITHOUT_DEPRECATION = {
-    "0.1.0": {GK.LeadRole, GK.CrosswalkStatus, GK.Announced, GK.Country},
+    "0.1.0": {GK.LeadRole, GK.CrosswalkStatus, GK.Announced, GK.Country, GK.Unit},
 }
 
 
