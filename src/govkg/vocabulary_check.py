@@ -191,7 +191,8 @@ def profile_findings(ontology: Graph, vocabularies: Graph | None = None) -> list
     ...     @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
     ...     gk:text a owl:DatatypeProperty ; rdfs:range xsd:gYear ;
     ...         rdfs:subPropertyOf rdfs:comment .
-    ...     gk:Unit a owl:Class . gk:unit a owl:ObjectProperty .''', format="turtle")
+    ...     @prefix made-up: <https://w3id.org/govkg/ontology#> .
+    ...     made-up:Widget a owl:Class . made-up:widget a owl:ObjectProperty .''', format="turtle")
     >>> [line.split(":")[0] for line in profile_findings(g, Graph())]
     ['annotation-super-property', 'case-only', 'datatype-map']
     """
@@ -222,12 +223,12 @@ def case_only_pairs(ontology: Graph) -> list[tuple[str, ...]]:
     """Return the groups of govkg term IRIs (subjects of ``ontology``) equal but for case.
 
     >>> from rdflib import Graph
-    >>> g = Graph().parse(data='''@prefix gk: <https://w3id.org/govkg/ontology#> .
+    >>> g = Graph().parse(data='''@prefix made-up: <https://w3id.org/govkg/ontology#> .
     ...     @prefix owl: <http://www.w3.org/2002/07/owl#> .
-    ...     gk:Unit a owl:Class . gk:unit a owl:ObjectProperty . gk:Risk a owl:Class .''',
-    ...     format="turtle")
-    >>> case_only_pairs(g)
-    [('https://w3id.org/govkg/ontology#Unit', 'https://w3id.org/govkg/ontology#unit')]
+    ...     made-up:Widget a owl:Class . made-up:widget a owl:ObjectProperty .
+    ...     made-up:Gadget a owl:Class .''', format="turtle")
+    >>> [tuple(iri.rsplit("#", 1)[1] for iri in group) for group in case_only_pairs(g)]
+    [('Widget', 'widget')]
     """
     by_folded: dict[str, set[str]] = defaultdict(set)
     for subject in set(ontology.subjects()):
