@@ -127,18 +127,7 @@ class Reporter:
         severity: str = VIOLATION,
     ) -> None:
         """Record a finding about the mapping of ``row``, from the shape named ``local``."""
-        self.add(
-            Finding(
-                severity=severity,
-                check=self.check,
-                message=message,
-                shape=shape(local),
-                focus=row.focus,
-                path=path,
-                line=row.line,
-                value=value,
-            )
-        )
+        self._record(row.focus, row.line, local, message, path, value, severity)
 
     def mapping_set(
         self,
@@ -149,15 +138,28 @@ class Reporter:
         severity: str = VIOLATION,
     ) -> None:
         """Record a finding about the mapping set (at the line of its ``path`` slot)."""
+        line = self.slot_lines.get(path or "", self.set_line)
+        self._record(self.set_focus, line, local, message, path, value, severity)
+
+    def _record(
+        self,
+        focus: str | None,
+        line: int | None,
+        local: str,
+        message: str,
+        path: str | None,
+        value: str | None,
+        severity: str,
+    ) -> None:
         self.add(
             Finding(
                 severity=severity,
                 check=self.check,
                 message=message,
                 shape=shape(local),
-                focus=self.set_focus,
+                focus=focus,
                 path=path,
-                line=self.slot_lines.get(path or "", self.set_line),
+                line=line,
                 value=value,
             )
         )
