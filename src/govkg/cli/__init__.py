@@ -22,10 +22,10 @@ from govkg.build import REPORT, BuildReport, build, ensure_built, is_current
 from govkg.catalogue import NamedQuery, load_catalogue, read_query, resolve
 from govkg.cli import mappings as cli_mappings
 from govkg.cli import serve as cli_serve
-from govkg.cli.common import build_dir_for, progress_for
+from govkg.cli import workspace as cli_workspace
+from govkg.cli.common import build_dir_for, layout_for, progress_for
 from govkg.errors import ExitCode, GovkgError, InputError, QueryError, environment_error
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
-from govkg.paths import bundled_layout
 from govkg.querying import open_backend, run_qc, run_query
 from govkg.reasoning import DEFAULT_ENGINE, ENGINES
 from govkg.results import RESULT_FORMATS, render
@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="where the build lives (default: $GOVKG_BUILD_DIR, ./build in a "
         "checkout, else ~/.cache/govkg/<version>/build)",
+    )
+    common.add_argument(
+        "--workspace",
+        type=Path,
+        default=None,
+        help="the workspace to work on (default: $GOVKG_WORKSPACE, else the nearest folder "
+        "from here upwards holding govkg-workspace.toml, else the built-in graph alone)",
     )
     common.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -198,11 +205,12 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_serve.add_commands(sub, common)
     cli_mappings.add_commands(sub, common)
+    cli_workspace.add_commands(sub, common)
     return parser
 
 
 def _build(args: argparse.Namespace) -> int:
-    layout = bundled_layout()
+    layout = layout_for(args)
     build_dir = build_dir_for(args)
     report_path = build_dir / REPORT
     if not args.force and report_path.is_file():
@@ -218,7 +226,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    layout = bundled_layout()
+    layout = layout_for(args)
     if args.query == "-":
         query = NamedQuery("-", "", sys.stdin.read(), Path("-"))
     else:
@@ -252,14 +260,14 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 
 
 def _queries(args: argparse.Namespace) -> int:
-    for name, query in load_catalogue(bundled_layout()).items():
+    for name, query in load_catalogue(layout_for(args)).items():
         params = f" [{', '.join(query.parameters)}]" if query.parameters else ""
         print(f"{name:<42} {query.summary}{params}")
     return ExitCode.OK
 
 
 def _check(args: argparse.Namespace) -> int:
-    layout = bundled_layout()
+    layout = layout_for(args)
     store = open_backend(layout, build_dir_for(args), progress_for(args))
     failed = 0
     for result in run_qc(layout, store):
@@ -276,7 +284,7 @@ def _export(args: argparse.Namespace) -> int:
         if args.format != "sssom-tsv":
             raise InputError("--mappings writes SSSOM TSV: use --format sssom-tsv")
         return cli_mappings.export_mappings_command(args)
-    layout = bundled_layout()
+    layout = layout_for(args)
     folder = ensure_built(layout, build_dir_for(args), progress_for(args)).parent
     syntax = syntax_by_name(args.format)
     data = (folder / f"govkg.{syntax.extension}").read_bytes()
@@ -291,7 +299,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    layout = bundled_layout()
+    layout = layout_for(args)
     store = open_backend(layout, build_dir_for(args), progress_for(args))
     a = coverage.resolve_framework(store, args.framework_a)
     b = coverage.resolve_framework(store, args.framework_b)
@@ -304,7 +312,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    layout = bundled_layout()
+    layout = layout_for(args)
     build_dir = build_dir_for(args)
     store = open_backend(layout, build_dir, progress_for(args))
     report = json.loads((build_dir.resolve() / REPORT).read_text(encoding="utf-8"))

@@ -15,6 +15,12 @@ def progress_for(args: argparse.Namespace) -> Progress:
     return Progress(stream=None if args.quiet else sys.stderr)
 
 
+def layout_for(args: argparse.Namespace) -> Layout:
+    """The sources of the graph this command works on: the built-in graph, plus the
+    workspace the options or the environment name (``govkg.workspace``)."""
+    return bundled_layout()
+
+
 def build_dir_for(args: argparse.Namespace, layout: Layout | None = None) -> Path:
     """The ``--build-dir`` given, else the default build folder (see ``govkg.paths``)."""
-    return Path(args.build_dir) if args.build_dir else default_build_dir(layout or bundled_layout())
+    return Path(args.build_dir) if args.build_dir else default_build_dir(layout or layout_for(args))

@@ -15,9 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from govkg.cli.common import build_dir_for, progress_for
+from govkg.cli.common import build_dir_for, layout_for, progress_for
 from govkg.errors import ExitCode, InputError
-from govkg.paths import bundled_layout
 from govkg.progress import Progress
 from govkg.submission.exporting import EXPORT_FORMATS, export_mapping_sets
 from govkg.submission.findings import DEFAULT_LIMIT, FileReport
@@ -122,7 +121,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
 
 
 def _context(args: argparse.Namespace) -> tuple[Context, Progress]:
-    layout = bundled_layout()
+    layout = layout_for(args)
     progress = progress_for(args)
     build_dir = build_dir_for(args, layout)
     return Context.load(layout, build_dir, progress), progress
@@ -140,7 +139,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    layout = bundled_layout()
+    layout = layout_for(args)
     build_dir = build_dir_for(args, layout)
     progress = progress_for(args)
     try:
@@ -168,7 +167,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def export_mappings_command(args: argparse.Namespace) -> int:
     """Write mapping sets as SSSOM TSV (``export-mappings``, and ``export --mappings``)."""
-    layout = bundled_layout()
+    layout = layout_for(args)
     build_dir = build_dir_for(args, layout)
     progress = progress_for(args)
     exported = export_mapping_sets(layout, build_dir, args.sets, progress)
