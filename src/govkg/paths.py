@@ -4,7 +4,8 @@ Bundled sources (``ontology/``, ``data/``, ``shapes/``, ``queries/``) come from 
 (``govkg/_resources/``, put there by hatchling's force-include) or, in a source checkout or
 editable install, from the repository root. The build folder is, in this order: the
 ``--build-dir`` flag, the ``GOVKG_BUILD_DIR`` environment variable, ``build/`` in a source
-checkout, or a per-user cache folder (``$XDG_CACHE_HOME/govkg/<version>/build``, by default
+checkout, ``build/`` in the workspace (:mod:`govkg.workspace`) when there is one, or a per-user
+cache folder (``$XDG_CACHE_HOME/govkg/<version>/build``, by default
 ``~/.cache/govkg/<version>/build``) when govkg runs from an installed wheel.
 """
 
@@ -16,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from govkg import __version__
+from govkg.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,12 @@ class Layout:
     Attributes:
         root: The folder holding ``ontology/``, ``data/``, ``shapes/`` and ``queries/``.
         checkout: True when ``root`` is a source checkout (not an installed wheel).
+        workspace: The workspace whose files the graph adds to the built-in sources, if any.
     """
 
     root: Path
     checkout: bool
+    workspace: Workspace | None = None
 
     @property
     def ontology(self) -> Path:
@@ -80,6 +84,8 @@ def default_build_dir(layout: Layout | None = None) -> Path:
     if env:
         return Path(env)
     layout = layout or bundled_layout()
+    if layout.workspace is not None:
+        return layout.workspace.build
     if layout.checkout:
         return layout.root / "build"
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
