@@ -48,7 +48,7 @@ from govkg.build_cache import verify_build as verify_build
 from govkg.build_validation import validate_sources
 from govkg.errors import ResourceError, os_errors
 from govkg.export import write_dumps
-from govkg.loading import SourceFile, bundled_source_paths, load_sources, union
+from govkg.loading import SourceFile, load_sources, source_name, source_paths, union
 from govkg.locking import build_lock_path, data_lock_path, locked
 from govkg.namespaces import (
     GK,
@@ -131,11 +131,14 @@ class BuildReport:
 
 
 def sources_digest(layout: Layout) -> str:
-    """Return a SHA-256 over the names and contents of every file the build reads."""
+    """Return a SHA-256 over the names and contents of every file the build reads: the
+    bundled sources and shapes, and a workspace's configuration and files."""
     digest = hashlib.sha256(__version__.encode())
-    paths = bundled_source_paths(layout) + sorted(layout.shapes.glob("*.ttl"))
+    paths = source_paths(layout) + sorted(layout.shapes.glob("*.ttl"))
+    if layout.workspace is not None:
+        paths.append(layout.workspace.config)
     for path in paths:
-        digest.update(path.relative_to(layout.root).as_posix().encode() + b"\0")
+        digest.update(source_name(path, layout).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -216,7 +219,8 @@ def build(
 @contextmanager
 def _writer_locks(layout: Layout, build_dir: Path, wait: bool) -> Iterator[None]:
     """Hold the data folder's lock, shared (a checkout's: an installed package's is never
-    written), then the build folder's, exclusive (imports take them in the same order)."""
+    written), the workspace's, shared, then the build folder's, exclusive (imports take them
+    in the same order)."""
     if _is_mount_point(build_dir):
         raise ResourceError(
             "the build folder is a mount point, which a new build cannot replace: "
@@ -227,6 +231,9 @@ def _writer_locks(layout: Layout, build_dir: Path, wait: bool) -> Iterator[None]
         if layout.checkout:
             data_lock = data_lock_path(layout.data)
             stack.enter_context(locked(data_lock, layout.data, wait=True, shared=True))
+        if layout.workspace is not None:
+            workspace = layout.workspace
+            stack.enter_context(locked(workspace.lock, workspace.root, wait=True, shared=True))
         stack.enter_context(locked(build_lock_path(_absolute(build_dir)), build_dir, wait=wait))
         yield
 

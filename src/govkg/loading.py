@@ -1,5 +1,8 @@
 """Reading RDF files into graphs, one named graph per file, with every input guarded before a
-parser sees it.
+parser sees it. The sources of a graph are govkg's bundled ontology and data, then the Turtle
+files of the layout's workspace, if any (:mod:`govkg.workspace`): each workspace file goes
+into its own named graph ``<namespace>graph/<folder>/<key>`` and is held to the same data
+conventions as a file of ``data/``.
 
 Guards (the brief's "guard every input before a parser sees it"):
 
@@ -13,6 +16,7 @@ Guards (the brief's "guard every input before a parser sees it"):
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,7 +47,9 @@ class SourceFile:
         path: The file.
         graph_iri: The IRI of its named graph.
         graph: Its triples.
-        name: Its path relative to the layout root (``data/…``, ``ontology/…``).
+        name: Its path relative to the layout root (``data/…``, ``ontology/…``), or, for a
+            workspace file, ``workspace/`` and its path in the workspace
+            (``workspace/frameworks/…``).
     """
 
     path: Path
@@ -53,13 +59,18 @@ class SourceFile:
 
 
 def graph_iri_for(path: Path, layout: Layout) -> URIRef:
-    """Return the named-graph IRI of a bundled source file (see docs/data-conventions.md).
+    """Return the named-graph IRI of a source file (see docs/data-conventions.md), bundled or
+    in the layout's workspace.
 
     >>> from govkg.paths import bundled_layout
     >>> lay = bundled_layout()
     >>> str(graph_iri_for(lay.data / "frameworks" / "x.ttl", lay))
     'https://w3id.org/govkg/graph/frameworks/x'
     """
+    if layout.workspace is not None:
+        iri = layout.workspace.graph_iri_of(path)
+        if iri is not None:
+            return iri
     path = path.resolve()
     data = layout.data.resolve()
     if path.is_relative_to(data):
@@ -76,24 +87,52 @@ def bundled_source_paths(layout: Layout) -> list[Path]:
     return ontology + data
 
 
+def source_paths(layout: Layout) -> list[Path]:
+    """List every source file of the graph in a stable order: the bundled ontology and data,
+    then the workspace's files (:meth:`govkg.workspace.Workspace.source_paths`)."""
+    found = bundled_source_paths(layout)
+    if layout.workspace is not None:
+        found += layout.workspace.source_paths()
+    return found
+
+
+def source_name(path: Path, layout: Layout) -> str:
+    """The name a source file is known by in the build's manifest and metadata: its path in
+    the layout root, or ``workspace/`` and its path in the workspace.
+
+    >>> from govkg.paths import bundled_layout
+    >>> source_name(bundled_layout().data / "sources.ttl", bundled_layout())
+    'data/sources.ttl'
+    """
+    if layout.workspace is not None:
+        root = Path(os.path.abspath(layout.workspace.root))
+        absolute = Path(os.path.abspath(path))
+        if absolute.is_relative_to(root):
+            return "workspace/" + absolute.relative_to(root).as_posix()
+    return path.relative_to(layout.root).as_posix()
+
+
 def load_sources(layout: Layout) -> list[SourceFile]:
-    """Load every bundled source file into its own graph and check the data conventions.
+    """Load every source file (bundled, then the workspace's) into its own graph and check
+    the data conventions.
 
     Raises:
         InputError: a file is unreadable, not valid Turtle, holds blank nodes, or (for data
-            files) does not describe its own graph as a ``gk:SourceGraph``.
+            and workspace files) does not describe its own graph as a ``gk:SourceGraph``.
     """
     sources = []
-    for path in bundled_source_paths(layout):
+    data = layout.data.resolve()
+    for path in source_paths(layout):
         graph = parse_file(path)
         iri = graph_iri_for(path, layout)
+        in_workspace = layout.workspace is not None and (
+            layout.workspace.graph_iri_of(path) is not None
+        )
         _check_conventions(
-            path, iri, graph, is_data=path.resolve().is_relative_to(layout.data.resolve())
+            path, iri, graph, is_data=in_workspace or path.resolve().is_relative_to(data)
         )
         sources.append(
-            SourceFile(
-                path=path, graph_iri=iri, graph=graph, name=path.relative_to(layout.root).as_posix()
-            )
+            SourceFile(path=path, graph_iri=iri, graph=graph, name=source_name(path, layout))
         )
     return sources
 

@@ -37,6 +37,8 @@ from govkg.errors import InputError, os_errors
 CONFIG_NAME = "govkg-workspace.toml"
 #: The environment variable naming a workspace (after ``--workspace``).
 ENVIRONMENT_VARIABLE = "GOVKG_WORKSPACE"
+#: The lock file of a workspace's sources, in its folder (ignored by git and the build).
+LOCK_NAME = ".govkg-workspace.lock"
 #: The format version of the configuration this govkg writes and reads.
 FORMAT_VERSION = 1
 #: The folders of Turtle sources, in the order the build loads them.
@@ -91,6 +93,12 @@ class Workspace:
     def config(self) -> Path:
         """The configuration file."""
         return self.root / CONFIG_NAME
+
+    @property
+    def lock(self) -> Path:
+        """The lock file of its source folders (:mod:`govkg.locking`): ``govkg import`` holds
+        it exclusive while it checks and writes, a build shared while it reads."""
+        return self.root / LOCK_NAME
 
     def iri(self, path: str) -> URIRef:
         """The IRI of a resource of the workspace: ``namespace + "id/" + path``."""
@@ -311,7 +319,8 @@ def init_workspace(root: Path, name: str | None = None, namespace: str | None = 
                 (staging / folder).mkdir()
                 (staging / folder / ".gitkeep").write_text("", encoding="utf-8")
             (staging / "README.md").write_text(readme(workspace), encoding="utf-8")
-            (staging / ".gitignore").write_text("/build/\n/.build.*\n", encoding="utf-8")
+            ignored = f"/build/\n/.build.*\n/{LOCK_NAME}\n"
+            (staging / ".gitignore").write_text(ignored, encoding="utf-8")
             (staging / CONFIG_NAME).write_text(config_text(workspace), encoding="utf-8")
             staging.chmod(0o777 & ~_umask())
             os.replace(staging, root)  # an empty root is replaced; a non-empty one refuses
