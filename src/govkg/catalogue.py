@@ -4,8 +4,11 @@ quality-control queries ``queries/qc/*-violation.rq``, which must return no rows
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from rdflib import Literal, URIRef
 
 from govkg.errors import InputError, UnknownQueryError
 from govkg.namespaces import ID
@@ -42,40 +45,60 @@ class NamedQuery:
         """The query's parameters (variables named ``?_name``), in order of appearance."""
         return list(dict.fromkeys(_PARAMETER.findall(self.text)))
 
-    def bind(self, values: dict[str, str]) -> str:
+    def parameter_key(self, name: str) -> str:
+        """The parameter ``name`` stands for (``framework`` or ``_framework``: ``_framework``).
+
+        Raises:
+            InputError: the query has no such parameter.
+        """
+        known = self.parameters
+        key = name.strip() if name.strip().startswith("_") else f"_{name.strip()}"
+        if key not in known:
+            raise InputError(
+                f"query {self.name} has no parameter {name!r} "
+                f"(it has: {', '.join(p.lstrip('_') for p in known) or 'none'})"
+            )
+        return key
+
+    def bind(self, values: Mapping[str, str | URIRef | Literal]) -> str:
         """Return the query text with parameters replaced by terms; unbound ones stay
         variables (they then match anything).
 
-        A value that starts with ``http://`` or ``https://`` is an IRI; one with a ``/`` is a
-        govkg identifier below ``https://w3id.org/govkg/id/``; anything else is a string.
+        An ``rdflib`` ``URIRef`` or ``Literal`` is written as it is: resolve ids first with
+        ``govkg.identifiers.Resolver.parameter_values``, which checks them against the graph.
+        A plain string is read without the graph: one that starts with ``http://`` or
+        ``https://`` is an IRI; one with a ``/`` is a govkg id below
+        ``https://w3id.org/govkg/id/``; anything else is a string.
 
         Raises:
             InputError: a name is not a parameter of this query, or an IRI is malformed.
 
-        >>> q = NamedQuery("x", "s", "SELECT * { ?_fw ?p ?o }", Path("x.rq"))
+        >>> q = NamedQuery("x", "s", "SELECT * { ?_fw ?p ?_o }", Path("x.rq"))
         >>> q.bind({"_fw": "framework/oecd-ai-principles"})
-        'SELECT * { <https://w3id.org/govkg/id/framework/oecd-ai-principles> ?p ?o }'
+        'SELECT * { <https://w3id.org/govkg/id/framework/oecd-ai-principles> ?p ?_o }'
+        >>> print(q.bind({"fw": URIRef("urn:x:a"), "o": Literal('say "hi"')}))
+        SELECT * { <urn:x:a> ?p "say \\"hi\\"" }
         """
-        known = self.parameters
-        terms = {}
-        for name, value in values.items():
-            key = name if name.startswith("_") else f"_{name}"
-            if key not in known:
-                raise InputError(
-                    f"query {self.name} has no parameter {name!r} "
-                    f"(it has: {', '.join(known) or 'none'})"
-                )
-            terms[key] = _term(value)
+        terms = {self.parameter_key(name): _term(value) for name, value in values.items()}
         return _PARAMETER.sub(lambda m: terms.get(m.group(1), m.group(0)), self.text)
 
 
-def _term(value: str) -> str:
-    if value.startswith(("http://", "https://")) or "/" in value:
-        iri = value if value.startswith(("http://", "https://")) else str(ID) + value
+def _term(value: str | URIRef | Literal) -> str:
+    if isinstance(value, Literal):
+        return _string(str(value))
+    if isinstance(value, URIRef) or value.startswith(("http://", "https://")) or "/" in value:
+        iri = str(value)
+        if not isinstance(value, URIRef) and not value.startswith(("http://", "https://")):
+            iri = str(ID) + value
         if _BAD_IRI_CHARACTERS.search(iri):
-            raise InputError(f"not a valid IRI: {value!r}")
+            raise InputError(f"not a valid IRI: {str(value)!r}")
         return f"<{iri}>"
+    return _string(value)
+
+
+def _string(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    escaped = escaped.replace("\r", "\\r")
     return f'"{escaped}"'
 
 

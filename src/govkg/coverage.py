@@ -14,12 +14,12 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
-from rdflib.namespace import RDFS, SKOS
+from rdflib.namespace import RDFS
 
 from govkg.backends import Backend
 from govkg.catalogue import load_catalogue
 from govkg.errors import InputError
-from govkg.namespaces import ID
+from govkg.identifiers import Resolver
 from govkg.paths import Layout
 from govkg.querying import run_query
 from govkg.results import rows
@@ -75,25 +75,20 @@ class Coverage:
         return [header] + body
 
 
-def resolve_framework(store: Backend, name: str) -> str:
-    """Turn a framework key, govkg id path or IRI into the IRI of a concept scheme.
+def resolve_framework(store: Backend, name: str, layout: Layout | None = None) -> str:
+    """Turn any spelling of a framework's id (key, id path, IRI, CURIE:
+    ``govkg.identifiers``) into the IRI of a concept scheme the graph holds.
+
+    Args:
+        store: The graph.
+        name: The framework as given.
+        layout: The sources, for the workspace's namespace and the declared CURIE prefixes.
 
     Raises:
-        InputError: no concept scheme of that name is in the graph.
+        InputError: no concept scheme of that name is in the graph (close matches named), or
+            the name is ambiguous (candidates listed).
     """
-    if name.startswith(("http://", "https://")):
-        candidates = [name]
-    elif "/" in name:
-        candidates = [str(ID) + name]
-    else:
-        candidates = [f"{ID}framework/{name}", f"{ID}principle-list/{name}"]
-    for iri in candidates:
-        if "<" in iri or ">" in iri or " " in iri:
-            break
-        ask = f"ASK {{ <{iri}> a <{SKOS.ConceptScheme}> }}"
-        if bool(run_query(store, ask)):
-            return iri
-    raise InputError(f"no framework {name!r} in the graph (try a key such as nist-ai-rmf-1-0)")
+    return Resolver(store, layout).resolve(name, "framework")
 
 
 def compute(layout: Layout, store: Backend, a: str, b: str) -> Coverage:

@@ -26,9 +26,15 @@ from govkg.cli import workspace as cli_workspace
 from govkg.cli.common import build_dir_for, layout_for, progress_for
 from govkg.errors import ExitCode, GovkgError, InputError, QueryError, environment_error
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
+from govkg.identifiers import Resolver
 from govkg.querying import open_backend, run_qc, run_query
 from govkg.reasoning import DEFAULT_ENGINE, ENGINES
 from govkg.results import RESULT_FORMATS, render
+from govkg.submission.vocabulary import set_key
+
+#: ``govkg export`` formats that write mapping sets (``cli.mappings.export_mappings_command``):
+#: SSSOM TSV and the NIST OLIR relationship tables (``govkg.submission.olir.OLIR_FORMATS``).
+MAPPING_FORMATS = ("sssom-tsv", "olir-csv", "olir-xlsx")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -134,8 +140,12 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="bind a query parameter (?_NAME): an IRI, a govkg id such as "
-        "framework/nist-ai-rmf-1-0, or a string; repeatable",
+        help="bind a query parameter (?_NAME); repeatable. A parameter named for what it "
+        "holds (framework, frameworkA, element, set ...) takes an id in any spelling: key "
+        "(oecd-ai-principles), id path (framework/oecd-ai-principles), IRI or CURIE "
+        "(framework:oecd-ai-principles, id:framework/...), checked against the graph. Any "
+        "other takes an IRI, CURIE or id path as an IRI and the rest, or a value in double "
+        "quotes, as a string",
     )
     p.set_defaults(run=_query)
 
@@ -150,12 +160,17 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "export",
         parents=[common],
-        help="write the graph in an RDF syntax, or its mapping sets as SSSOM TSV",
+        help="write the graph in an RDF syntax, or its mapping sets as SSSOM TSV or NIST OLIR",
         description="Write the union graph (Turtle, N-Triples, JSON-LD, RDF/XML) or the whole "
-        "dataset (TriG, N-Quads); with --mappings, the mapping sets as SSSOM TSV.",
+        "dataset (TriG, N-Quads); with --mappings (or a mapping-set format), the mapping sets "
+        "as SSSOM TSV or NIST OLIR tables (CSV, XLSX).",
     )
     p.add_argument(
-        "--format", required=True, choices=[s.name for s in RDF_SYNTAXES] + ["sssom-tsv"]
+        "--format",
+        required=True,
+        choices=[s.name for s in RDF_SYNTAXES] + list(MAPPING_FORMATS),
+        help="an RDF syntax, or a mapping-set format: sssom-tsv, olir-csv or olir-xlsx "
+        "(NIST OLIR relationship tables)",
     )
     p.add_argument(
         "-o",
@@ -172,8 +187,9 @@ def _parser() -> argparse.ArgumentParser:
         "--set",
         action="append",
         dest="sets",
-        metavar="KEY",
-        help="with --mappings: only this mapping set (repeatable)",
+        metavar="SET",
+        help="with --mappings: only this mapping set (repeatable), as its key "
+        "(xw-ai-rmf-ai-verify-2023), id path (mapping-set/...), IRI or CURIE (mset:...)",
     )
     p.set_defaults(run=_export)
 
@@ -192,9 +208,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "framework_a",
         metavar="A",
-        help="framework key (e.g. ai-verify-testing-framework), govkg id path or IRI",
+        help="a framework, as its key (ai-verify-testing-framework), id path "
+        "(framework/ai-verify-testing-framework), IRI or CURIE (framework:...)",
     )
-    p.add_argument("framework_b", metavar="B", help="the other framework")
+    p.add_argument("framework_b", metavar="B", help="the other framework, spelt the same ways")
     p.add_argument(
         "--output-dir",
         type=Path,
@@ -231,8 +248,11 @@ def _query(args: argparse.Namespace) -> int:
         query = NamedQuery("-", "", sys.stdin.read(), Path("-"))
     else:
         query = resolve(layout, args.query)
-    text = query.bind(_parameters(args.param))
+    values = _parameters(args.param)
+    for name in values:  # a misspelt name fails before any build
+        query.parameter_key(name)
     store = open_backend(layout, build_dir_for(args), progress_for(args))
+    text = query.bind(Resolver(store, layout).parameter_values(query, values))
     try:
         results = run_query(store, text)
     except QueryError as exc:
@@ -280,11 +300,19 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    if args.mappings or args.format == "sssom-tsv":
-        if args.format != "sssom-tsv":
-            raise InputError("--mappings writes SSSOM TSV: use --format sssom-tsv")
-        return cli_mappings.export_mappings_command(args)
     layout = layout_for(args)
+    if args.mappings or args.format in MAPPING_FORMATS:
+        if args.format not in MAPPING_FORMATS:
+            raise InputError(
+                f"--mappings writes mapping sets: use --format {' or '.join(MAPPING_FORMATS)}"
+            )
+        if args.sets:
+            store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
+            resolver = Resolver(store, layout)
+            args.sets = [_set_key(resolver.resolve(s, "set")) for s in args.sets]
+        return cli_mappings.export_mappings_command(args)
+    if args.sets:
+        raise InputError("--set chooses mapping sets: use it with --mappings")
     folder = ensure_built(layout, build_dir_for(args), progress_for(args)).parent
     syntax = syntax_by_name(args.format)
     data = (folder / f"govkg.{syntax.extension}").read_bytes()
@@ -301,14 +329,19 @@ def _export(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     layout = layout_for(args)
     store = open_backend(layout, build_dir_for(args), progress_for(args))
-    a = coverage.resolve_framework(store, args.framework_a)
-    b = coverage.resolve_framework(store, args.framework_b)
+    a = coverage.resolve_framework(store, args.framework_a, layout)
+    b = coverage.resolve_framework(store, args.framework_b, layout)
     result = coverage.compute(layout, store, a, b)
     sys.stdout.write(coverage.to_text(result))
     stem = f"{a.rsplit('/', 1)[-1]}--{b.rsplit('/', 1)[-1]}"
     for path in coverage.write_report(result, args.output_dir, stem):
         print(f"written: {path}")
     return ExitCode.OK
+
+
+def _set_key(iri: str) -> str:
+    """The key ``export_mapping_sets`` knows a mapping set by: govkg's key, else the IRI."""
+    return set_key(iri) or iri
 
 
 def _stats(args: argparse.Namespace) -> int:
