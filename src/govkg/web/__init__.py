@@ -26,6 +26,7 @@ from govkg.namespaces import curie
 from govkg.paths import bundled_layout
 from govkg.progress import Progress
 from govkg.web import errors
+from govkg.web.browse import Browser
 from govkg.web.config import (
     MAX_INCOMING_LINKS,
     PAGE_CACHE_SIZE,
@@ -45,6 +46,24 @@ from govkg.web.serving import StreamGate
 EXTENSION = "govkg"
 T = TypeVar("T")
 _CORS_EXPOSED = "Link, Content-Location, ETag, Last-Modified, Content-Length, Vary"
+#: The Content-Security-Policy of every HTML page (CSP Level 3): scripts, styles and images from
+#: this server only, no inline script or style anywhere (templates load static files), no
+#: framing, no ``<base>``, forms submit here only. The editor and the pages satisfy it.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+#: The policy of every other answer (results, RDF, downloads, SVG): it loads nothing, runs
+#: nothing and is never framed, even when a browser opens it as a document.
+DOCUMENT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+#: Headers every answer carries (RFC 9110 has none of them; see the Fetch standard for nosniff,
+#: the Referrer Policy W3C draft, and RFC 7034 for X-Frame-Options, which older browsers read).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
 class Site:
@@ -63,6 +82,7 @@ class Site:
         self.catalogue: dict[str, NamedQuery] = load_catalogue(bundled_layout())
         self.stats: DatasetStats = collect_stats(backend, config.builtin)
         self.describer = Describer(backend, max_incoming=MAX_INCOMING_LINKS)
+        self.browser = Browser(backend, self.describer)
         self.pool = EvaluatorPool(
             make_task(backend),
             size=config.evaluators,
@@ -197,13 +217,34 @@ def create_app(
     app.jinja_env.filters["curie"] = curie
     app.jinja_env.filters["local_href"] = link_href
 
-    from govkg.web import downloads, health, pages, queries, sparql, void
+    from govkg.web import (
+        crosswalks,
+        downloads,
+        frameworks,
+        health,
+        pages,
+        queries,
+        search,
+        sparql,
+        void,
+    )
 
-    for module in (sparql, queries, pages, downloads, void, health):
+    for module in (sparql, queries, pages, frameworks, crosswalks, search, downloads, void, health):
         app.register_blueprint(module.bp)
     errors.register(app)
     app.after_request(_cors)
+    app.after_request(security_headers)
     return app
+
+
+def security_headers(response: Response) -> Response:
+    """Add :data:`SECURITY_HEADERS` to every answer, and :data:`PAGE_POLICY` to HTML pages or
+    :data:`DOCUMENT_POLICY` to anything else (an answer that sets its own policy keeps it)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    html = (response.mimetype or "") in ("text/html", "application/xhtml+xml")
+    response.headers.setdefault("Content-Security-Policy", PAGE_POLICY if html else DOCUMENT_POLICY)
+    return response
 
 
 def _cors(response: Response) -> Response:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, render_template_string, request
+from flask import Blueprint, Response, render_template, request
 from rdflib.namespace import OWL, RDFS, SKOS
 
 from govkg.namespaces import BASE
@@ -32,6 +32,7 @@ from govkg.paths import bundled_layout
 from govkg.web import current_site
 from govkg.web.describe import ONTOLOGY, iri_for_path, local_href
 from govkg.web.errors import NotAcceptableError, NotFoundError
+from govkg.web.frameworks import element_hrefs
 from govkg.web.negotiation import GRAPH, TABULAR, ResultFormat, choose, graph_format_by_extension
 from govkg.web.rdfdoc import rdf_response, serialise
 
@@ -132,7 +133,10 @@ def page(rest: str) -> Response:
     _moved(rest, "/page")
     iri = _known(rest)
     view = site.view(iri)
-    html = site.cached(("page", iri), lambda: render_template("resource.html", view=view))
+    reading = element_hrefs(site).get(iri)
+    html = site.cached(
+        ("page", iri), lambda: render_template("resource.html", view=view, reading=reading)
+    )
     return _document(html.encode("utf-8"), _HTML, rest, iri)
 
 
@@ -173,24 +177,6 @@ _RELEASE_FIELDS = {
     _TERM_STATUS: "status",
     str(OWL.deprecated): "deprecated",
 }
-_RELEASE_PAGE = """{% extends "base.html" %}
-{% block title %}govkg ontology {{ version }} (archived release){% endblock %}
-{% block main %}
-<h1>govkg ontology {{ version }}</h1>
-<p>An archived release of the govkg ontology: version IRI <code>{{ iri }}</code>.
-{% if current %}The current version is <a href="/ontology">{{ current }}</a>.{% endif %}</p>
-<p class="formats">RDF: <a href="/data/ontology/{{ version }}.ttl">Turtle</a> ·
-<a href="/data/ontology/{{ version }}.jsonld">JSON-LD</a> ·
-<a href="/data/ontology/{{ version }}.rdf">RDF/XML</a> ·
-<a href="/data/ontology/{{ version }}.nt">N-Triples</a></p>
-<h2>Terms</h2>
-<dl>
-{% for t in terms %}<dt id="{{ t.name }}"><code>gk:{{ t.name }}</code> {{ t.label }}
-{%- if t.status %} <small>({{ t.status }})</small>{% endif %}
-{%- if t.gone %} <small>(not in the current version)</small>{% endif %}</dt>
-<dd>{{ t.definition }}</dd>
-{% endfor %}</dl>
-{% endblock %}"""
 
 
 def _version_iri(version: str) -> str:
@@ -264,8 +250,8 @@ def _release_page(version: str, quads: list[ox.Quad]) -> str:
             term["status"] = "deprecated"
         if f"{ONTOLOGY}#{term['name']}" not in current_terms:
             term["gone"] = "yes"
-    return render_template_string(
-        _RELEASE_PAGE,
+    return render_template(
+        "ontology_release.html",
         version=version,
         iri=_version_iri(version),
         current=_current_version(),
