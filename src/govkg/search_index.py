@@ -73,8 +73,7 @@ _PROPERTIES = (
     _PREFIXES
     + """SELECT DISTINCT ?s ?p ?o WHERE {
   VALUES ?class { gk:GovernanceFramework gk:PrincipleList }
-  ?scheme a ?class .
-  { ?s skos:inScheme ?scheme } UNION { BIND (?scheme AS ?s) }
+  { ?scheme a ?class . ?s skos:inScheme ?scheme } UNION { ?s a ?class }
   VALUES ?p { skos:prefLabel rdfs:label <http://purl.org/dc/terms/title> skos:notation
               skos:altLabel skos:hiddenLabel gk:text skos:definition
               <http://purl.org/dc/terms/description> }
@@ -87,8 +86,7 @@ _KINDS = (
     _PREFIXES
     + """SELECT DISTINCT ?s ?kind ?kindLabel WHERE {
   VALUES ?class { gk:GovernanceFramework gk:PrincipleList }
-  ?scheme a ?class .
-  { ?s skos:inScheme ?scheme } UNION { BIND (?scheme AS ?s) }
+  { ?scheme a ?class . ?s skos:inScheme ?scheme } UNION { ?s a ?class }
   ?s a ?kind .
   FILTER (STRSTARTS(STR(?kind), STR(gk:)) && ?kind != gk:FrameworkElement)
   FILTER NOT EXISTS {

@@ -77,6 +77,8 @@ def search_page() -> Response:
                 content_type="application/json",
             )
         else:
+            frameworks = schemes(connection)
+            kind_names = kinds(connection)
             response = Response(
                 render_template(
                     "search.html",
@@ -87,8 +89,10 @@ def search_page() -> Response:
                     page=page,
                     pages=_pages(results),
                     page_size=PAGE_SIZE,
-                    frameworks=schemes(connection),
-                    kinds=kinds(connection),
+                    frameworks=frameworks,
+                    kinds=kind_names,
+                    scheme_labels={key: label for key, label, _ in frameworks},
+                    kind_labels=dict(kind_names),
                     segments=segments,
                     href=_href,
                     link=lambda **extra: _link(text, scheme, kind, **extra),
