@@ -180,3 +180,233 @@ def test_a_bad_query_file_is_named_with_its_line(capsys, build_dir: Path, tmp_pa
     code, _, err = _run(capsys, "query", str(bad), "--build-dir", str(build_dir), "-q")
     assert code == 2
     assert re.match(rf"govkg: error: {re.escape(str(bad))}:\d+: malformed query", err), err
+
+
+# --- issue 12, item 5: one id spelling everywhere ---------------------------------------------
+
+OECD_IRI = "https://w3id.org/govkg/id/framework/oecd-ai-principles"
+FRAMEWORK_SPELLINGS = [
+    "oecd-ai-principles",
+    "framework/oecd-ai-principles",
+    OECD_IRI,
+    f"<{OECD_IRI}>",
+    "framework:oecd-ai-principles",
+    "id:framework/oecd-ai-principles",
+]
+
+
+def test_every_spelling_of_a_framework_lists_the_same_elements(capsys, build_dir: Path):
+    answers = {}
+    for spelling in FRAMEWORK_SPELLINGS:
+        code, out, err = _run(
+            capsys,
+            "query",
+            "list-framework-elements",
+            "--param",
+            f"framework={spelling}",
+            "--format",
+            "csv",
+            "--build-dir",
+            str(build_dir),
+            "-q",
+        )
+        assert code == 0, err
+        answers[spelling] = out
+    table = list(csv.DictReader(io.StringIO(answers[FRAMEWORK_SPELLINGS[0]])))
+    assert table and {row["framework"] for row in table} == {OECD_IRI}  # issue 12: 0 rows
+    assert len(set(answers.values())) == 1
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "govern-1",
+        "nist-ai-rmf-1-0/govern-1",
+        "framework/nist-ai-rmf-1-0/govern-1",
+        "https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0/govern-1",
+        "airmf:govern-1",
+        "id:framework/nist-ai-rmf-1-0/govern-1",
+    ],
+)
+def test_every_spelling_of_an_element_describes_it(capsys, build_dir: Path, spelling: str):
+    code, out, err = _run(
+        capsys,
+        "query",
+        "describe-element",
+        "--param",
+        f"element={spelling}",
+        "--format",
+        "csv",
+        "--build-dir",
+        str(build_dir),
+        "-q",
+    )
+    assert code == 0, err
+    elements = {row["element"] for row in csv.DictReader(io.StringIO(out))}
+    assert elements == {"https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0/govern-1"}
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ai-verify-testing-framework", "nist-ai-rmf-1-0"),
+        ("framework/ai-verify-testing-framework", "framework:nist-ai-rmf-1-0"),
+        (
+            "https://w3id.org/govkg/id/framework/ai-verify-testing-framework",
+            "id:framework/nist-ai-rmf-1-0",
+        ),
+    ],
+)
+def test_report_crosswalk_takes_every_spelling(capsys, build_dir: Path, tmp_path: Path, a, b):
+    code, out, err = _run(
+        capsys,
+        "report",
+        "crosswalk",
+        a,
+        b,
+        "--build-dir",
+        str(build_dir),
+        "-q",
+        "--output-dir",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    written = tmp_path / "ai-verify-testing-framework--nist-ai-rmf-1-0.csv"
+    reference = tmp_path / "reference"
+    code, _, _ = _run(
+        capsys,
+        "report",
+        "crosswalk",
+        "ai-verify-testing-framework",
+        "nist-ai-rmf-1-0",
+        "--build-dir",
+        str(build_dir),
+        "-q",
+        "--output-dir",
+        str(reference),
+    )
+    assert code == 0
+    assert written.read_text() == (reference / written.name).read_text()
+    assert "Govern" in written.read_text()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["query", "list-framework-elements", "--param", "framework=oecd-ai-principle"],
+        ["report", "crosswalk", "oecd-ai-principle", "nist-ai-rmf-1-0"],
+        ["report", "crosswalk", "nist-ai-rmf-1-0", "framework:oecd-ai-principle"],
+    ],
+)
+def test_an_unknown_framework_exits_2_naming_the_close_match(capsys, build_dir: Path, argv):
+    code, out, err = _run(capsys, *argv, "--build-dir", str(build_dir), "-q")
+    assert code == 2 and out == ""
+    assert err.startswith("govkg: error: unknown framework '")
+    assert "did you mean framework/oecd-ai-principles?" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_ambiguous_element_exits_2_listing_the_candidates(capsys, build_dir: Path):
+    code, out, err = _run(
+        capsys,
+        "query",
+        "describe-element",
+        "--param",
+        "element=accountability",
+        "--build-dir",
+        str(build_dir),
+        "-q",
+    )
+    assert code == 2 and out == ""
+    assert "ambiguous element 'accountability'" in err
+    assert "framework/ai-verify-testing-framework/accountability" in err
+    assert "principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability" in err
+
+
+def test_a_misspelt_parameter_name_fails_before_any_build(capsys, tmp_path: Path):
+    code, _, err = _run(
+        capsys,
+        "query",
+        "list-framework-elements",
+        "--param",
+        "frameworks=x",
+        "--build-dir",
+        str(tmp_path / "never-built"),
+        "-q",
+    )
+    assert code == 2 and "has no parameter 'frameworks' (it has: framework)" in err
+    assert not (tmp_path / "never-built").exists()
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "ai-verify-ai-rmf-text-reuse",
+        "mapping-set/ai-verify-ai-rmf-text-reuse",
+        "https://w3id.org/govkg/id/mapping-set/ai-verify-ai-rmf-text-reuse",
+        "mset:ai-verify-ai-rmf-text-reuse",
+    ],
+)
+def test_export_mappings_set_takes_every_spelling(capsys, build_dir: Path, spelling: str):
+    code, out, err = _run(
+        capsys,
+        "export",
+        "--mappings",
+        "--format",
+        "sssom-tsv",
+        "--set",
+        spelling,
+        "--build-dir",
+        str(build_dir),
+        "-q",
+    )
+    assert code == 0, err
+    assert "mapping-set/ai-verify-ai-rmf-text-reuse" in out
+    assert "subject_id" in out
+
+
+def test_export_mappings_unknown_set_names_the_close_match(capsys, build_dir: Path):
+    code, _, err = _run(
+        capsys,
+        "export",
+        "--mappings",
+        "--format",
+        "sssom-tsv",
+        "--set",
+        "ai-verify-ai-rmf-text-reus",
+        "--build-dir",
+        str(build_dir),
+        "-q",
+    )
+    assert code == 2
+    assert "unknown mapping set 'ai-verify-ai-rmf-text-reus'; did you mean " in err
+    assert "mapping-set/ai-verify-ai-rmf-text-reuse" in err
+
+
+def test_export_formats_include_the_olir_tables():
+    from govkg.cli import _parser
+
+    for fmt in ("sssom-tsv", "olir-csv", "olir-xlsx"):
+        args = _parser().parse_args(["export", "--format", fmt])
+        assert args.format == fmt
+
+
+def test_set_without_mappings_is_a_usage_error(capsys, build_dir: Path):
+    code, _, err = _run(
+        capsys, "export", "--format", "turtle", "--set", "x", "--build-dir", str(build_dir)
+    )
+    assert code == 2 and "--set chooses mapping sets" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["query", "--help"], ["oecd-ai-principles", "framework/oecd-ai-principles", "CURIE"]),
+        (["report", "--help"], ["id path", "IRI", "CURIE"]),
+        (["export", "--help"], ["id path", "IRI", "CURIE", "olir-csv"]),
+    ],
+)
+def test_help_says_which_id_spellings_work(capsys, argv, words):
+    code, out, _ = _run(capsys, *argv)
+    flat = " ".join(out.split())
+    assert code == 0 and all(w in flat for w in words), flat
