@@ -1,12 +1,15 @@
-"""Command-line face of mapping submissions, registered by ``govkg.cli``:
+"""Command-line face of mapping and framework submissions, registered by ``govkg.cli``:
 
 * ``govkg validate FILE... [--format text|json|turtle] [--strict]``;
 * ``govkg import FILE [--replace]``;
-* ``govkg export-mappings --format sssom-tsv [--set KEY] [-o FILE|DIR]``.
+* ``govkg export-mappings --format sssom-tsv|olir-csv|olir-xlsx [--set KEY] [-o FILE|DIR]``.
 
-Each command is a few lines over :mod:`govkg.submission`; exit codes are those of
-``errors.ExitCode`` (0 fit to accept, 1 violations, 2 unreadable input or bad usage, 4 the
-data folder cannot be written, 5 another import or build holds it).
+A file :func:`govkg.submission.frameworks.is_framework_submission` recognises is validated
+and imported as a framework (into the workspace's ``frameworks/``), any other as a mapping set
+(into the workspace's ``crosswalks/``, or a checkout's ``data/imported/``). Each command is a
+few lines over :mod:`govkg.submission`; exit codes are those of ``errors.ExitCode`` (0 fit to
+accept, 1 violations, 2 unreadable input or bad usage, 4 the data folder cannot be written, 5
+another import or build holds it).
 """
 
 from __future__ import annotations
@@ -14,17 +17,27 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from govkg.cli.common import build_dir_for, layout_for, progress_for
 from govkg.errors import ExitCode, InputError
 from govkg.progress import Progress
 from govkg.submission.exporting import EXPORT_FORMATS, export_mapping_sets
 from govkg.submission.findings import DEFAULT_LIMIT, FileReport
-from govkg.submission.importing import ImportRefused, import_submission
+from govkg.submission.importing import (
+    ImportRefused,
+    ImportResult,
+    import_framework,
+    import_submission,
+    load_context,
+)
 from govkg.submission.readers import INPUT_FORMATS
 from govkg.submission.render import OUTPUT_FORMATS, exit_code, render
 from govkg.submission.validate import Context, validate_file
 from govkg.submission.vocabulary import default_prefixes
+
+#: NIST OLIR relationship tables (contract 4, :mod:`govkg.submission.olir`).
+OLIR_FORMATS = ("olir-csv", "olir-xlsx")
 
 
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -46,10 +59,11 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p = sub.add_parser(
         "validate",
         parents=[common, reading],
-        help="check mapping submissions before they join the graph",
-        description="Check SSSOM TSV, CSV/TSV or RDF mapping sets against the "
-        "submission shapes, the built graph and each other. Exit 0 fit to "
-        "accept, 1 violations, 2 unreadable input or bad usage.",
+        help="check mapping or framework submissions before they join the graph",
+        description="Check SSSOM TSV, CSV/TSV, OLIR or RDF mapping sets, and framework "
+        "submissions (a table of elements with YAML metadata, or SKOS Turtle), against the "
+        "submission shapes, the built graph (with the workspace's files) and each other. "
+        "Exit 0 fit to accept, 1 violations, 2 unreadable input or bad usage.",
     )
     p.add_argument(
         "files",
@@ -77,9 +91,12 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p = sub.add_parser(
         "import",
         parents=[common, reading],
-        help="validate a mapping submission and add it to the graph's sources",
-        description="Validate, then write the set as data/imported/<key>.ttl "
-        "(atomically); the next build includes it.",
+        help="validate a mapping or framework submission and add it to the graph's sources",
+        description="Validate, then write (atomically) a mapping set as "
+        "<workspace>/crosswalks/<key>.ttl and a framework as <workspace>/frameworks/<key>.ttl; "
+        "in a source checkout (or with --data-dir) a mapping set goes to data/imported/<key>.ttl. "
+        "The next `govkg build` includes it. Outside a workspace, an installed govkg asks for "
+        "`govkg init`.",
     )
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument(
@@ -97,11 +114,12 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     p = sub.add_parser(
         "export-mappings",
         parents=[common],
-        help="write the graph's mapping sets as SSSOM TSV",
+        help="write the graph's mapping sets as SSSOM TSV or NIST OLIR tables",
         description="Write each mapping set that holds mappings as SSSOM TSV "
-        "with its YAML metadata block.",
+        "with its YAML metadata block, or as a NIST OLIR relationship table (CSV, or XLSX "
+        "with -o).",
     )
-    p.add_argument("--format", choices=EXPORT_FORMATS, default="sssom-tsv")
+    p.add_argument("--format", choices=(*EXPORT_FORMATS, *OLIR_FORMATS), default="sssom-tsv")
     p.add_argument(
         "--set",
         action="append",
@@ -114,8 +132,8 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         "--output",
         type=Path,
         metavar="PATH",
-        help="file to write (one set), or folder for <key>.sssom.tsv files; "
-        "default: stdout (one set)",
+        help="file to write (one set), or folder for <key>.sssom.tsv (.olir.csv, .olir.xlsx) "
+        "files; default: stdout (one set; not for XLSX)",
     )
     p.set_defaults(run=export_mappings_command)
 
@@ -124,16 +142,39 @@ def _context(args: argparse.Namespace) -> tuple[Context, Progress]:
     layout = layout_for(args)
     progress = progress_for(args)
     build_dir = build_dir_for(args, layout)
-    return Context.load(layout, build_dir, progress), progress
+    return load_context(layout, build_dir, progress), progress
+
+
+def _frameworks() -> ModuleType | None:
+    """:mod:`govkg.submission.frameworks` (contract 2), or None in a govkg without it."""
+    try:
+        from govkg.submission import frameworks
+    except ImportError:
+        return None
+    return frameworks
+
+
+def _is_framework(args: argparse.Namespace, path: Path) -> bool:
+    frameworks = _frameworks()
+    if frameworks is None:
+        return False
+    return bool(frameworks.is_framework_submission(path, args.input_format, args.metadata))
 
 
 def _validate(args: argparse.Namespace) -> int:
     context, progress = _context(args)
     limit = None if args.limit <= 0 else args.limit
-    reports = [
-        validate_file(path, context, args.input_format, args.metadata, limit, progress)
-        for path in args.files
-    ]
+    reports: list[FileReport] = []
+    for path in args.files:
+        if _is_framework(args, path):
+            frameworks = _frameworks()
+            assert frameworks is not None
+            report = frameworks.validate_framework_file(
+                path, context, args.input_format, args.metadata, limit, progress
+            )
+        else:
+            report = validate_file(path, context, args.input_format, args.metadata, limit, progress)
+        reports.append(report)
     sys.stdout.write(render(reports, args.format, context.prefixes, args.strict))
     return int(exit_code(reports, args.strict))
 
@@ -143,17 +184,35 @@ def _import(args: argparse.Namespace) -> int:
     build_dir = build_dir_for(args, layout)
     progress = progress_for(args)
     try:
-        done = import_submission(
-            args.file,
-            layout,
-            build_dir,
-            replace=args.replace,
-            strict=args.strict,
-            input_format=args.input_format,
-            metadata=args.metadata,
-            data_dir=args.data_dir,
-            progress=progress,
-        )
+        done: ImportResult
+        if _is_framework(args, args.file):
+            if args.data_dir is not None:
+                raise InputError(
+                    "frameworks are imported into a workspace, not a checkout's data folder: "
+                    "leave out --data-dir"
+                )
+            done = import_framework(
+                args.file,
+                layout,
+                build_dir,
+                replace=args.replace,
+                strict=args.strict,
+                input_format=args.input_format,
+                metadata=args.metadata,
+                progress=progress,
+            )
+        else:
+            done = import_submission(
+                args.file,
+                layout,
+                build_dir,
+                replace=args.replace,
+                strict=args.strict,
+                input_format=args.input_format,
+                metadata=args.metadata,
+                data_dir=args.data_dir,
+                progress=progress,
+            )
     except ImportRefused as refused:
         if isinstance(refused.report, FileReport):
             sys.stdout.write(
@@ -161,12 +220,19 @@ def _import(args: argparse.Namespace) -> int:
             )
         raise
     verb = "replaced" if done.replaced else "imported"
-    print(f"{verb} {done.set_iri} ({done.mappings} mappings) as {done.path}; run `govkg build`")
+    count = "elements" if done.what == "framework" else "mappings"
+    print(
+        f"{verb} {done.what} {done.set_iri} ({done.mappings} {count}) as {done.path}; "
+        "run `govkg build`"
+    )
     return ExitCode.OK
 
 
 def export_mappings_command(args: argparse.Namespace) -> int:
-    """Write mapping sets as SSSOM TSV (``export-mappings``, and ``export --mappings``)."""
+    """Write mapping sets as SSSOM TSV (``export-mappings``, and ``export --mappings``), or
+    as NIST OLIR tables (``--format olir-csv|olir-xlsx``, :mod:`govkg.submission.olir`)."""
+    if args.format in OLIR_FORMATS:
+        return _export_olir(args)
     layout = layout_for(args)
     build_dir = build_dir_for(args, layout)
     progress = progress_for(args)
@@ -180,17 +246,49 @@ def export_mappings_command(args: argparse.Namespace) -> int:
             )
         sys.stdout.write(exported[0].text)
     elif len(exported) == 1 and not output.is_dir():
-        _write(output, exported[0].text)
+        _write(output, exported[0].text.encode("utf-8"))
     else:
         for item in exported:
-            _write(output / f"{item.key}.sssom.tsv", item.text)
+            _write(output / f"{item.key}.sssom.tsv", item.text.encode("utf-8"))
             print(f"wrote {output / f'{item.key}.sssom.tsv'} ({item.mappings} mappings)")
     return ExitCode.OK
 
 
-def _write(path: Path, text: str) -> None:
+def _export_olir(args: argparse.Namespace) -> int:
+    """Write mapping sets as OLIR relationship tables (contract 4); XLSX needs ``-o``."""
+    try:
+        from govkg.submission.olir import export_olir
+    except ImportError:
+        raise InputError(
+            f"--format {args.format}: this govkg has no OLIR writer (govkg.submission.olir)"
+        ) from None
+    output: Path | None = args.output
+    if output is None and args.format == "olir-xlsx":
+        raise InputError("--format olir-xlsx writes a binary file: name it with -o FILE (or DIR)")
+    layout = layout_for(args)
+    exported = export_olir(
+        layout, build_dir_for(args, layout), args.sets, args.format, progress_for(args)
+    )
+    if output is None:
+        if len(exported) != 1:
+            raise InputError(
+                "several mapping sets: choose one with --set KEY, or write them "
+                "into a folder with -o DIR"
+            )
+        sys.stdout.buffer.write(exported[0].data)
+    elif len(exported) == 1 and not output.is_dir():
+        _write(output, exported[0].data)
+    else:
+        for item in exported:
+            target = output / f"{item.key}{item.suffix}"
+            _write(target, item.data)
+            print(f"wrote {target} ({item.mappings} mappings)")
+    return ExitCode.OK
+
+
+def _write(path: Path, data: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
+        path.write_bytes(data)
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", path) from None

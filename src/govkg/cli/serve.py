@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from govkg.cli.common import progress_for
+from govkg.cli.common import build_dir_for, layout_for, progress_for
 from govkg.errors import InputError
 
 
@@ -17,7 +17,8 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         help="serve the graph: SPARQL endpoint and linked data",
         description="Serve the graph over HTTP with granian: a read-only SPARQL 1.1 endpoint "
         "(/sparql), dereferenceable IRIs (/id/...), downloads and VoID. Builds the graph "
-        "first when no current build exists. See docs/endpoint.md.",
+        "(with the workspace's files, in a workspace) first when no current build exists. "
+        "See docs/endpoint.md.",
         epilog="Every limit also has an environment variable (flags win): GOVKG_HOST, "
         "GOVKG_PORT, GOVKG_WORKERS, GOVKG_THREADS, GOVKG_EVALUATORS, GOVKG_QUERY_TIMEOUT, "
         "GOVKG_MAX_QUEUED, GOVKG_QUEUE_TIMEOUT, GOVKG_MAX_STREAMS, GOVKG_SEND_TIMEOUT, "
@@ -80,8 +81,10 @@ def _serve(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise InputError(f"--{name.replace('_', '-')} must be at least 1")
+    layout = layout_for(args)
     config = WebConfig.from_env(
-        build_dir=args.build_dir,
+        layout=layout,
+        build_dir=build_dir_for(args, layout),
         data_files=tuple(args.data) or None,
         builtin=False if args.no_builtin else None,
         query_timeout=args.timeout,

@@ -1,5 +1,8 @@
 """``govkg import``: a submission that validates becomes a canonical Turtle file of the graph's
-sources, ``data/imported/<set key>.ttl``, following docs/data-conventions.md: the file
+sources: in a workspace (:mod:`govkg.workspace`), ``crosswalks/<set key>.ttl`` for a mapping
+set and ``frameworks/<key>.ttl`` for a framework (:func:`import_framework`); in a source
+checkout (or with ``--data-dir``), ``data/imported/<set key>.ttl``. The file follows
+docs/data-conventions.md: it
 describes its own named graph as a ``gk:SourceGraph`` derived from the set's source documents,
 has no blank nodes, and every resource has a label and a source. A source document that
 ``data/sources.ttl`` lacks is described as a ``gk:SourceDocument`` in the imported file itself.
@@ -14,9 +17,10 @@ of the graph before it is written, then written atomically (a temporary file in 
 then ``os.replace``): an import that fails or is interrupted leaves the sources as they were.
 
 The submission is always checked against a current build of the data it joins (with
-``--data-dir``, that checkout's own build), and the data folder stays locked from that check
-to the end of the write (:mod:`govkg.locking`): two imports cannot both pass the consistency
-checks against a graph that holds neither of them. Temporary files a killed import left are
+``--data-dir``, that checkout's own build; in a workspace, the workspace's build), and the data
+folder (the workspace) stays locked from that check to the end of the write
+(:mod:`govkg.locking`): two imports cannot both pass the consistency checks against a graph
+that holds neither of them. Temporary files a killed import left are
 removed by the next one; the file written gets the mode the umask gives.
 """
 
@@ -36,7 +40,7 @@ from rdflib.term import Node
 from govkg import faults
 from govkg.build import DATA_SHAPES, GRAPH_ONTOLOGY, ensure_built
 from govkg.errors import InputError, ValidationFailed, os_errors
-from govkg.loading import graph_iri_for
+from govkg.loading import graph_iri_for, source_name
 from govkg.locking import data_lock_path, locked
 from govkg.namespaces import (
     GK,
@@ -86,16 +90,25 @@ class ImportRefused(ValidationFailed):
     """The submission does not validate (``report`` holds the findings), so nothing is written."""
 
 
+#: Why an installed govkg without a workspace cannot import.
+NO_WORKSPACE = (
+    "nowhere to import into: govkg runs from an installed package and no workspace was found; "
+    "make one with `govkg init DIR` and run govkg inside it (or pass --workspace DIR), or "
+    "import into a checkout with --data-dir CHECKOUT/data"
+)
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What an import wrote.
 
     Attributes:
         path: The file written.
-        set_iri: The set imported.
-        mappings: How many mappings it holds.
-        replaced: True when it replaced a set of the graph.
+        set_iri: The set (or framework) imported.
+        mappings: How many mappings (or framework elements) it holds.
+        replaced: True when it replaced a set (or framework) of the graph.
         report: The validation report of the submission.
+        what: ``mapping set`` or ``framework``.
     """
 
     path: Path
@@ -103,6 +116,7 @@ class ImportResult:
     mappings: int
     replaced: bool
     report: FileReport
+    what: str = "mapping set"
 
 
 def import_submission(
@@ -149,14 +163,28 @@ def import_submission(
                 "data it joins",
                 data_dir,
             )
-        if target.root.resolve() != layout.root.resolve():
+        if target.root.resolve() != layout.root.resolve() or layout.workspace is not None:
             layout, build_dir = target, target.root / "build"
-    writable = data_dir is not None or layout.checkout
-    hold = locked(data_lock_path(layout.data), layout.data) if writable else None
-    with hold or contextlib.nullcontext():
+    writable = data_dir is not None or layout.workspace is not None or layout.checkout
+    with _target_lock(layout, writable):
         return _import_locked(
             path, layout, build_dir, replace, strict, input_format, metadata, writable, progress
         )
+
+
+def _target_lock(layout: Layout, writable: bool) -> contextlib.AbstractContextManager[None]:
+    """The lock of the folder an import writes: the workspace's, else the data folder's."""
+    if layout.workspace is not None:
+        return locked(layout.workspace.lock, layout.workspace.root)
+    if writable:
+        return locked(data_lock_path(layout.data), layout.data)
+    return contextlib.nullcontext()
+
+
+def _target_folder(layout: Layout) -> Path:
+    """Where an import writes a mapping set: the workspace's ``crosswalks/``, else
+    ``data/imported/``."""
+    return layout.workspace.crosswalks if layout.workspace is not None else layout.imported
 
 
 def _import_locked(
@@ -170,10 +198,11 @@ def _import_locked(
     writable: bool,
     progress: Progress | None,
 ) -> ImportResult:
-    """The steps of :func:`import_submission`, the data folder's lock held."""
+    """The steps of :func:`import_submission`, the target folder's lock held."""
+    folder = _target_folder(layout)
     if writable:
-        _remove_temporaries(layout.imported)
-    context = Context.load(layout, build_dir, progress)
+        _remove_temporaries(folder)
+    context = load_context(layout, build_dir, progress)
     report, submission, rows = read_checked(path, context, input_format, metadata)
     if report.exit_code(strict) != 0:
         raise ImportRefused(
@@ -183,23 +212,19 @@ def _import_locked(
             report,
         )
     if not writable:
-        raise InputError(
-            "govkg runs from an installed package, whose data folder is not a "
-            "source tree; import into a checkout with --data-dir CHECKOUT/data "
-            "(then run `govkg build` there)"
-        )
+        raise InputError(NO_WORKSPACE)
     set_iri = submission.set_iri()
     key = set_key(set_iri or "")
     if set_iri is None or key is None:  # the shapes refuse this already
         raise InputError("the submission has no usable mapping_set_id", path)
-    target = layout.imported / f"{key}.ttl"
+    target = folder / f"{key}.ttl"
     graph_iri = graph_iri_for(target, layout)
     existing = context.index.set_graphs.get(set_iri)
     defined_in = _file_of(existing, layout) if existing is not None else target
     if defined_in is not None and _generated(defined_in):
         raise InputError(
             f"mapping set {key} is generated by tools/import_reference.py into "
-            f"{defined_in.relative_to(layout.root).as_posix()}, which its next run would "
+            f"{source_name(defined_in, layout)}, which its next run would "
             "overwrite; change the generator's input instead of importing",
             path,
         )
@@ -210,10 +235,10 @@ def _import_locked(
             path,
         )
     if existing is not None and existing != str(graph_iri):
-        where = defined_in.relative_to(layout.root) if defined_in else f"graph <{existing}>"
+        where = source_name(defined_in, layout) if defined_in else f"graph <{existing}>"
         raise InputError(
             f"mapping set {key} is defined in {where}, not in "
-            f"{target.relative_to(layout.root).as_posix()}; change that file instead",
+            f"{source_name(target, layout)}; change that file instead",
             path,
         )
     graph = canonical_graph(submission, rows, context, graph_iri)
@@ -231,6 +256,82 @@ def _import_locked(
     )
 
 
+def import_framework(
+    path: Path,
+    layout: Layout,
+    build_dir: Path,
+    *,
+    replace: bool = False,
+    strict: bool = False,
+    input_format: str | None = None,
+    metadata: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate a framework submission (:mod:`govkg.submission.frameworks`) and write it into
+    the workspace as ``frameworks/<key>.ttl``, atomically, the workspace locked from the
+    check against its build to the end of the write.
+
+    Raises:
+        ImportRefused: the submission has violations (or warnings, with ``strict``), or its
+            graph would not pass the shipped-data shapes.
+        InputError: unreadable input; no workspace; the framework exists and ``replace`` is
+            off.
+        FolderLockedError: another govkg import or build holds the workspace.
+        ResourceError: the workspace cannot be written (full, read-only, no permission).
+    """
+    from govkg.submission.frameworks import framework_for_import
+
+    workspace = layout.workspace
+    if workspace is None:
+        raise InputError(
+            "a framework is imported into a workspace, and none was found: make one with "
+            "`govkg init DIR` and run govkg inside it (or pass --workspace DIR)"
+        )
+    with locked(workspace.lock, workspace.root):
+        _remove_temporaries(workspace.frameworks)
+        context = load_context(layout, build_dir, progress)
+        found = framework_for_import(path, context, input_format, metadata, strict, replace)
+        target = workspace.frameworks / f"{found.key}.ttl"
+        graph_iri = workspace.graph_iri("frameworks", found.key)
+        existed = target.exists()
+        if existed and not replace:
+            raise InputError(
+                f"the workspace already holds framework {found.key} "
+                f"({source_name(target, layout)}); use --replace to replace it",
+                path,
+            )
+        _check_against_data_shapes(found.graph, graph_iri, layout, build_dir)
+        text = _framework_header(path, found.key, graph_iri) + canonical_turtle(
+            found.graph, {**context.prefixes, **_prefixes_of(found.graph)}
+        )
+        faults.point("import:after-validate")
+        write_atomically(target, text)
+        faults.point("import:after-write")
+    return ImportResult(
+        path=target,
+        set_iri=str(found.iri),
+        mappings=found.elements,
+        replaced=existed,
+        report=found.report,
+        what="framework",
+    )
+
+
+def load_context(layout: Layout, build_dir: Path, progress: Progress | None = None) -> Context:
+    """:meth:`Context.load`, the context carrying its layout (contract 2: framework checks
+    read the workspace from it)."""
+    context = Context.load(layout, build_dir, progress)
+    if getattr(context, "layout", None) is not layout:
+        vars(context)["layout"] = layout  # until Context.load records it itself
+    return context
+
+
+def _prefixes_of(graph: Graph) -> dict[str, str]:
+    """The prefixes a graph binds that are not rdflib's defaults (a framework's own)."""
+    defaults = {prefix for prefix, _ in Graph().namespaces()}
+    return {p: str(ns) for p, ns in graph.namespaces() if p and p not in defaults}
+
+
 def _remove_temporaries(folder: Path) -> None:
     """Remove the temporary files of imports that were killed before their rename."""
     for leftover in folder.glob(".*.tmp"):
@@ -238,11 +339,16 @@ def _remove_temporaries(folder: Path) -> None:
 
 
 def _file_of(graph_iri: str, layout: Layout) -> Path | None:
-    """The data file loaded into a named graph (docs/data-conventions.md: the graph of
-    ``data/<path>.ttl`` is ``graph/<path>``), or None when there is none."""
-    if not graph_iri.startswith(GRAPH):
+    """The source file loaded into a named graph (docs/data-conventions.md: the graph of
+    ``data/<path>.ttl`` is ``graph/<path>``; of a workspace's ``<folder>/<key>.ttl``,
+    ``<namespace>graph/<folder>/<key>``), or None when there is none."""
+    workspace = layout.workspace
+    if workspace is not None and graph_iri.startswith(f"{workspace.namespace}graph/"):
+        path = workspace.root / f"{graph_iri[len(workspace.namespace) + len('graph/') :]}.ttl"
+    elif graph_iri.startswith(GRAPH):
+        path = layout.data / f"{graph_iri[len(GRAPH) :]}.ttl"
+    else:
         return None
-    path = layout.data / f"{graph_iri[len(GRAPH) :]}.ttl"
     return path if path.is_file() else None
 
 
@@ -409,6 +515,15 @@ def _header(path: Path, key: str, graph_iri: URIRef) -> str:
         "# Change the submission and import it again (`govkg import --replace`), or edit "
         "this file\n# and run `govkg build`.\n"
         f"# Mapping set {key}. Named graph: <{graph_iri}>.\n\n"
+    )
+
+
+def _framework_header(path: Path, key: str, graph_iri: URIRef) -> str:
+    return (
+        f"# Imported by `govkg import` from a validated framework submission ({path.name}).\n"
+        "# Change the submission and import it again (`govkg import --replace`), or edit "
+        "this file\n# and run `govkg build`.\n"
+        f"# Framework {key}. Named graph: <{graph_iri}>.\n\n"
     )
 
 

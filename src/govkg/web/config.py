@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from govkg.errors import InputError
-from govkg.paths import bundled_layout, default_build_dir
+from govkg.paths import Layout, bundled_layout, default_build_dir
 from govkg.sparql_guard import MAX_NESTING, MAX_QUERY_BYTES
 
 #: Default hard time limit of one query, in seconds (issue 4, point 4).
@@ -55,6 +55,8 @@ class WebConfig:
 
     Attributes:
         build_dir: The build folder (dumps, ontology, shapes); built first when missing.
+        layout: The sources of the built-in graph, with the workspace served, if any
+            (``govkg serve`` passes ``cli.common.layout_for``'s).
         data_files: Extra RDF files served beside (or instead of) the built-in graph.
         builtin: Serve the built-in graph (False with ``--no-builtin``).
         query_timeout: Hard time limit of one query evaluation, in seconds.
@@ -72,6 +74,7 @@ class WebConfig:
     """
 
     build_dir: Path = field(default_factory=lambda: default_build_dir(bundled_layout()))
+    layout: Layout = field(default_factory=bundled_layout)
     data_files: tuple[Path, ...] = ()
     builtin: bool = True
     query_timeout: float = QUERY_TIMEOUT
@@ -108,7 +111,9 @@ class WebConfig:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> WebConfig:
-        """Read ``GOVKG_*`` variables, then apply explicit ``overrides`` (not None ones).
+        """Read ``GOVKG_*`` variables, then apply explicit ``overrides`` (not None ones). A
+        ``layout`` with a workspace, given without ``build_dir`` or ``GOVKG_BUILD_DIR``, serves
+        the workspace's build.
 
         >>> WebConfig.from_env({"GOVKG_QUERY_TIMEOUT": "5"}).query_timeout
         5.0
@@ -117,6 +122,13 @@ class WebConfig:
         values: dict[str, object] = {}
         if env.get("GOVKG_BUILD_DIR"):
             values["build_dir"] = Path(env["GOVKG_BUILD_DIR"])
+        layout = overrides.get("layout")
+        if (
+            isinstance(layout, Layout)
+            and layout.workspace is not None
+            and "build_dir" not in values
+        ):
+            values["build_dir"] = layout.workspace.build
         for name, key, kind in _ENV_NUMBERS:
             if env.get(key):
                 values[name] = _number(env[key], key, kind)

@@ -1,5 +1,6 @@
-"""The dataset the endpoint serves: the built-in graph (built first when missing) and any
-``--data`` files, loaded once into a store backend at start-up.
+"""The dataset the endpoint serves: the built-in graph with the workspace's files, if any
+(built first when missing: ``WebConfig.layout``), and any ``--data`` files, loaded once into a
+store backend at start-up.
 
 Extra files go through :func:`govkg.loading.parse_file` (its guards run before any parser
 sees the bytes, and its errors name file and line). TriG and N-Quads files keep their named
@@ -23,7 +24,6 @@ from govkg.errors import InputError
 from govkg.formats import syntax_for_path
 from govkg.loading import parse_file
 from govkg.namespaces import GRAPH
-from govkg.paths import bundled_layout
 from govkg.progress import Progress
 from govkg.web.config import WebConfig
 
@@ -54,7 +54,7 @@ def open_dataset(
     if config.builtin:
         # The dump of the verified build, in its versioned folder (the live build folder
         # resolved once): a build swapped in meanwhile cannot mix into what is loaded.
-        store.load_dump(ensure_built(bundled_layout(), config.build_dir, progress))
+        store.load_dump(ensure_built(config.layout, config.build_dir, progress))
     seen: dict[str, Path] = {}
     for path in config.data_files:
         load_extra(store, Path(path), seen)
