@@ -10,6 +10,7 @@ import json
 
 from flask import Blueprint, Response, render_template, request
 
+from govkg.namespaces import DISPLAY_PREFIXES
 from govkg.web import base_url, current_site
 from govkg.web.config import MAX_HTML_RESULT_BYTES, MAX_HTML_ROWS
 from govkg.web.errors import NotAcceptableError
@@ -21,6 +22,8 @@ from govkg.web.rdfdoc import rdf_response
 from govkg.web.serving import INLINE_BYTES, STREAM_CHUNK_BYTES
 
 bp = Blueprint("sparql", __name__)
+#: Prefixes the query editor completes: govkg's display prefixes and its framework ids.
+EDITOR_PREFIXES = {**DISPLAY_PREFIXES, "framework": DISPLAY_PREFIXES["id"] + "framework/"}
 _HTML = next(f for f in TABULAR if f.name == "html")
 
 
@@ -124,6 +127,7 @@ def _describe_service() -> Response:
                 examples=examples,
                 timeout=site.config.query_timeout,
                 stats=site.stats,
+                prefixes=EDITOR_PREFIXES,
             ),
             content_type=_HTML.media_type,
             headers={"Vary": "Accept"},
