@@ -512,8 +512,8 @@ class Browser:
         return sorted(out, key=lambda s: (not s.official, s.label.lower()))
 
     def labels(self, iris: Iterable[str]) -> dict[str, str]:
-        """The best label of each IRI that has one."""
-        return self.describer.labels(iris)
+        """The best label of each IRI that has one (other values are left out)."""
+        return self.describer.labels(i for i in iris if _is_iri(i))
 
 
 _MAPPING_DETAILS = (

@@ -22,7 +22,6 @@ import curies
 from flask import Blueprint, Response, redirect, render_template, request
 
 from govkg import coverage
-from govkg.paths import bundled_layout
 from govkg.submission import exporting
 from govkg.submission.vocabulary import default_prefixes
 from govkg.web import Site, current_site
@@ -92,7 +91,7 @@ def crosswalk(site: Site, a_key: str, b_key: str) -> Crosswalk:
 
 
 def _crosswalk(site: Site, a: Framework, b: Framework) -> Crosswalk:
-    matrix = coverage.compute(bundled_layout(), site.backend, a.iri, b.iri)
+    matrix = coverage.compute(site.config.layout, site.backend, a.iri, b.iri)
     tree_a, tree_b = tree(site, a.key), tree(site, b.key)
     largest = max(matrix.cells.values(), default=0)
     base = f"/crosswalks/{a.key}/{b.key}"
@@ -303,7 +302,7 @@ def set_sssom(key: str) -> Response:
 
 def _sssom(site: Site, chosen: MappingSet) -> str:
     store = site.backend
-    converter = curies.Converter.from_prefix_map(default_prefixes(bundled_layout().data))
+    converter = curies.Converter.from_prefix_map(default_prefixes(site.config.layout.data))
     labels: dict[str, str] = {}
     schemes: dict[str, str] = {}
     for row in exporting._rows(store, exporting._LABELS):
