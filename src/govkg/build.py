@@ -34,6 +34,8 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from govkg import __version__, direct_mappings, faults, inference_sources
+from govkg.backends import create as create_backend
+from govkg.backends.oxigraph import OxigraphBackend
 from govkg.build_cache import DATASET_DUMP as DATASET_DUMP
 from govkg.build_cache import MANIFEST as MANIFEST
 from govkg.build_cache import Manifest as Manifest
@@ -68,6 +70,7 @@ from govkg.reasoning import (
     materialise,
     reasoning_input,
 )
+from govkg.search_index import SEARCH_INDEX, write_search_index
 from govkg.vocabulary_check import check_official_vocabularies
 from govkg.void import Description, void_triples
 
@@ -391,6 +394,8 @@ def _build(
             written = write_dumps(graphs, staging)
             _copy_sources(layout, staging)
             faults.point("build:after-dumps")
+            indexed = _write_search_index(staging)
+            progress.note(f"search index: {indexed} frameworks, lists and elements")
             size = sum(path.stat().st_size for path in written)
             progress.note(f"{len(written)} dumps, {len(graphs)} named graphs, {size / 1e6:.1f} MB")
 
@@ -416,6 +421,16 @@ def _build(
         raise
     report.timings = dict(progress.timings)
     return report
+
+
+def _write_search_index(staging: Path) -> int:
+    """Write the full-text search index of the finished dataset (:mod:`govkg.search_index`,
+    issue 15) into the build folder, so that the manifest lists and verifies it like every
+    other file; return the resources indexed."""
+    store = create_backend("oxigraph")
+    store.load_dump(staging / DATASET_DUMP)
+    assert isinstance(store, OxigraphBackend)
+    return write_search_index(store.store, staging / SEARCH_INDEX)
 
 
 def _parent(build_dir: Path) -> Path:
