@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
+from govkg import validation
 from govkg.build_cache import (
     Manifest,
     affected_nodes,
@@ -17,9 +18,10 @@ from govkg.build_cache import (
     read_findings,
     shown,
 )
+from govkg.errors import ValidationFailed
 from govkg.loading import SourceFile
 from govkg.progress import Progress
-from govkg.validation import ValidationReport, load_shapes, require_conformance, validate
+from govkg.validation import ValidationReport, load_shapes, validate
 from govkg.validation_local import merge, nonlocal_features, validate_nodes, validate_parallel
 
 
@@ -77,7 +79,7 @@ def validate_sources(
             merged = merge(
                 [fresh, ValidationReport(True, tuple(f for f in kept if f.focus not in touched))]
             )
-            require_conformance(merged, "the shipped data")
+            require_conformance(merged, "the shipped data", sources)
             progress.note(f"{len(merged.findings)} finding(s), none a violation")
             return merged, "incremental"
     parts = [s.graph for s in sources]
@@ -87,11 +89,69 @@ def validate_sources(
     if nonlocal_reasons:
         progress.note(f"shapes not local ({nonlocal_reasons[0]}): one pySHACL run, no reuse")
     report = validate_parallel(data, shapes, ontology, parts, workers)
-    require_conformance(report, "the shipped data")
+    require_conformance(report, "the shipped data", sources)
     terms = load_shapes(term_shapes, check=not same_shapes)
-    require_conformance(validate(ontology, terms), "the ontology")
+    validation.require_conformance(validate(ontology, terms), "the ontology")
     progress.note(f"{len(report.findings)} finding(s), none a violation")
     return report, "full"
+
+
+def require_conformance(
+    report: ValidationReport, what: str, sources: list[SourceFile] | None = None
+) -> None:
+    """:func:`govkg.validation.require_conformance`, each violation prefixed with the file and
+    line that describe its focus node (``data/...`` or a workspace's file), when known.
+
+    Raises:
+        ValidationFailed: the report has violations.
+    """
+    try:
+        validation.require_conformance(report, what)
+    except ValidationFailed:
+        if not sources:
+            raise
+        violations = report.violations
+        lines = [
+            f"{what} does not conform to its shapes: {len(violations)} violation(s)",
+            *(_located(finding.focus, sources) + finding.describe() for finding in violations[:50]),
+        ]
+        if len(violations) > 50:
+            lines.append(f"... and {len(violations) - 50} more")
+        raise ValidationFailed("\n".join(lines), report) from None
+
+
+def _located(focus: str | None, sources: list[SourceFile]) -> str:
+    """``path:line: `` of the first source file that describes ``focus`` (the line where it
+    is a subject), or nothing."""
+    if focus is None:
+        return ""
+    node = URIRef(focus)
+    for source in sources:
+        if (node, None, None) in source.graph:
+            line = _subject_line(source, node)
+            return f"{source.path}:{line}: " if line else f"{source.path}: "
+    return ""
+
+
+def _subject_line(source: SourceFile, node: URIRef) -> int | None:
+    """The line of ``source`` that opens the description of ``node`` (``<iri>`` or a prefixed
+    name at the start of a line), else the first line naming it; None when not found."""
+    forms = [f"<{node}>"] + [
+        f"{prefix}:{node[len(namespace) :]}"
+        for prefix, namespace in source.graph.namespaces()
+        if prefix and node.startswith(namespace) and len(node) > len(namespace)
+    ]
+    try:
+        text = source.path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    first = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(tuple(forms)):
+            return number
+        if first is None and any(form in line for form in forms):
+            first = number
+    return first
 
 
 def _affected(
