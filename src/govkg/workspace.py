@@ -31,6 +31,7 @@ from pathlib import Path
 
 from rdflib import URIRef
 
+from govkg import faults
 from govkg.errors import InputError, os_errors
 
 #: The configuration file that makes a folder a workspace.
@@ -323,6 +324,7 @@ def init_workspace(root: Path, name: str | None = None, namespace: str | None = 
             (staging / ".gitignore").write_text(ignored, encoding="utf-8")
             (staging / CONFIG_NAME).write_text(config_text(workspace), encoding="utf-8")
             staging.chmod(0o777 & ~_umask())
+            faults.point("init:before-rename")
             os.replace(staging, root)  # an empty root is replaced; a non-empty one refuses
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)

@@ -211,7 +211,7 @@ def _import_locked(
             "nothing was imported",
             report,
         )
-    if not writable:
+    if not writable:  # after the findings: they are worth having from an installed govkg too
         raise InputError(NO_WORKSPACE)
     set_iri = submission.set_iri()
     key = set_key(set_iri or "")
