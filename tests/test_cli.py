@@ -410,3 +410,43 @@ def test_help_says_which_id_spellings_work(capsys, argv, words):
     code, out, _ = _run(capsys, *argv)
     flat = " ".join(out.split())
     assert code == 0 and all(w in flat for w in words), flat
+
+
+def test_a_workspace_framework_in_every_spelling(capsys, monkeypatch, tmp_path: Path):
+    """The example workspace's framework (examples/workspace, contract 7), imported and built:
+    its ids are found under the workspace's namespace in every spelling."""
+    table = Path(__file__).parents[1] / "examples" / "workspace" / "frameworks"
+    workspace = tmp_path / "ws"
+    namespace = "https://example.org/acme/"
+    assert main(["init", str(workspace), "--namespace", namespace, "-q"]) == 0
+    monkeypatch.chdir(workspace)
+    monkeypatch.delenv("GOVKG_BUILD_DIR", raising=False)
+    monkeypatch.delenv("GOVKG_WORKSPACE", raising=False)
+    code, _, err = _run(capsys, "import", str(table / "acme-ai-policy.csv"), "-q")
+    assert code == 0, err
+    policy = f"{namespace}id/framework/acme-ai-policy"
+    answers = set()
+    for spelling in (
+        "acme-ai-policy",
+        "framework/acme-ai-policy",
+        policy,
+        "framework:acme-ai-policy",
+        "id:framework/acme-ai-policy",
+    ):
+        code, out, err = _run(
+            capsys,
+            "query",
+            "list-framework-elements",
+            "--param",
+            f"framework={spelling}",
+            "--format",
+            "csv",
+            "-q",
+        )
+        assert code == 0, err
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert rows and {r["framework"] for r in rows} == {policy}
+        answers.add(out)
+    assert len(answers) == 1
+    code, _, err = _run(capsys, "report", "crosswalk", "acme-ai-polcy", "nist-ai-rmf-1-0", "-q")
+    assert code == 2 and "did you mean framework/acme-ai-policy?" in err

@@ -331,7 +331,15 @@ def workspace_resolver(tmp_path: Path, layout: Layout) -> Resolver:
 
 def test_workspace_ids_in_every_spelling(workspace_resolver: Resolver):
     policy = f"{ACME}id/framework/acme-ai-policy"
-    for spelling in ("acme-ai-policy", "framework/acme-ai-policy", policy, f"<{policy}>"):
+    spellings = [
+        "acme-ai-policy",
+        "framework/acme-ai-policy",
+        policy,
+        f"<{policy}>",
+        "framework:acme-ai-policy",  # govkg's prefix, the path found in the workspace
+        "id:framework/acme-ai-policy",
+    ]
+    for spelling in spellings:
         assert workspace_resolver.resolve(spelling, "framework") == policy
     element = f"{policy}/ap-1"
     for spelling in ("ap-1", "acme-ai-policy/ap-1", "acmepol:ap-1", element):

@@ -294,9 +294,9 @@ class Resolver:
     def bindings(self) -> dict[str, list[str]]:
         """Every CURIE prefix understood with its namespaces, the first winning when a CURIE is
         read: govkg's display prefixes, then those govkg's data files declare for ids, then
-        the workspace's. A CURIE names an id under any of its prefix's namespaces (so
-        ``framework:acme-ai-policy`` finds a workspace's framework though govkg binds
-        ``framework:`` too)."""
+        the workspace's. A CURIE names an id under any of its prefix's namespaces, and an id
+        path under every id namespace (so ``framework:acme-ai-policy`` finds a workspace's
+        framework though govkg binds ``framework:`` to its own namespace)."""
         if self._bindings is None:
             found = {p: [ns] for p, ns in DISPLAY_PREFIXES.items()}
             for folders in self._folders:
@@ -340,10 +340,15 @@ class Resolver:
         """The resources of ``kind`` a spelling may name, sorted: the IRI it spells; else the
         id path under each id namespace; else every id whose path ends with it."""
         known = self.known(kind)
-        if spelling.iri is not None:
-            spaces = self.bindings.get(spelling.prefix, []) if spelling.prefix is not None else []
-            iris = dict.fromkeys([spelling.iri] + [ns + (spelling.local or "") for ns in spaces])
-            return sorted(iri for iri in iris if iri in known)
+        if spelling.iri is not None and spelling.prefix is None:
+            return [spelling.iri] if spelling.iri in known else []
+        if spelling.iri is not None:  # a CURIE: under each namespace its prefix is bound to,
+            # and, for an id, at the same id path in every id namespace (framework:x = framework/x)
+            spaces = self.bindings.get(spelling.prefix or "", [])
+            iris = [spelling.iri] + [ns + (spelling.local or "") for ns in spaces]
+            paths = [path for iri in iris if (path := self.path_of(iri)) is not None]
+            iris += [base + path for path in paths for base in self.bases]
+            return sorted(iri for iri in dict.fromkeys(iris) if iri in known)
         path = spelling.path or ""
         exact = [base + path for base in self.bases if base + path in known]
         ending = "/" + path
@@ -354,6 +359,9 @@ class Resolver:
         with its labels; queried once per kind."""
         if kind not in self._known:
             pattern = KINDS[kind].pattern
+            if kind == "resource":  # only ids: the ontology's and vocabularies' terms are not
+                starts = " || ".join(f"STRSTARTS(STR(?x), {_string(b)})" for b in self.bases)
+                pattern += f" FILTER ({starts})"
             query = f"SELECT DISTINCT ?x ?label WHERE {{ {pattern} {_LABEL} }}"
             found: dict[str, list[str]] = {}
             for row in self.store.query(query):  # type: ignore[attr-defined]
@@ -454,6 +462,11 @@ class Resolver:
             else:
                 terms[key] = Literal(value)
         return terms
+
+
+def _string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def _value(term: Any) -> str | None:
