@@ -16,7 +16,7 @@ from typing import Any
 
 import pyshacl
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDFS, SKOS
+from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
 from govkg.loading import parse_file
 from govkg.namespaces import BASE
@@ -170,17 +170,20 @@ class FrameworkChecks:
             problem("id", "the metadata needs the framework's id (its key, e.g. acme-ai-policy)")
         elif not KEY.match(key):
             problem("id", f"framework id {key!r} must be lower case and hyphenated ([a-z0-9-])")
+        fw = str(self.minted.framework)
         if text_of(meta.get("title")) is None:
             problem("title", "the metadata needs the framework's title")
+            self.covered |= {(fw, str(SKOS.prefLabel)), (fw, str(RDFS.label))}
         if meta.get("publisher") in (None, "", {}):
             problem("publisher", "the metadata needs the framework's publisher (a name or IRI)")
+            self.covered.add((fw, ""))
         issued = text_of(meta.get("issued"))
         if issued is not None and date_literal(issued) is None:
             problem("issued", f"issued {issued!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
         licence = text_of(meta.get("license"))
         if licence is not None and not licence.startswith(("http://", "https://")):
             problem("license", f"license {licence!r} must be the licence's IRI (https://...)")
-        if licence is None and any(e.text for e in draft.elements):
+        if licence is None and any(e.text or e.definition for e in draft.elements):
             problem(
                 "license",
                 "the elements reproduce text, so the metadata needs its license (an IRI)",
@@ -207,6 +210,10 @@ class FrameworkChecks:
                 "the metadata needs the source document (source: id, title, url): every "
                 "element names it as its dcterms:source",
             )
+            self.covered |= {
+                (str(self.minted.framework), str(DCTERMS.source)),
+                (str(self.minted.graph_iri), str(PROV.wasDerivedFrom)),
+            }
             return
         for entry in entries:
             if not isinstance(entry, dict):
@@ -241,7 +248,7 @@ class FrameworkChecks:
         """The framework's IRIs are the workspace's: minted there from its key, and for a
         SKOS file, given there (``{namespace}id/framework/{key}`` and elements below it)."""
         ns, fw, draft = self.namespace, self.minted.framework, self.draft
-        line = draft.meta_line("id")
+        line = draft.file_line("id")
         if ns.placeholder:
             self._add(
                 "InWorkspaceNamespace",
@@ -401,8 +408,10 @@ class FrameworkChecks:
                 path.append(node)
                 node = parent.get(node)
             if node is not None and state.get(node) == 1:
-                cycle = path[path.index(node) :] + [node]
-                element = by_key[min(cycle[:-1], key=lambda k: by_key[k].line)]
+                ring = path[path.index(node) :]
+                first = min(range(len(ring)), key=lambda i: by_key[ring[i]].line)
+                cycle = ring[first:] + ring[:first] + [ring[first]]
+                element = by_key[cycle[0]]
                 self._element(
                     element,
                     "NoHierarchyCycle",
@@ -421,7 +430,7 @@ class FrameworkChecks:
         IRI of the submission unless it is this framework's own (an import replacing it)."""
         fw, index, draft = self.minted.framework, self.index, self.draft
         key = str(fw).rsplit("/", 1)[-1]
-        line = draft.meta_line("id")
+        line = draft.file_line("id")
         for scheme in sorted(index.schemes):
             if scheme != str(fw) and scheme.rsplit("/", 1)[-1] == key:
                 self._add(

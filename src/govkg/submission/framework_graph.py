@@ -8,7 +8,8 @@ the workspace's namespace, and its named graph described as a ``gk:SourceGraph``
 * each element: ``skos:Concept`` typed by its kind (plain ``gk:FrameworkElement`` when none),
   at ``{framework IRI}/{id}``, in the scheme, with ``skos:broader`` its parent or
   ``skos:topConceptOf`` the scheme, label, notation, position among its siblings (when it has a
-  notation), ``gk:text`` and ``dcterms:source``;
+  notation), ``gk:text`` (its wording), ``skos:definition`` (what it defines),
+  ``gk:sourceLocator`` and ``dcterms:source``;
 * its source documents (``gk:SourceDocument`` at ``{namespace}id/source/{id}``) and, for a
   publisher given by name, the agent (``foaf:Agent`` at ``{namespace}id/agent/{slug}``).
 
@@ -91,7 +92,7 @@ def source_docs(draft: Draft) -> list[SourceDoc]:
                 title=text_of(entry.get("title")),
                 url=text_of(entry.get("url")),
                 issued=text_of(entry.get("issued")),
-                line=draft.meta_line("source"),
+                line=draft.file_line("source"),
             )
         )
     return docs
@@ -146,7 +147,7 @@ def mint(draft: Draft, namespace: Namespace, kinds: dict[str, URIRef]) -> Minted
     fw = framework_iri(draft, namespace)
     key = str(fw).rstrip("/").rsplit("/", 1)[-1]
     minted = Minted(graph=graph, framework=fw, graph_iri=namespace.graph_iri("frameworks", key))
-    minted.lines[str(fw)] = draft.meta_line("id")
+    minted.lines[str(fw)] = draft.file_line("id")
     graph.bind(key or "fw", URIRef(f"{fw}/"))
     graph.bind("ws", namespace.ids)
 
@@ -184,7 +185,7 @@ def mint(draft: Draft, namespace: Namespace, kinds: dict[str, URIRef]) -> Minted
         graph.add((agent, RDF.type, FOAF.Agent))
         label(agent, publisher[1])
         graph.add((agent, DCTERMS.source, main_source))
-        minted.lines.setdefault(str(agent), draft.meta_line("publisher"))
+        minted.lines.setdefault(str(agent), draft.file_line("publisher"))
 
     title = text_of(meta.get("title"))
     graph.add((minted.graph_iri, RDF.type, GK.SourceGraph))
@@ -249,6 +250,8 @@ def mint(draft: Draft, namespace: Namespace, kinds: dict[str, URIRef]) -> Minted
             graph.add((fw, SKOS.hasTopConcept, iri))
         if element.text:
             graph.add((iri, GK.text, Literal(element.text, lang=lang)))
+        if element.definition:
+            graph.add((iri, SKOS.definition, Literal(element.definition, lang=lang)))
         if element.locator:
             graph.add((iri, GK.sourceLocator, Literal(element.locator, lang=lang)))
         source = minted.sources.get(element.source) if element.source else main_source

@@ -76,6 +76,7 @@ class Element:
         notation: Its official identifier (``skos:notation``).
         label: Its name.
         text: Its wording (``gk:text``).
+        definition: Its definition (``skos:definition``), for a term or a risk it defines.
         parent: The key of its parent (``skos:broader``), None for a top element.
         kind: The kind named (a key of :func:`element_kinds`), None for a plain element.
         source: The id of its source document, None for the framework's.
@@ -90,6 +91,7 @@ class Element:
     notation: str | None = None
     label: str | None = None
     text: str | None = None
+    definition: str | None = None
     parent: str | None = None
     kind: str | None = None
     source: str | None = None
@@ -150,8 +152,13 @@ class Draft:
         return value.strip() if isinstance(value, str) and value.strip() else None
 
     def meta_line(self, name: str) -> int:
-        """The line of metadata key ``name`` (1 when not given)."""
+        """The line of metadata key ``name`` in the metadata's own file (1 when not given)."""
         return self.metadata_lines.get(name, 1)
+
+    def file_line(self, name: str) -> int:
+        """The line of the submission that states metadata key ``name``: its line when the
+        submission holds its metadata, else 1 (findings then name the metadata file)."""
+        return self.meta_line(name) if self.metadata_path == self.path else 1
 
     def where(self, element: Element, column: str) -> str:
         """Name an element's field for a message: ``Sheet!C7`` for XLSX, else ``line N``."""

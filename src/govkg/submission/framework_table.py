@@ -34,7 +34,17 @@ TABLE_FORMATS: dict[str, str | None] = {
 }
 
 #: The columns of a framework table, in the documented order; ``id`` and ``label`` are required.
-COLUMNS = ("id", "notation", "label", "text", "parent", "kind", "source", "locator")
+COLUMNS = (
+    "id",
+    "notation",
+    "label",
+    "text",
+    "definition",
+    "parent",
+    "kind",
+    "source",
+    "locator",
+)
 
 #: Other spellings of a column accepted in the header (case and spaces ignored).
 ALIASES = {
@@ -42,8 +52,7 @@ ALIASES = {
     "name": "label",
     "title": "label",
     "preflabel": "label",
-    "description": "text",
-    "definition": "text",
+    "wording": "text",
     "broader": "parent",
     "type": "kind",
 }
@@ -114,7 +123,12 @@ def read_table(path: Path, input_format: str, metadata: Path | None) -> Draft:
         rows, draft.sheet = _xlsx_rows(path, sheet if isinstance(sheet, str) else None)
     else:
         rows = _text_rows(path, delimiter)
-    _read_rows(draft, rows)
+    try:
+        _read_rows(draft, rows)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
     return draft
 
 
@@ -240,6 +254,7 @@ def _element(draft: Draft, plan: list[str | None], cells: list[str], line: int) 
         notation=values.get("notation"),
         label=values.get("label"),
         text=values.get("text"),
+        definition=values.get("definition"),
         parent=values.get("parent"),
         kind=values.get("kind"),
         source=values.get("source"),

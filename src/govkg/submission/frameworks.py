@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rdflib import Graph, URIRef
 
@@ -45,6 +44,7 @@ from govkg.submission.rdfinput import quiet_rdflib
 from govkg.submission.readers import require_file
 from govkg.submission.validate import Context
 from govkg.submission.yamlblock import load_metadata_file
+from govkg.workspace import Workspace
 
 #: Input formats that say a file is a framework submission: the tables, and SKOS Turtle.
 FRAMEWORK_FORMATS = (*TABLE_FORMATS, "framework-skos")
@@ -220,12 +220,13 @@ def _without_replacement_warning(findings: FindingCollector) -> FindingCollector
 
 
 def _layout(context: Context) -> Layout:
+    """The context's layout (its workspace included), else the bundled one."""
     layout = getattr(context, "layout", None)
     return layout if isinstance(layout, Layout) else bundled_layout()
 
 
-def _workspace(context: Context) -> Any:
-    return getattr(_layout(context), "workspace", None)
+def _workspace(context: Context) -> Workspace | None:
+    return _layout(context).workspace
 
 
 def namespace_of(context: Context) -> Namespace:
@@ -233,7 +234,7 @@ def namespace_of(context: Context) -> Namespace:
     workspace = _workspace(context)
     if workspace is None:
         return Namespace(PLACEHOLDER_NAMESPACE, placeholder=True)
-    return Namespace(str(workspace.namespace))
+    return Namespace(workspace.namespace)
 
 
 def read_draft(
@@ -290,7 +291,7 @@ def _checked(
         workspace = _workspace(context)
         existing = None
         if workspace is not None and draft.key:
-            candidate = Path(workspace.frameworks) / f"{draft.key}.ttl"
+            candidate = workspace.frameworks / f"{draft.key}.ttl"
             existing = candidate if candidate.is_file() else None
         checks = FrameworkChecks(draft, minted, namespace, kinds, context.index, existing)
         findings = checks.run(

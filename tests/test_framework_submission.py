@@ -1,0 +1,317 @@
+"""Framework submissions (govkg.submission.frameworks; docs/framework-submissions.md): the example
+table and its SKOS twin give one govkg graph; each bad or hostile fixture of
+tests/data/frameworks/cases gives exactly the findings beside it; the guards refuse with one
+line, nothing written; an imported framework builds and mappings may reference its elements.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from rdflib import BNode, Graph, URIRef
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import DCTERMS, RDF, SKOS
+
+from govkg.build import build
+from govkg.errors import InputError
+from govkg.namespaces import GK
+from govkg.paths import Layout
+from govkg.spreadsheets import write_sheet
+from govkg.submission import framework_table, limits
+from govkg.submission.findings import FileReport
+from govkg.submission.frameworks import (
+    framework_for_import,
+    is_framework_submission,
+    validate_framework_file,
+)
+from govkg.submission.importing import ImportRefused
+from govkg.submission.render import render
+from govkg.submission.validate import Context, validate_file
+from govkg.workspace import Workspace, init_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "workspace" / "frameworks" / "acme-ai-policy.csv"
+DATA = Path(__file__).parent / "data" / "frameworks"
+SKOS_TWIN = DATA / "acme-ai-policy.skos.ttl"
+CASES = sorted((DATA / "cases").glob("*.csv"))
+ACME = "https://example.org/acme/"
+POLICY = URIRef(ACME + "id/framework/acme-ai-policy")
+
+
+def _context(layout: Layout, build_dir: Path, workspace: Workspace | None) -> Context:
+    context = Context.load(layout, build_dir)
+    context.layout = replace(layout, workspace=workspace)  # type: ignore[attr-defined]
+    return context
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    return init_workspace(tmp_path_factory.mktemp("ws") / "acme", "acme", ACME)
+
+
+@pytest.fixture(scope="module")
+def context(layout: Layout, build_dir: Path, workspace: Workspace) -> Context:
+    return _context(layout, build_dir, workspace)
+
+
+def _graph(path: Path, context: Context, metadata: Path | None = None) -> Graph:
+    return framework_for_import(path, context, None, metadata, strict=True).graph
+
+
+def _one_line_refusal(report: FileReport, pattern: str) -> None:
+    assert report.error is not None and pattern in report.error, report.error
+    assert "\n" not in report.error
+    assert int(report.exit_code()) == 2
+
+
+# -- the example and its forms --
+
+
+def test_the_example_framework_is_fit_to_accept_even_strictly(context: Context):
+    report = validate_framework_file(EXAMPLE, context)
+    assert report.error is None
+    assert report.findings.findings() == []
+    assert report.mappings == 18
+    assert report.mapping_set == str(POLICY)
+
+
+def test_the_example_is_modelled_as_the_built_in_frameworks(context: Context):
+    graph = _graph(EXAMPLE, context)
+    assert (POLICY, RDF.type, GK.GovernanceFramework) in graph
+    assert (POLICY, RDF.type, SKOS.ConceptScheme) in graph
+    graph_iri = URIRef(ACME + "graph/frameworks/acme-ai-policy")
+    assert (graph_iri, RDF.type, GK.SourceGraph) in graph
+    source = URIRef(ACME + "id/source/acme-ai-use-policy-1-0")
+    assert (source, RDF.type, GK.SourceDocument) in graph
+    elements = set(graph.subjects(SKOS.inScheme, POLICY))
+    assert len(elements) == 18
+    assert all((e, DCTERMS.source, source) in graph for e in elements)
+    assert all(str(e).startswith(f"{POLICY}/") for e in elements)
+    tops = set(graph.objects(POLICY, SKOS.hasTopConcept))
+    assert len(tops) == 5 and all((t, RDF.type, GK.Principle) in graph for t in tops)
+    clause = URIRef(f"{POLICY}/risk-tiering")
+    assert (clause, SKOS.broader, URIRef(f"{POLICY}/risk")) in graph
+    assert (clause, RDF.type, GK.FrameworkElement) in graph
+    assert not any(isinstance(term, BNode) for triple in graph for term in triple)
+
+
+def test_the_table_and_its_skos_twin_give_the_same_graph(context: Context):
+    table, skos = _graph(EXAMPLE, context), _graph(SKOS_TWIN, context)
+    if not isomorphic(table, skos):
+        _, only_table, only_skos = graph_diff(to_isomorphic(table), to_isomorphic(skos))
+        pytest.fail(
+            f"only in the table: {sorted(only_table)[:5]}; only in SKOS: {sorted(only_skos)[:5]}"
+        )
+
+
+def test_the_table_as_xlsx_gives_the_same_graph(context: Context, tmp_path: Path):
+    rows = list(csv.reader(EXAMPLE.read_text(encoding="utf-8").splitlines()))
+    xlsx = tmp_path / "acme-ai-policy.xlsx"
+    write_sheet(xlsx, {"Elements": rows})
+    metadata = EXAMPLE.with_suffix(".yml")
+    assert isomorphic(_graph(xlsx, context, metadata), _graph(EXAMPLE, context))
+
+
+def test_an_xlsx_finding_names_its_cell(context: Context, tmp_path: Path):
+    rows = [["id", "label", "parent"], ["top", "Top", ""], ["child", "Child", "nowhere"]]
+    xlsx = tmp_path / "t.xlsx"
+    write_sheet(xlsx, {"Elements": rows})
+    report = validate_framework_file(xlsx, context, None, DATA / "cases" / "unknown-parent.yml")
+    messages = [f.message for f in report.findings.findings()]
+    assert any(m.startswith("cell Elements!C3: parent 'nowhere'") for m in messages), messages
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "turtle"])
+def test_reports_render_in_every_output_format(context: Context, fmt: str):
+    report = validate_framework_file(DATA / "cases" / "cycle.csv", context)
+    out = render([report], fmt, context.prefixes)
+    assert "cycle" in out
+    if fmt == "json":
+        assert json.loads(out)["files"][0]["mappings"] == 4
+
+
+# -- bad and hostile input: the fixtures and their expected findings --
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_bad_fixture_gives_exactly_its_findings(case: Path, context: Context):
+    expected = json.loads(case.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    report = validate_framework_file(case, context)
+    if "error" in expected:
+        _one_line_refusal(report, expected["error"])
+        assert report.error_line == expected["line"]
+        return
+    found = [
+        (f.line, f.severity.lower(), f.shape.rsplit("#", 1)[-1], f.message)
+        for f in report.findings.findings()
+    ]
+    assert [(line, sev, shp) for line, sev, shp, _ in found] == [
+        (e["line"], e["severity"], e["shape"]) for e in expected["findings"]
+    ], found
+    for (_, _, _, message), e in zip(found, expected["findings"], strict=True):
+        assert e["message"] in message, (e["message"], message)
+    assert int(report.exit_code()) == 1
+
+
+def test_a_bad_fixture_is_never_imported(context: Context):
+    with pytest.raises(ImportRefused):
+        framework_for_import(DATA / "cases" / "cycle.csv", context, None, None, strict=False)
+
+
+def test_a_line_past_the_limit_is_refused_naming_it(
+    context: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(limits, "MAX_LINE", 1024)
+    path = tmp_path / "huge.csv"
+    path.write_text("id,label\ntop,Top\nlong," + "x" * 2048 + "\n", encoding="utf-8")
+    (tmp_path / "huge.yml").write_text((DATA / "cases" / "cycle.yml").read_text("utf-8"), "utf-8")
+    report = validate_framework_file(path, context)
+    _one_line_refusal(report, "line longer than")
+    assert report.error_line == 3
+
+
+def test_too_many_elements_are_refused(
+    context: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(framework_table, "MAX_ELEMENTS", 10)
+    path = tmp_path / "many.csv"
+    path.write_text("id,label\n" + "".join(f"e{i},E {i}\n" for i in range(11)), "utf-8")
+    (tmp_path / "many.yml").write_text((DATA / "cases" / "cycle.yml").read_text("utf-8"), "utf-8")
+    _one_line_refusal(validate_framework_file(path, context), "more than 10 elements")
+
+
+def test_a_yaml_bomb_in_the_metadata_is_refused(context: Context, tmp_path: Path):
+    path = tmp_path / "bomb.csv"
+    path.write_text("id,label\ntop,Top\n", "utf-8")
+    (tmp_path / "bomb.yml").write_text('a: &a ["x", "x"]\nb: [*a, *a, *a]\n', "utf-8")
+    _one_line_refusal(validate_framework_file(path, context), "anchors and aliases")
+
+
+def test_a_table_without_metadata_is_refused_saying_where_it_goes(context: Context, tmp_path: Path):
+    path = tmp_path / "alone.csv"
+    path.write_text("id,label\ntop,Top\n", "utf-8")
+    _one_line_refusal(validate_framework_file(path, context), "alone.yml")
+
+
+def _xlsx(path: Path, cells: list[list[object]]) -> Path:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Elements"
+    for row in cells:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_an_xlsx_formula_is_one_line_exit_2_and_nothing_written(
+    context: Context, workspace: Workspace, tmp_path: Path
+):
+    path = _xlsx(tmp_path / "formula.xlsx", [["id", "label"], ["top", "=HYPERLINK(1)"]])
+    report = validate_framework_file(path, context, None, EXAMPLE.with_suffix(".yml"))
+    _one_line_refusal(report, "Elements!B2")
+    with pytest.raises(InputError, match="Elements!B2"):
+        framework_for_import(path, context, None, EXAMPLE.with_suffix(".yml"), strict=False)
+    assert list(workspace.frameworks.glob("*.ttl")) == []
+
+
+def test_an_xlsx_external_link_is_one_line_exit_2(context: Context, tmp_path: Path):
+    path = _xlsx(tmp_path / "link.xlsx", [["id", "label"], ["top", "Top"]])
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(
+            "xl/externalLinks/externalLink1.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><externalLink xmlns="http://schemas.'
+            'openxmlformats.org/spreadsheetml/2006/main"/>',
+        )
+    report = validate_framework_file(path, context, None, EXAMPLE.with_suffix(".yml"))
+    _one_line_refusal(report, "externalLink1.xml")
+
+
+# -- telling frameworks from mappings; no workspace; replacing --
+
+
+def test_framework_submissions_are_told_from_mapping_sets():
+    mappings = ROOT / "tests" / "data" / "mappings" / "valid"
+    assert is_framework_submission(EXAMPLE, None, None)
+    assert is_framework_submission(SKOS_TWIN, None, None)
+    assert is_framework_submission(Path("x.csv"), "framework-csv", None)
+    assert not is_framework_submission(mappings / "minimal.sssom.tsv", None, None)
+    assert not is_framework_submission(mappings / "set.ttl", None, None)
+    assert not is_framework_submission(mappings / "plain.csv", None, None)
+    assert not is_framework_submission(ROOT / "no-such-file.csv", None, None)
+
+
+def test_without_a_workspace_validation_works_with_a_warning(layout: Layout, build_dir: Path):
+    context = _context(layout, build_dir, None)
+    report = validate_framework_file(EXAMPLE, context)
+    findings = report.findings.findings()
+    assert [f.severity for f in findings] == ["Warning"]
+    assert "govkg init" in findings[0].message
+    assert int(report.exit_code()) == 0 and int(report.exit_code(strict=True)) == 1
+    with pytest.raises(InputError, match="govkg init"):
+        framework_for_import(EXAMPLE, context, None, None, strict=False)
+
+
+def test_an_existing_framework_is_replaced_only_when_asked(
+    layout: Layout, build_dir: Path, tmp_path: Path
+):
+    workspace = init_workspace(tmp_path / "ws", "acme", ACME)
+    context = _context(layout, build_dir, workspace)
+    (workspace.frameworks / "acme-ai-policy.ttl").write_text("# an earlier import\n", "utf-8")
+    report = validate_framework_file(EXAMPLE, context)
+    assert [f.shape.rsplit("#", 1)[-1] for f in report.findings.findings()] == ["NoCollision"]
+    with pytest.raises(InputError, match="--replace"):
+        framework_for_import(EXAMPLE, context, None, None, strict=True)
+    imported = framework_for_import(EXAMPLE, context, None, None, strict=True, replace=True)
+    assert imported.key == "acme-ai-policy" and imported.elements == 18
+
+
+# -- imported and built: mappings may reference the new elements --
+
+
+MAPPING = """\
+#curie_map:
+#  acme: https://example.org/acme/id/framework/acme-ai-policy/
+#  airmf: https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0/
+#mapping_set_id: https://w3id.org/govkg/id/mapping-set/test-acme-policy-airmf
+#mapping_set_title: Test set mapping the fictional Acme policy onto the AI RMF
+#creator_id: https://orcid.org/0000-0002-1825-0097
+#license: https://creativecommons.org/licenses/by/4.0/
+#publication_date: 2026-03-02
+#subject_source: https://example.org/acme/id/framework/acme-ai-policy
+#object_source: https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0
+#source_document: https://example.org/acme/id/source/acme-ai-use-policy-1-0
+subject_id\tpredicate_id\tobject_id\tmapping_justification\tauthor_id
+acme:governance-inventory\tskos:closeMatch\tairmf:govern-1-6\tsemapv:ManualMappingCuration\thttps://orcid.org/0000-0002-1825-0097
+"""
+
+
+def test_an_imported_framework_builds_and_mappings_may_reference_it(
+    layout: Layout, build_dir: Path, tmp_path: Path
+):
+    workspace = init_workspace(tmp_path / "ws", "acme", ACME)
+    imported = framework_for_import(
+        EXAMPLE, _context(layout, build_dir, workspace), None, None, strict=True
+    )
+    target = workspace.frameworks / f"{imported.key}.ttl"
+    target.write_text(imported.graph.serialize(format="turtle"), "utf-8")
+    with_workspace = replace(layout, workspace=workspace)
+    build(with_workspace, tmp_path / "build")
+    context = Context.load(with_workspace, tmp_path / "build")
+    assert context.index.elements[f"{POLICY}/governance-inventory"] == str(POLICY)
+    mapping = tmp_path / "acme--airmf.sssom.tsv"
+    mapping.write_text(MAPPING, "utf-8")
+    report = validate_file(mapping, context)
+    violations = [f for f in report.findings.findings() if f.severity == "Violation"]
+    assert report.error is None and violations == [], violations
+    context.layout = with_workspace  # type: ignore[attr-defined]
+    again = validate_framework_file(EXAMPLE, context)
+    assert [(f.severity, f.shape.rsplit("#", 1)[-1]) for f in again.findings.findings()] == [
+        ("Warning", "NoCollision")
+    ]
