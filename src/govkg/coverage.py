@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+from rdflib import URIRef
 from rdflib.namespace import RDFS
 
 from govkg.backends import Backend
@@ -97,10 +98,12 @@ def compute(layout: Layout, store: Backend, a: str, b: str) -> Coverage:
     groups = catalogue["list-framework-groups"]
 
     def groups_of(framework: str) -> tuple[Group, ...]:
-        found = rows(run_query(store, groups.bind({"_framework": framework})))
+        found = rows(run_query(store, groups.bind({"_framework": URIRef(framework)})))
         return tuple(Group(r["group"], r["groupLabel"], int(r["elements"])) for r in found)
 
-    matrix = catalogue["compare-framework-coverage"].bind({"_frameworkA": a, "_frameworkB": b})
+    matrix = catalogue["compare-framework-coverage"].bind(
+        {"_frameworkA": URIRef(a), "_frameworkB": URIRef(b)}
+    )
     cells = {(r["groupA"], r["groupB"]): int(r["mappedA"]) for r in rows(run_query(store, matrix))}
     return Coverage(
         a=a,

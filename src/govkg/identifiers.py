@@ -41,7 +41,7 @@ from rdflib import Literal, URIRef
 
 from govkg.errors import InputError
 from govkg.namespaces import DISPLAY_PREFIXES, ID, SSSOM
-from govkg.paths import Layout
+from govkg.paths import Layout, bundled_layout
 
 if TYPE_CHECKING:
     from govkg.backends import Backend
@@ -274,16 +274,16 @@ class Resolver:
     Args:
         store: The graph the ids are checked against.
         layout: The sources (its data files and workspace declare CURIE prefixes; its
-            workspace adds an id namespace). None: govkg's own namespace and prefixes only.
+            workspace adds an id namespace). None: the built-in sources, no workspace.
     """
 
     def __init__(self, store: Backend, layout: Layout | None = None):
         self.store = store
-        self.layout = layout
-        workspace = layout.workspace if layout is not None else None
+        self.layout = layout = layout or bundled_layout()
+        workspace = layout.workspace
         self.bases = [str(ID)]
         #: Folders whose Turtle files declare prefixes: govkg's data, then the workspace's.
-        self._folders: list[list[Path]] = [[layout.data]] if layout is not None else []
+        self._folders: list[list[Path]] = [[layout.data]]
         if workspace is not None:
             self.bases.append(str(workspace.namespace) + "id/")
             self._folders.append([workspace.frameworks, workspace.crosswalks, workspace.sources])
