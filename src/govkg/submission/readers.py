@@ -1,5 +1,6 @@
 """Reading a submission: SSSOM TSV (a YAML metadata block in ``#`` lines, then a table), a
-CSV/TSV table with SSSOM column names, or RDF, into the set's metadata and a stream of rows.
+CSV/TSV table with SSSOM column names, RDF, or a NIST OLIR relationship table (CSV or XLSX,
+:mod:`~govkg.submission.olir`), into the set's metadata and a stream of rows.
 
 Formats follow the SSSOM specification, section "SSSOM/TSV": the metadata block is YAML whose
 keys are MappingSet slots (with ``curie_map``), each line starting with ``#``; then a header of
@@ -30,12 +31,13 @@ from rdflib import Graph
 from govkg.errors import InputError
 from govkg.formats import syntax_by_name
 from govkg.namespaces import SSSOM
+from govkg.submission.olir import OLIR_FORMATS, NotationIndex, read_olir
 from govkg.submission.rdfinput import RDF_FORMATS, read_rdf
 from govkg.submission.rows import Submission, row_triples
 from govkg.submission.tables import TABLE_FORMATS, TableReader
 
 #: Input formats, by name.
-INPUT_FORMATS = (*TABLE_FORMATS, *RDF_FORMATS)
+INPUT_FORMATS = (*TABLE_FORMATS, *RDF_FORMATS, *OLIR_FORMATS)
 
 
 def detect_format(path: Path, given: str | None = None) -> str:
@@ -44,6 +46,8 @@ def detect_format(path: Path, given: str | None = None) -> str:
 
     >>> [detect_format(Path(name)) for name in ("a.sssom.tsv", "b.CSV", "c.ttl")]
     ['sssom-tsv', 'csv', 'turtle']
+    >>> [detect_format(Path(name)) for name in ("x.olir.csv", "y.OLIR.xlsx")]
+    ['olir-csv', 'olir-xlsx']
     """
     if path.exists():
         require_file(path)
@@ -54,6 +58,8 @@ def detect_format(path: Path, given: str | None = None) -> str:
     name = path.name.lower()
     if name.endswith(".sssom.tsv"):
         return "sssom-tsv"
+    if name.endswith((".olir.csv", ".olir.xlsx")):
+        return "olir-" + name.rsplit(".", 1)[1]
     suffix = path.suffix.lower().lstrip(".")
     if suffix in ("tsv", "csv"):
         return suffix
@@ -84,7 +90,11 @@ def require_file(path: Path) -> None:
 
 
 def open_submission(
-    path: Path, input_format: str, defaults: dict[str, str], metadata: Path | None = None
+    path: Path,
+    input_format: str,
+    defaults: dict[str, str],
+    metadata: Path | None = None,
+    notations: NotationIndex | None = None,
 ) -> Submission:
     """Open a submission file for reading.
 
@@ -93,6 +103,8 @@ def open_submission(
         input_format: One of :data:`INPUT_FORMATS`.
         defaults: The prefixes a submission may use undeclared.
         metadata: A YAML file with the set's metadata, for a table without a metadata block.
+        notations: The built graph's element notations, for an OLIR table whose element
+            cells are notations (:mod:`~govkg.submission.olir`).
 
     Raises:
         InputError: the file cannot be read (missing, not UTF-8, binary, too large, broken
@@ -103,6 +115,8 @@ def open_submission(
         if metadata is not None:
             raise InputError("--metadata applies to CSV/TSV tables only", metadata)
         return read_rdf(path, input_format, defaults)
+    if input_format in OLIR_FORMATS:
+        return read_olir(path, input_format, defaults, metadata, notations)
     return TableReader(path, input_format, defaults, metadata).open()
 
 

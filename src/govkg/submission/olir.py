@@ -1,0 +1,951 @@
+"""NIST OLIR relationship tables, read as a mapping submission and written from a mapping set.
+
+An OLIR (Online Informative Reference, NIST IR 8278A r1, "National Online Informative
+References (OLIR) Program: Submission Guidance for OLIR Developers", February 2024) relates
+elements of a Focal Document (a NIST document, such as the AI RMF) to elements of a Reference
+Document. Its template is a table, one relationship a row; govkg reads the *set theory
+relationship mapping* style, whose columns section 3.2 (Table 2) describes and Tables 4 and 5
+show in this order: Focal Document Element, Focal Document Element Description, Rationale,
+Relationship, Reference Document Element, Reference Document Element Description, Comments,
+Strength of Relationship (docs/olir.md).
+
+How a row becomes a mapping (the same :class:`~govkg.submission.rows.Submission` the SSSOM
+reader gives, so every check of ``govkg validate`` applies):
+
+* subject: the Reference Document Element; object: the Focal Document Element. The
+  Relationship is asserted "for the Reference Document Element compared to the Focal Document
+  Element" (Table 2), so ``subset of`` reads *reference subset of focal*: ``gk:subsetOf``;
+* Relationship: ``subset of``, ``intersects with``, ``equal``, ``superset of``, ``not related
+  to`` → ``gk:subsetOf``, ``gk:intersectsWith``, ``gk:equalTo``, ``gk:supersetOf``,
+  ``gk:notRelatedTo`` (govkg's NIST IR 8477 set relationships, ontology/mappings.ttl);
+* Rationale (``syntactic``, ``semantic``, ``functional``, section 3.2.5) → ``gk:matchBasis``
+  (what a manual match rests on); the justification is ``semapv:ManualMappingCuration``;
+* Strength of Relationship (an integer 0 to 10, or ``N/A``, section 3.2.12) →
+  ``sssom:similarity_score`` (strength / 10) with ``sssom:similarity_measure`` naming it;
+* Comments → ``rdfs:comment``; the descriptions and the Security Control Baseline are not
+  stored (govkg holds the elements' own text);
+* an element cell is a CURIE or IRI, else a notation of the set's framework for that side
+  (``subject_source`` for the Reference Document, ``object_source`` for the Focal Document),
+  looked up in the built graph when :class:`NotationIndex` is given, else an element id
+  (``{framework}/{id}``, the notation's slug for a notation such as ``GOVERN 1.1``); an element
+  the graph does not hold is the usual reference finding on that line;
+* the set's metadata is SSSOM MappingSet slots in YAML, as for a CSV table: ``#`` lines at
+  the top of an OLIR CSV, ``--metadata FILE``, or the side file ``<name>.yml`` beside the
+  table (``x.olir.csv`` → ``x.olir.yml``); its ``creator_id`` (the Informative Reference
+  Developer) is each mapping's author.
+
+The table is read by :class:`~govkg.submission.tables.TableReader` as the SSSOM CSV it stands
+for, line for line (a row of an XLSX sheet is a line), so that findings name the OLIR file's
+own lines; an XLSX workbook is read through :mod:`govkg.spreadsheets` (formulas, external
+links, zip bombs refused).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from govkg.errors import InputError
+from govkg.namespaces import GK, SSSOM
+from govkg.paths import Layout
+from govkg.progress import Progress
+from govkg.spreadsheets import cell_name, read_sheet, sheet_names
+from govkg.submission import limits
+from govkg.submission.lines import GuardedLines
+from govkg.submission.rows import Row, Submission, syntax_finding
+from govkg.submission.tables import TableReader
+from govkg.submission.terms import TermReader
+from govkg.submission.yamlblock import load_metadata_file, load_yaml
+from govkg.validation import VIOLATION, WARNING, Finding
+
+#: Input (and export) formats.
+OLIR_FORMATS = ("olir-csv", "olir-xlsx")
+
+FOCAL = "Focal Document Element"
+FOCAL_DESCRIPTION = "Focal Document Element Description"
+RATIONALE = "Rationale"
+RELATIONSHIP = "Relationship"
+REFERENCE = "Reference Document Element"
+REFERENCE_DESCRIPTION = "Reference Document Element Description"
+COMMENTS = "Comments"
+STRENGTH = "Strength of Relationship"
+BASELINE = "Security Control Baseline"
+
+#: The columns of a set theory relationship mapping OLIR, in the order of NIST IR 8278A r1,
+#: Tables 4 and 5.
+COLUMNS = (
+    FOCAL,
+    FOCAL_DESCRIPTION,
+    RATIONALE,
+    RELATIONSHIP,
+    REFERENCE,
+    REFERENCE_DESCRIPTION,
+    COMMENTS,
+    STRENGTH,
+)
+
+#: Columns read and not stored: the descriptions and the SP 800-53 baseline (Table 2), and two
+#: columns of the first OLIR template (NIST IR 8278A, 2020) that tables made with it still have.
+IGNORED_COLUMNS = (
+    FOCAL_DESCRIPTION,
+    REFERENCE_DESCRIPTION,
+    BASELINE,
+    "Group Identifier",
+    "Fulfilled By",
+)
+
+#: Columns of the supportive relationship mapping style (Table 2), which govkg does not read.
+SUPPORTIVE_COLUMNS = ("Relationship Type", "Relationship Explanation", "Relationship Property")
+
+#: The set theory relationships (NIST IR 8278A r1, 3.2.6) and govkg's predicates for them.
+RELATIONSHIPS: dict[str, URIRef] = {
+    "subset of": GK.subsetOf,
+    "intersects with": GK.intersectsWith,
+    "equal": GK.equalTo,
+    "superset of": GK.supersetOf,
+    "not related to": GK.notRelatedTo,
+}
+
+_WORDS = {predicate: word for word, predicate in RELATIONSHIPS.items()}
+
+#: The rationales (NIST IR 8278A r1, 3.2.5), strictest first.
+RATIONALES = ("syntactic", "semantic", "functional")
+
+#: The ``sssom:similarity_measure`` of a similarity score read from a Strength of Relationship.
+STRENGTH_MEASURE = "NIST IR 8278A r1 Strength of Relationship (0 to 10) divided by 10"
+
+#: Rows searched for the header (a template may have title rows above it).
+HEADER_SEARCH = 20
+
+_KNOWN = {name.lower(): name for name in (*COLUMNS, *IGNORED_COLUMNS, *SUPPORTIVE_COLUMNS)}
+_SUFFIX = re.compile(r"\s*\((optional|y/n|id)\)\s*$", re.IGNORECASE)
+_KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_SCORE = str(SSSOM.similarity_score)
+_MEASURE = str(SSSOM.similarity_measure)
+#: The SSSOM columns each OLIR row is read as.
+_SSSOM_HEADER = [
+    "subject_id",
+    "predicate_id",
+    "object_id",
+    "mapping_justification",
+    "author_id",
+    "match_basis",
+    "comment",
+]
+
+
+def column_name(header: str) -> str | None:
+    """Return the OLIR column a header cell names (case, spacing, line breaks and a trailing
+    ``(optional)``, ``(Y/N)`` or ``(ID)`` do not matter), or None.
+
+    >>> column_name("Strength of\\nRelationship (optional)"), column_name("focal document element")
+    ('Strength of Relationship', 'Focal Document Element')
+    >>> column_name("Notes") is None
+    True
+    """
+    text = _SUFFIX.sub("", " ".join(header.split())).lower()
+    return _KNOWN.get(text)
+
+
+def relationship(text: str) -> URIRef | None:
+    """Return govkg's predicate for an OLIR Relationship value (case, spacing, ``-`` and ``_``
+    do not matter), or None.
+
+    >>> relationship("Subset of"), relationship("intersects-with")
+    (rdflib.term.URIRef('https://w3id.org/govkg/ontology#subsetOf'), rdflib.term.URIRef('https://w3id.org/govkg/ontology#intersectsWith'))
+    >>> relationship("related") is None
+    True
+    """
+    return RELATIONSHIPS.get(" ".join(text.replace("-", " ").replace("_", " ").split()).lower())
+
+
+def slug(text: str) -> str:
+    """The element id a notation stands for when the graph is not asked (lower case, runs of
+    other characters as one hyphen).
+
+    >>> slug("GOVERN 1.1")
+    'govern-1-1'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@dataclass
+class NotationIndex:
+    """The elements of the built graph by framework and notation (``skos:notation``), for
+    reading element cells such as ``GOVERN 1.1``.
+
+    Attributes:
+        elements: Element IRI by (framework IRI, notation); a notation two elements of one
+            framework share is left out (it names neither).
+    """
+
+    elements: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, str, str]]) -> NotationIndex:
+        """Index (element, framework, notation) triples.
+
+        >>> index = NotationIndex.from_pairs([("e1", "f", "1.1"), ("e2", "f", "1.2"),
+        ...                                   ("e3", "f", "1.2")])
+        >>> index.find("f", "1.1"), index.find("f", "1.2")
+        ('e1', None)
+        """
+        found: dict[tuple[str, str], set[str]] = {}
+        for element, framework, notation in pairs:
+            found.setdefault((framework, notation.strip()), set()).add(element)
+        return cls({key: next(iter(v)) for key, v in found.items() if len(v) == 1})
+
+    @classmethod
+    def from_store(cls, store: Any) -> NotationIndex:
+        """Index the notations of a built graph's elements (a :class:`govkg.backends.Backend`)."""
+        result = store.query(
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            "SELECT ?e ?f ?n WHERE { ?e skos:inScheme ?f ; skos:notation ?n }"
+        )
+        return cls.from_pairs([(s["e"].value, s["f"].value, s["n"].value) for s in result])
+
+    def find(self, framework: str, notation: str) -> str | None:
+        return self.elements.get((framework, notation.strip()))
+
+
+def metadata_beside(path: Path) -> Path | None:
+    """Return the side file holding a table's set metadata, when there is one: ``<name>.yml``
+    (or ``.yaml``) beside it, ``<name>`` being the file name without its last suffix.
+
+    >>> metadata_beside(Path("/nowhere/x.olir.csv")) is None
+    True
+    """
+    for suffix in (".yml", ".yaml"):
+        candidate = path.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_olir(
+    path: Path,
+    input_format: str,
+    defaults: dict[str, str],
+    metadata: Path | None = None,
+    notations: NotationIndex | None = None,
+) -> Submission:
+    """Open an OLIR relationship table (CSV or XLSX) as a mapping submission.
+
+    Args:
+        path: The file.
+        input_format: ``olir-csv`` or ``olir-xlsx``.
+        defaults: The prefixes a submission may use undeclared.
+        metadata: A YAML file with the set's metadata (else the ``#`` block of a CSV, else
+            the side file :func:`metadata_beside`).
+        notations: The built graph's notations, to read element cells such as ``GOVERN 1.1``.
+
+    Raises:
+        InputError: the file cannot be read, or has no OLIR header row, naming the file (and
+            the cell or line).
+    """
+    if input_format not in OLIR_FORMATS:
+        raise InputError(f"not an OLIR format: {input_format}")
+    if metadata is None and not (input_format == "olir-csv" and _has_block(path)):
+        metadata = metadata_beside(path)
+    source = _OlirSource(path, input_format, defaults, metadata, notations)
+    return source.open()
+
+
+def _has_block(path: Path) -> bool:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(1) == b"#"
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+
+
+class _LineStream(io.RawIOBase):
+    """A binary stream of the lines a generator yields (what :class:`GuardedLines` reads)."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if not self._pending:
+            self._pending = next(self._lines, "").encode("utf-8")
+        if size is None or size < 0 or size >= len(self._pending):
+            line, self._pending = self._pending, b""
+        else:
+            line, self._pending = self._pending[:size], self._pending[size:]
+        return line
+
+
+class _Reader(TableReader):
+    """The table reader, reading the SSSOM CSV an OLIR table stands for from a stream."""
+
+    def __init__(self, source: _OlirSource, stream: io.RawIOBase):
+        super().__init__(source.path, "csv", source.defaults, source.metadata)
+        self._stream = stream
+
+    def open(self) -> Submission:
+        csv.field_size_limit(limits.MAX_CELL)
+        self.lines = GuardedLines(self.path, cast(BinaryIO, self._stream))
+        try:
+            return self._open()
+        except BaseException:
+            self._stream.close()
+            raise
+
+
+@dataclass
+class _Extra:
+    """What a row of the OLIR table adds to the mapping read from its SSSOM line."""
+
+    problems: list[Finding] = field(default_factory=list)
+    values: dict[str, list[Node]] = field(default_factory=dict)
+
+
+class _OlirSource:
+    """One OLIR table: its rows as (line, cells), the header found, each row turned into the
+    SSSOM line it stands for, and what each adds."""
+
+    def __init__(
+        self,
+        path: Path,
+        input_format: str,
+        defaults: dict[str, str],
+        metadata: Path | None,
+        notations: NotationIndex | None,
+    ):
+        self.path = path
+        self.input_format = input_format
+        self.defaults = defaults
+        self.metadata = metadata
+        self.notations = notations
+        self.file_problems: list[Finding] = []
+        self.extras: dict[int, _Extra] = {}
+        self.sheet: str | None = None
+        self.columns: dict[str, int] = {}
+
+    # -- opening --
+
+    def open(self) -> Submission:
+        meta, lines = self._metadata()
+        terms = TermReader(self.defaults, meta.get("curie_map"), lines.get("curie_map", 1), [])
+        self.frameworks = {
+            name: self._framework(terms, meta.get(name), lines.get(name, 1))
+            for name in ("subject_source", "object_source")
+        }
+        creators = meta.get("creator_id")
+        self.authors = "|".join(
+            str(c) for c in (creators if isinstance(creators, list) else [creators]) if c
+        )
+        reader = _Reader(self, _LineStream(self._sssom_lines()))
+        submission = reader.open()
+        submission.input_format = self.input_format
+        submission.problems.extend(self.file_problems)
+        submission.rows = self._rows(submission.rows)
+        return submission
+
+    def _metadata(self) -> tuple[dict[str, Any], dict[str, int]]:
+        """The set's metadata as this reader needs it (the table reader reads it again)."""
+        if self.metadata is not None:
+            return load_metadata_file(self.metadata)
+        if self.input_format != "olir-csv":
+            return {}, {}
+        try:
+            stream = self.path.open("rb")
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", self.path) from None
+        lines = GuardedLines(self.path, stream)
+        try:
+            block, first, _ = lines.metadata_block()
+        finally:
+            stream.close()
+        return load_yaml(block, self.path, first) if block.strip() else ({}, {})
+
+    def _framework(self, terms: TermReader, value: object, line: int) -> str | None:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        found = terms.entity(value, line, "framework")
+        return str(found) if isinstance(found, URIRef) else None
+
+    # -- the table, as SSSOM lines --
+
+    def _table(self) -> Iterator[tuple[int, list[str] | None, str]]:
+        """The file's lines as (line, cells, text): the ``#`` lines at the top of a CSV with
+        their text and no cells, then the table's rows with their cells."""
+        if self.input_format == "olir-xlsx":
+            self.sheet = self._choose_sheet()
+            for line, cells in read_sheet(self.path, self.sheet):
+                yield line, cells, ""
+            return
+        try:
+            stream = self.path.open("rb")
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", self.path) from None
+        lines = GuardedLines(self.path, stream)
+        first: str | None = None
+        for text in lines:
+            if not text.startswith("#"):
+                first = text
+                break
+            yield lines.line, None, text if text.endswith("\n") else text + "\n"
+        if first is None:
+            return
+        reader = csv.reader(_chain(first, lines), strict=True)
+        line = lines.line
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(f"malformed row: {exc}", self.path, line) from None
+            yield line, cells, ""
+            line = lines.line + 1
+
+    def _choose_sheet(self) -> str:
+        """The first worksheet with an OLIR header in its first rows."""
+        names = sheet_names(self.path)
+        for name in names:
+            rows = read_sheet(self.path, name)
+            try:
+                for count, (_, cells) in enumerate(rows, 1):
+                    if _is_header(cells):
+                        return name
+                    if count >= HEADER_SEARCH:
+                        break
+            finally:
+                rows.close()
+        raise InputError(
+            f"no worksheet has an OLIR header row (a row naming the columns {FOCAL} and "
+            f"{REFERENCE}) in its first {HEADER_SEARCH} rows (sheets: {', '.join(names)})",
+            self.path,
+        )
+
+    def _sssom_lines(self) -> Iterator[str]:
+        """The lines of the SSSOM CSV the table stands for, one for each of its lines: the
+        ``#`` block as it is, rows above the header as empty ``#`` lines, the SSSOM header on
+        the header's line, each relationship on its row's line, blank lines elsewhere."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        written = 0
+        header: int | None = None
+        for line, cells, text in self._table():
+            while written < line - 1:
+                written += 1
+                yield "#\n" if header is None else "\n"
+            written = line
+            if cells is None:
+                yield text
+                continue
+            if header is None:
+                if not _is_header(cells):
+                    if line > HEADER_SEARCH:
+                        break
+                    yield "#\n"
+                    continue
+                self._header(line, cells)
+                header = line
+                writer.writerow(_SSSOM_HEADER)
+            else:
+                sssom = self._row(line, cells)
+                if sssom is None:
+                    yield "\n"
+                    continue
+                writer.writerow(sssom)
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+        if header is None:
+            raise InputError(
+                f"no OLIR header row (a row naming the columns {FOCAL} and {REFERENCE}) in "
+                f"the first {HEADER_SEARCH} rows",
+                self.path,
+            )
+
+    def _header(self, line: int, cells: list[str]) -> None:
+        """Record where each OLIR column is; findings for what cannot be read."""
+        for number, cell in enumerate(cells, 1):
+            name = column_name(cell)
+            if name is None:
+                if cell.strip():
+                    self._file_problem(
+                        f"unknown column {cell.strip()!r} is ignored (not an OLIR template column)",
+                        line,
+                        number,
+                        WARNING,
+                    )
+                continue
+            if name in self.columns:
+                self._file_problem(f"column {name!r} appears twice", line, number)
+                continue
+            self.columns[name] = number - 1
+            if name in SUPPORTIVE_COLUMNS:
+                self._file_problem(
+                    f"column {name!r} belongs to a supportive relationship mapping OLIR, which "
+                    "govkg does not read (only set theory relationship mappings)",
+                    line,
+                    number,
+                )
+        for required in (FOCAL, REFERENCE, RELATIONSHIP):
+            if required not in self.columns:
+                self._file_problem(
+                    f"the header lacks the column {required!r}"
+                    + (
+                        " (a concept crosswalk OLIR states no relationship govkg can store)"
+                        if required == RELATIONSHIP
+                        else ""
+                    ),
+                    line,
+                )
+
+    def _row(self, line: int, cells: list[str]) -> list[str] | None:
+        """The SSSOM cells of one OLIR row, or None for a row that states no relationship
+        (a Focal Document Element left without one, NIST IR 8278A r1, 3.2, guideline 3)."""
+
+        def cell(name: str) -> str:
+            index = self.columns.get(name)
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        focal, reference = cell(FOCAL), cell(REFERENCE)
+        stated = [cell(n) for n in (REFERENCE, RELATIONSHIP, RATIONALE, STRENGTH, COMMENTS)]
+        if not any(stated):
+            return None
+        extra = self.extras[line] = _Extra()
+        predicate = ""
+        text = cell(RELATIONSHIP)
+        found = relationship(text) if text else None
+        if found is not None:
+            predicate = str(found)
+        elif text:
+            self._problem(
+                extra,
+                f"Relationship {text!r} is not one of: {', '.join(RELATIONSHIPS)}",
+                line,
+                RELATIONSHIP,
+                value=text,
+            )
+        else:
+            self._problem(extra, "Relationship is empty", line, RELATIONSHIP)
+        basis = self._rationale(extra, line, cell(RATIONALE))
+        self._strength(extra, line, cell(STRENGTH), found)
+        return [
+            self._element(reference, "subject_source"),
+            predicate,
+            self._element(focal, "object_source"),
+            "semapv:ManualMappingCuration",
+            self.authors,
+            basis,
+            cell(COMMENTS),
+        ]
+
+    def _element(self, text: str, side: str) -> str:
+        """The IRI (or CURIE) an element cell stands for."""
+        framework = self.frameworks.get(side)
+        if not text or framework is None:
+            return text
+        if ":" in text and " " not in text:  # a CURIE or an IRI (OLIR ids hold no colon, 3.2.3)
+            return text
+        if self.notations is not None:
+            found = self.notations.find(framework, text)
+            if found is not None:
+                return found
+        key = text if _KEY.match(text) else slug(text)
+        return f"{framework.rstrip('/')}/{key}" if key else text
+
+    def _rationale(self, extra: _Extra, line: int, text: str) -> str:
+        value = text.lower()
+        if value in RATIONALES:
+            return value
+        if text:
+            self._problem(
+                extra,
+                f"Rationale {text!r} is not one of: {', '.join(RATIONALES)}",
+                line,
+                RATIONALE,
+                value=text,
+            )
+        else:
+            self._problem(
+                extra,
+                "Rationale is empty (NIST IR 8278A r1 asks one of syntactic, semantic, "
+                "functional for a set theory relationship mapping)",
+                line,
+                RATIONALE,
+                severity=WARNING,
+            )
+        return ""
+
+    def _strength(self, extra: _Extra, line: int, text: str, found: URIRef | None) -> None:
+        if not text or text.upper() == "N/A":
+            return
+        if not re.fullmatch(r"\d{1,2}", text) or int(text) > 10:
+            self._problem(
+                extra,
+                f"Strength of Relationship {text!r} is not an integer from 0 to 10 (or N/A)",
+                line,
+                STRENGTH,
+                value=text,
+            )
+            return
+        strength = int(text)
+        expected = {GK.equalTo: 10, GK.notRelatedTo: 0}.get(found) if found else None
+        if found is not None and expected is not None and strength != expected:
+            self._problem(
+                extra,
+                f"Strength of Relationship {strength} for {_WORDS[found]!r}: "
+                f"NIST IR 8278A r1 (3.2.12) assigns {expected}",
+                line,
+                STRENGTH,
+                severity=WARNING,
+                value=text,
+            )
+        extra.values[_SCORE] = [Literal(repr(strength / 10), datatype=XSD.double)]
+        extra.values[_MEASURE] = [Literal(STRENGTH_MEASURE)]
+
+    # -- findings --
+
+    def _where(self, line: int, column: int | None) -> str:
+        """``Sheet!C12`` for a cell of a workbook, else nothing (the line is the finding's)."""
+        if self.sheet is not None and column is not None:
+            return f" (cell {self.sheet}!{cell_name(line, column)})"
+        return ""
+
+    def _problem(
+        self,
+        extra: _Extra,
+        message: str,
+        line: int,
+        name: str,
+        severity: str = VIOLATION,
+        value: str | None = None,
+    ) -> None:
+        index = self.columns.get(name)
+        column = index + 1 if index is not None else None
+        extra.problems.append(
+            syntax_finding(message + self._where(line, column), line, severity, column, value)
+        )
+
+    def _file_problem(
+        self, message: str, line: int, column: int | None = None, severity: str = VIOLATION
+    ) -> None:
+        self.file_problems.append(
+            syntax_finding(message + self._where(line, column), line, severity, column)
+        )
+
+    def _rows(self, rows: Iterator[Row]) -> Iterator[Row]:
+        """The table reader's rows, each with what its OLIR row adds."""
+        for row in rows:
+            extra = self.extras.pop(row.line, None)
+            if extra is not None:
+                row.problems.extend(replace(p, focus=row.focus) for p in extra.problems)
+                for key, values in extra.values.items():
+                    row.values[key] = values
+            yield row
+
+
+def _is_header(cells: list[str]) -> bool:
+    names = {column_name(c) for c in cells}
+    return FOCAL in names and REFERENCE in names
+
+
+def _chain(first: str, rest: GuardedLines) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+# -- writing --
+
+
+@dataclass(frozen=True)
+class ExportedOlir:
+    """One mapping set as an OLIR relationship table.
+
+    Attributes:
+        key: The set's key (its file name is ``<key><suffix>``).
+        mappings: How many mappings it holds.
+        data: The file's bytes.
+        suffix: ``.olir.csv`` or ``.olir.xlsx``.
+        unstated: Mappings whose predicate has no set theory relationship (written with the
+            Relationship empty and the predicate named in Comments).
+    """
+
+    key: str
+    mappings: int
+    data: bytes
+    suffix: str
+    unstated: int = 0
+
+
+_EXPORT_SETS = """PREFIX sssom: <https://w3id.org/sssom/>
+SELECT DISTINCT ?set ?g WHERE { GRAPH ?g { ?set a sssom:MappingSet ; sssom:mappings ?m } }"""
+_EXPORT_SET = "SELECT ?p ?o WHERE { GRAPH <%s> { <%s> ?p ?o } }"
+_EXPORT_ROWS = """PREFIX sssom: <https://w3id.org/sssom/>
+SELECT ?m ?p ?o WHERE { GRAPH <%s> { <%s> sssom:mappings ?m . ?m ?p ?o } }"""
+_EXPORT_ELEMENTS = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX gk: <https://w3id.org/govkg/ontology#>
+SELECT ?e ?scheme ?notation ?label ?text WHERE { ?e skos:inScheme ?scheme .
+  OPTIONAL { ?e skos:notation ?notation }
+  OPTIONAL { ?e rdfs:label ?label FILTER (langMatches(lang(?label), "en") || lang(?label) = "") }
+  OPTIONAL { ?e gk:text ?text FILTER (langMatches(lang(?text), "en") || lang(?text) = "") } }"""
+
+
+@dataclass
+class _Elements:
+    """What the written table says about each element: its framework, id cell, description."""
+
+    scheme: dict[str, str] = field(default_factory=dict)
+    cell: dict[str, str] = field(default_factory=dict)
+    description: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, str | None]]) -> _Elements:
+        found = cls()
+        notations: dict[tuple[str, str], set[str]] = {}
+        for row in sorted(rows, key=lambda r: tuple(v or "" for v in r.values())):
+            element, scheme = str(row["e"]), str(row["scheme"])
+            found.scheme.setdefault(element, scheme)
+            if row["notation"]:
+                notations.setdefault((scheme, row["notation"]), set()).add(element)
+            text = row["text"] or row["label"]
+            if text:
+                found.description.setdefault(element, text)
+        unique = {
+            next(iter(es)): notation for (_, notation), es in notations.items() if len(es) == 1
+        }
+        for element, scheme in found.scheme.items():
+            key = element[len(scheme.rstrip("/")) + 1 :] if element.startswith(scheme) else ""
+            notation = unique.get(element)
+            if notation is not None and key and slug(notation) == key:
+                found.cell[element] = notation  # read back without the graph (slug = id)
+            elif _KEY.match(key):
+                found.cell[element] = key
+        return found
+
+    def cell_for(self, element: str, framework: str | None) -> str:
+        """The element's id cell: its notation or id when the table's framework for that side
+        is its own (so that reading it back finds it), else its IRI."""
+        if framework is not None and self.scheme.get(element) == framework:
+            return self.cell.get(element, element)
+        return element
+
+
+def export_olir(
+    layout: Layout,
+    build_dir: Path,
+    sets: list[str] | None,
+    fmt: str,
+    progress: Progress | None = None,
+) -> list[ExportedOlir]:
+    """Write the graph's mapping sets (those with mappings) as OLIR relationship tables.
+
+    Each mapping is a row (NIST IR 8278A r1, Tables 4 and 5): the object is the Focal Document
+    Element, the subject the Reference Document Element, the set theory predicate the
+    Relationship, ``gk:matchBasis`` the Rationale when it is one, ``sssom:similarity_score``
+    times 10 the Strength of Relationship when it is a whole number, ``rdfs:comment`` the
+    Comments. A CSV starts with the set's metadata as ``#`` YAML lines (which
+    :func:`read_olir` reads back; strip them for a tool that wants the bare template); an XLSX
+    workbook has the sheets ``Relationships`` and ``General Information`` (Table 1 fields
+    govkg knows).
+
+    Args:
+        layout: The sources.
+        build_dir: Their build (built first when missing or stale).
+        sets: Only these sets (by key); all when None.
+        fmt: ``olir-csv`` or ``olir-xlsx``.
+
+    Raises:
+        InputError: an unknown format, or a key naming no mapping set with mappings.
+    """
+    from govkg.querying import open_backend
+    from govkg.submission.vocabulary import set_key
+
+    if fmt not in OLIR_FORMATS:
+        raise InputError(f"unknown OLIR format {fmt!r} (known: {', '.join(OLIR_FORMATS)})")
+    store = open_backend(layout, build_dir, progress)
+    elements = _Elements.from_rows(_select(store, _EXPORT_ELEMENTS))
+    found = {
+        set_key(str(r["set"])) or str(r["set"]): (str(r["set"]), str(r["g"]))
+        for r in _select(store, _EXPORT_SETS)
+    }
+    wanted = sets if sets is not None else sorted(found)
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        raise InputError(
+            f"no mapping set with mappings called {', '.join(missing)} (known: "
+            f"{', '.join(sorted(found))})"
+        )
+    exported = []
+    for key in wanted:
+        set_iri, graph = found[key]
+        meta: dict[str, list[str]] = {}
+        for row in _select(store, _EXPORT_SET % (graph, set_iri)):
+            meta.setdefault(str(row["p"]), []).append(str(row["o"]))
+        mappings: dict[str, dict[str, list[str]]] = {}
+        for row in _select(store, _EXPORT_ROWS % (graph, set_iri)):
+            mappings.setdefault(str(row["m"]), {}).setdefault(str(row["p"]), []).append(
+                str(row["o"])
+            )
+        table, unstated = olir_rows(meta, mappings, elements)
+        if fmt == "olir-csv":
+            data = (_metadata_block(set_iri, meta) + _csv([list(COLUMNS), *table])).encode()
+        else:
+            data = _workbook(set_iri, meta, table)
+        exported.append(
+            ExportedOlir(key, len(mappings), data, "." + fmt.replace("-", "."), unstated)
+        )
+    return exported
+
+
+def olir_rows(
+    meta: dict[str, list[str]],
+    mappings: dict[str, dict[str, list[str]]],
+    elements: _Elements,
+) -> tuple[list[list[str]], int]:
+    """The rows (in :data:`COLUMNS` order) of a set's mappings, sorted by Focal Document
+    Element, and how many state no set theory relationship."""
+    from govkg.submission.vocabulary import MAPPING_SLOTS, negates
+
+    slot = {name: str(s.prop) for name, s in MAPPING_SLOTS.items()}
+    subject_fw = min(meta.get(str(SSSOM.subject_source), [""])) or None
+    object_fw = min(meta.get(str(SSSOM.object_source), [""])) or None
+    rows: list[list[str]] = []
+    unstated = 0
+    for values in mappings.values():
+
+        def one(prop: str, values: dict[str, list[str]] = values) -> str:
+            found = sorted(values.get(prop, []))
+            return found[0] if found else ""
+
+        subject, obj = one(slot["subject_id"]), one(slot["object_id"])
+        predicate = one(slot["predicate_id"])
+        negated = negates(one(slot["predicate_modifier"]))
+        word = "" if negated else _WORDS.get(URIRef(predicate), "")
+        comment = one(slot["comment"])
+        if not word:
+            unstated += 1
+            said = ("Not " if negated else "") + _short(predicate)
+            comment = f"govkg predicate {said}: no NIST IR 8477 set relationship" + (
+                f". {comment}" if comment else ""
+            )
+        basis = one(slot["match_basis"]).lower()
+        rows.append(
+            [
+                elements.cell_for(obj, object_fw or elements.scheme.get(obj)),
+                elements.description.get(obj, ""),
+                basis if basis in RATIONALES else "",
+                word,
+                elements.cell_for(subject, subject_fw),
+                elements.description.get(subject, ""),
+                comment,
+                _strength_cell(one(_SCORE)),
+            ]
+        )
+    rows.sort(key=lambda r: (r[0], r[4], r[3]))
+    return rows, unstated
+
+
+def _short(iri: str) -> str:
+    """A predicate as a CURIE where govkg's or SKOS's prefix fits.
+
+    >>> _short("http://www.w3.org/2004/02/skos/core#relatedMatch")
+    'skos:relatedMatch'
+    """
+    for prefix, namespace in (("gk", str(GK)), ("skos", "http://www.w3.org/2004/02/skos/core#")):
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def _strength_cell(score: str) -> str:
+    """The Strength of Relationship a similarity score stands for, when it is a whole 0 to 10.
+
+    >>> _strength_cell("0.7"), _strength_cell("0.75"), _strength_cell("")
+    ('7', '', '')
+    """
+    try:
+        value = float(score) * 10
+    except ValueError:
+        return ""
+    return str(round(value)) if abs(value - round(value)) < 1e-9 and 0 <= value <= 10 else ""
+
+
+def _select(store: Any, query: str) -> list[dict[str, str | None]]:
+    result = store.query(query)
+    names = [v.value for v in result.variables]
+    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]
+
+
+def _metadata_block(set_iri: str, meta: dict[str, list[str]]) -> str:
+    """The set's metadata as ``#`` YAML lines (full IRIs, so no ``curie_map`` is needed)."""
+    import yaml
+    from rdflib.namespace import DCTERMS
+
+    first = {p: sorted(v)[0] for p, v in meta.items() if v}
+    header: dict[str, Any] = {"mapping_set_id": set_iri}
+    for name, prop in (
+        ("mapping_set_title", DCTERMS.title),
+        ("mapping_set_description", DCTERMS.description),
+    ):
+        if str(prop) in first:
+            header[name] = first[str(prop)]
+    header["creator_id"] = sorted(meta.get(str(DCTERMS.creator), []))
+    for name, prop in (
+        ("license", DCTERMS.license),
+        ("publication_date", DCTERMS.issued),
+        ("subject_source", SSSOM.subject_source),
+        ("object_source", SSSOM.object_source),
+    ):
+        if str(prop) in first:
+            header[name] = first[str(prop)]
+    header["source_document"] = sorted(meta.get(str(DCTERMS.source), []))
+    status = {str(GK.Official): "official", str(GK.Unofficial): "unofficial"}
+    for value in meta.get(str(GK.crosswalkStatus), []):
+        if value in status:
+            header["crosswalk_status"] = status[value]
+    text = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=10_000)
+    return "".join(f"#{line}\n" for line in text.splitlines())
+
+
+def _csv(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _workbook(set_iri: str, meta: dict[str, list[str]], table: list[list[str]]) -> bytes:
+    """The XLSX workbook: the relationships, then the General Information fields (NIST IR
+    8278A r1, Table 1) govkg can fill."""
+    from rdflib.namespace import DCTERMS
+
+    from govkg.spreadsheets import sheet_bytes
+
+    def first(prop: URIRef) -> str:
+        values = sorted(meta.get(str(prop), []))
+        return values[0] if values else ""
+
+    reference = first(SSSOM.subject_source)
+    general = [
+        ["Field Name", "Value"],
+        ["Reference Document", reference],
+        ["Informative Reference Name", first(DCTERMS.title)],
+        ["Informative Reference Developer", ", ".join(sorted(meta.get(str(DCTERMS.creator), [])))],
+        ["Summary", first(DCTERMS.description)],
+        [
+            "Comments",
+            f"Written by govkg from the mapping set {set_iri} (licence {first(DCTERMS.license)}).",
+        ],
+    ]
+    return sheet_bytes({"Relationships": [list(COLUMNS), *table], "General Information": general})
