@@ -161,8 +161,12 @@ class Site:
         return self.cached(("ontology-views",), self.describer.ontology_views)
 
     def warm(self) -> None:
-        """Fill caches shared by forked workers (the ontology page) and pre-compress dumps."""
+        """Fill caches shared by forked workers (the ontology page, what the framework and
+        crosswalk pages read) and pre-compress dumps."""
+        from govkg.web.crosswalks import warm
+
         self.ontology_views()
+        warm(self)
         self.artefacts.compress_all()
 
     def close(self) -> None:
@@ -232,6 +236,8 @@ def create_app(
     for module in (sparql, queries, pages, frameworks, crosswalks, search, downloads, void, health):
         app.register_blueprint(module.bp)
     errors.register(app)
+    for name in app.jinja_env.list_templates(extensions=["html"]):
+        app.jinja_env.get_template(name)  # compiled once, before the server forks workers
     app.after_request(_cors)
     app.after_request(security_headers)
     return app

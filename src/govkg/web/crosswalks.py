@@ -27,7 +27,7 @@ from govkg.submission.vocabulary import default_prefixes
 from govkg.web import Site, current_site
 from govkg.web.browse import Element, Framework, MappingRow, MappingSet, Tree
 from govkg.web.errors import NotFoundError
-from govkg.web.frameworks import HTML, framework, frameworks, href, sets, tree
+from govkg.web.frameworks import HTML, element_hrefs, framework, frameworks, href, sets, tree
 
 bp = Blueprint("crosswalks", __name__)
 #: Shades of a non-empty heatmap cell (CSS classes ``heat-1`` ... ``heat-4``, style.css).
@@ -147,6 +147,33 @@ def _crosswalk(site: Site, a: Framework, b: Framework) -> Crosswalk:
     )
 
 
+def linked_pairs(site: Site) -> list[tuple[Framework, Framework, int]]:
+    """The pairs of frameworks that mappings link (subjects' framework first), with how many
+    mappings; cached."""
+
+    def make() -> list[tuple[Framework, Framework, int]]:
+        known = frameworks(site)
+        by_iri = {f.iri: f for f in known.values()}
+        counts: dict[tuple[str, str], int] = {}
+        for (x, y), n in site.browser.scheme_pairs().items():
+            if x in by_iri and y in by_iri:
+                key = (by_iri[x].key, by_iri[y].key)
+                counts[key] = counts.get(key, 0) + n
+        return [(known[x], known[y], n) for (x, y), n in sorted(counts.items())]
+
+    return site.cached(("browse-linked-pairs",), make)
+
+
+def warm(site: Site) -> None:
+    """Compute what the browsing pages read (frameworks, trees, mapping sets, and the crosswalks
+    the crosswalk list links, both ways: about a second on the shipped graph), so that the
+    server's forked workers share it and no reader waits for it."""
+    element_hrefs(site)
+    for a, b, _ in linked_pairs(site):
+        crosswalk(site, a.key, b.key)
+        crosswalk(site, b.key, a.key)
+
+
 @bp.route("/crosswalks/")
 def crosswalk_list() -> Response:
     """The pairs of frameworks that mappings link, every mapping set, and a comparison form."""
@@ -158,19 +185,11 @@ def crosswalk_list() -> Response:
         return redirect(f"/crosswalks/{a}/{b}", 303)  # type: ignore[return-value]
 
     def render() -> str:
-        known = frameworks(site)
-        by_iri = {f.iri: f for f in known.values()}
-        counts: dict[tuple[str, str], int] = {}
-        for (x, y), n in site.cached(("browse-scheme-pairs",), site.browser.scheme_pairs).items():
-            if x in by_iri and y in by_iri:
-                key = (by_iri[x].key, by_iri[y].key)
-                counts[key] = counts.get(key, 0) + n
-        linked = [(known[x], known[y], n) for (x, y), n in sorted(counts.items())]
         return render_template(
             "crosswalks.html",
-            pairs=linked,
+            pairs=linked_pairs(site),
             sets=sets(site),
-            frameworks=sorted(known.values(), key=lambda f: f.label.lower()),
+            frameworks=sorted(frameworks(site).values(), key=lambda f: f.label.lower()),
             href=lambda iri: href(site, iri),
         )
 
@@ -302,18 +321,25 @@ def set_sssom(key: str) -> Response:
 
 def _sssom(site: Site, chosen: MappingSet) -> str:
     store = site.backend
-    converter = curies.Converter.from_prefix_map(default_prefixes(site.config.layout.data))
-    labels: dict[str, str] = {}
-    schemes: dict[str, str] = {}
-    for row in exporting._rows(store, exporting._LABELS):
-        schemes[row["e"]] = row["scheme"]
-        if row["label"] is not None:
-            labels.setdefault(row["e"], row["label"])
+    converter, labels, schemes = site.cached(("sssom-context",), lambda: _sssom_context(site))
     assert chosen.graph is not None
     exported = exporting._export(
         store, converter, labels, schemes, chosen.key, chosen.iri, chosen.graph
     )
     return exported.text
+
+
+def _sssom_context(site: Site) -> tuple[curies.Converter, dict[str, str], dict[str, str]]:
+    """What ``export_mapping_sets`` reads once for all sets: prefixes, labels and the scheme
+    of every element (the same queries, on the served store)."""
+    converter = curies.Converter.from_prefix_map(default_prefixes(site.config.layout.data))
+    labels: dict[str, str] = {}
+    schemes: dict[str, str] = {}
+    for row in exporting._rows(site.backend, exporting._LABELS):
+        schemes[row["e"]] = row["scheme"]
+        if row["label"] is not None:
+            labels.setdefault(row["e"], row["label"])
+    return converter, labels, schemes
 
 
 def _group(found: Tree, iri: str) -> Element | None:
