@@ -42,6 +42,7 @@ _WEIGHTS = (10.0, 8.0, 4.0, 1.0)
 #: Marks put around matched words in snippets (private-use characters, stripped from input).
 MARK_START, MARK_END = "\ue000", "\ue001"
 _SNIPPET_TOKENS = 24
+_SHORT_CHARS = 32
 
 _GK = "https://w3id.org/govkg/ontology#"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -193,7 +194,8 @@ def _write(connection: sqlite3.Connection, entries: list[_Entry]) -> None:
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE schemes (
-            iri TEXT PRIMARY KEY, key TEXT NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL);
+            iri TEXT PRIMARY KEY, key TEXT NOT NULL, label TEXT NOT NULL, short TEXT NOT NULL,
+            kind TEXT NOT NULL);
         CREATE TABLE kinds (kind TEXT PRIMARY KEY, label TEXT NOT NULL);
         CREATE VIRTUAL TABLE entries USING fts5(
             label, notation, alt, text,
@@ -206,9 +208,9 @@ def _write(connection: sqlite3.Connection, entries: list[_Entry]) -> None:
         if e.scheme == e.iri:
             keys[e.iri] = _scheme_key(e.iri, set(keys.values()))
     connection.executemany(
-        "INSERT INTO schemes VALUES (?, ?, ?, ?)",
+        "INSERT INTO schemes VALUES (?, ?, ?, ?, ?)",
         [
-            (e.iri, keys[e.iri], e.labels[0] if e.labels else keys[e.iri], e.kind)
+            (e.iri, keys[e.iri], e.labels[0] if e.labels else keys[e.iri], _short(e), e.kind)
             for e in entries
             if e.iri in keys
         ],
@@ -246,6 +248,16 @@ def _scheme_key(iri: str, taken: set[str]) -> str:
     another scheme took that name, as two workspaces' namespaces might)."""
     key = re.split(r"[/#:]", iri.rstrip("/#"))[-1]
     return key if key and key not in taken else iri
+
+
+def _short(e: _Entry) -> str:
+    """A name that fits a phone-width filter list: the shortest alternative label, else the
+    label without its bracketed part, cut at :data:`_SHORT_CHARS`."""
+    if e.alts:
+        name = min(e.alts, key=len)
+    else:
+        name = (e.labels[0] if e.labels else e.iri).split(" (", 1)[0]
+    return name if len(name) <= _SHORT_CHARS else name[: _SHORT_CHARS - 1].rstrip() + "…"
 
 
 def _title(e: _Entry) -> str:
@@ -412,11 +424,12 @@ def search(
 
 
 def schemes(connection: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    """Every framework and principle list in the index: (key, label, kind), by label."""
+    """Every framework and principle list in the index: (key, label, short label), by kind
+    (frameworks first) and label."""
     return [
-        (key, label, kind)
-        for key, label, kind in connection.execute(
-            "SELECT key, label, kind FROM schemes ORDER BY kind, label"
+        (key, label, short)
+        for key, label, short in connection.execute(
+            "SELECT key, label, short FROM schemes ORDER BY kind, label"
         )
     ]
 

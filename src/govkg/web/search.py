@@ -91,7 +91,7 @@ def search_page() -> Response:
                     page_size=PAGE_SIZE,
                     frameworks=frameworks,
                     kinds=kind_names,
-                    scheme_labels={key: label for key, label, _ in frameworks},
+                    scheme_labels={key: short for key, _, short in frameworks},
                     kind_labels=dict(kind_names),
                     segments=segments,
                     href=_href,

@@ -74,7 +74,8 @@ async function runInPage(form, view, results) {
     if (!response.ok) {
       const message = document.createElement("p");
       message.className = "error";
-      message.textContent = `${response.status}: ${(main ? main.textContent : await response.text()).trim()}`;
+      const said = nodes.map((n) => n.textContent.trim()).filter(Boolean).join(" ");
+      message.textContent = `${response.status}: ${said || response.statusText}`;
       results.replaceChildren(message);
     } else {
       results.replaceChildren(...nodes.map((n) => document.importNode(n, true)));
@@ -85,6 +86,29 @@ async function runInPage(form, view, results) {
     results.removeAttribute("aria-busy");
   }
 }
+
+// Typing over a selection that spans highlighted tokens: Chromium's own editing replaces it
+// with a <span style="..."> carrying the deleted text's colour, which the page's CSP blocks
+// (style-src-attr) before CodeMirror redraws the line. Insert that text through CodeMirror
+// instead, running its input handlers (bracket closing) as a typed character would.
+const typeOverSelection = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    const { selection } = view.state;
+    if (event.inputType !== "insertText" || !event.data || view.composing ||
+        selection.ranges.length !== 1 || selection.main.empty) return false;
+    event.preventDefault();
+    const { from, to } = selection.main;
+    const text = event.data;
+    const insert = () => view.state.update({
+      changes: { from, to, insert: text }, selection: { anchor: from + text.length },
+      userEvent: "input.type", scrollIntoView: true,
+    });
+    if (!view.state.facet(EditorView.inputHandler).some((h) => h(view, from, to, text, insert))) {
+      view.dispatch(insert());
+    }
+    return true;
+  },
+});
 
 function enhance() {
   const textarea = document.getElementById("query");
@@ -102,7 +126,7 @@ function enhance() {
     state: EditorState.create({
       doc: textarea.value,
       extensions: [
-        lineNumbers(), history(), highlightActiveLine(), bracketMatching(), closeBrackets(),
+        typeOverSelection, lineNumbers(), history(), highlightActiveLine(), bracketMatching(), closeBrackets(),
         highlightSelectionMatches(), placeholder("SELECT … WHERE { … }"),
         StreamLanguage.define(sparql), syntaxHighlighting(defaultHighlightStyle),
         autocompletion({ override: [completions(prefixes)], activateOnTyping: true }),
