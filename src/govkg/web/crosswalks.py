@@ -169,6 +169,7 @@ def warm(site: Site) -> None:
     the crosswalk list links, both ways: about a second on the shipped graph), so that the
     server's forked workers share it and no reader waits for it."""
     element_hrefs(site)
+    site.cached(("sssom-context",), lambda: _sssom_context(site))
     for a, b, _ in linked_pairs(site):
         crosswalk(site, a.key, b.key)
         crosswalk(site, b.key, a.key)
