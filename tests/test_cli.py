@@ -450,3 +450,14 @@ def test_a_workspace_framework_in_every_spelling(capsys, monkeypatch, tmp_path: 
     assert len(answers) == 1
     code, _, err = _run(capsys, "report", "crosswalk", "acme-ai-polcy", "nist-ai-rmf-1-0", "-q")
     assert code == 2 and "did you mean framework/acme-ai-policy?" in err
+
+
+def test_queries_lists_parameters_with_what_they_take(capsys):
+    code, out, _ = _run(capsys, "queries")
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert lines["list-framework-elements"].endswith("[framework=FRAMEWORK]")
+    assert lines["describe-element"].endswith("[element=ELEMENT]")
+    assert lines["compare-framework-coverage"].endswith(
+        "[frameworkA=FRAMEWORK, frameworkB=FRAMEWORK]"
+    )

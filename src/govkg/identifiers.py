@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ from rdflib import Literal, URIRef
 from govkg.errors import InputError
 from govkg.namespaces import DISPLAY_PREFIXES, ID, SSSOM
 from govkg.paths import Layout, bundled_layout
+from govkg.submission.vocabulary import set_key
 
 if TYPE_CHECKING:
     from govkg.backends import Backend
@@ -436,6 +437,17 @@ class Resolver:
             for name in difflib.get_close_matches(attempt, names, MAX_SUGGESTED, CLOSE_MATCH):
                 found += [i for i in names[name] if i not in found]
         return found[:MAX_SUGGESTED]
+
+    def mapping_set_keys(self, spellings: Iterable[str]) -> list[str]:
+        """Resolve mapping sets in any spelling to the keys
+        ``govkg.submission.exporting.export_mapping_sets`` knows them by: govkg's key
+        (``xw-ai-rmf-ai-verify-2023``), else the set's IRI.
+
+        Raises:
+            UnknownIdError: a set the graph does not hold (close matches named).
+            AmbiguousIdError: a key that names several sets.
+        """
+        return [set_key(iri) or iri for iri in (self.resolve(s, "set") for s in spellings)]
 
     def parameter_values(
         self, query: NamedQuery, values: Mapping[str, str]

@@ -26,11 +26,10 @@ from govkg.cli import workspace as cli_workspace
 from govkg.cli.common import build_dir_for, layout_for, progress_for
 from govkg.errors import ExitCode, GovkgError, InputError, QueryError, environment_error
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
-from govkg.identifiers import Resolver
+from govkg.identifiers import Resolver, parameter_kind
 from govkg.querying import open_backend, run_qc, run_query
 from govkg.reasoning import DEFAULT_ENGINE, ENGINES
 from govkg.results import RESULT_FORMATS, render
-from govkg.submission.vocabulary import set_key
 
 #: ``govkg export`` formats that write mapping sets (``cli.mappings.export_mappings_command``):
 #: SSSOM TSV and the NIST OLIR relationship tables (``govkg.submission.olir.OLIR_FORMATS``).
@@ -149,7 +148,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=_query)
 
-    p = sub.add_parser("queries", parents=[common], help="list the named queries")
+    p = sub.add_parser(
+        "queries",
+        parents=[common],
+        help="list the named queries",
+        description="List the named queries with their summaries and parameters, as "
+        "`govkg query NAME --param NAME=VALUE` takes them: FRAMEWORK, ELEMENT or SET is an id "
+        "in any spelling (key, id path, IRI or CURIE), VALUE an IRI, CURIE, id path or string.",
+    )
     p.set_defaults(run=_queries)
 
     p = sub.add_parser(
@@ -281,9 +287,17 @@ def _parameters(pairs: list[str]) -> dict[str, str]:
 
 def _queries(args: argparse.Namespace) -> int:
     for name, query in load_catalogue(layout_for(args)).items():
-        params = f" [{', '.join(query.parameters)}]" if query.parameters else ""
+        usage = [f"{p.lstrip('_')}={_placeholder(p)}" for p in query.parameters]
+        params = f" [{', '.join(usage)}]" if usage else ""
         print(f"{name:<42} {query.summary}{params}")
     return ExitCode.OK
+
+
+def _placeholder(parameter: str) -> str:
+    """What a parameter takes, for ``govkg queries``: ``FRAMEWORK`` (an id of that kind) or
+    ``VALUE``."""
+    kind = parameter_kind(parameter)
+    return {None: "VALUE", "resource": "ID"}.get(kind, (kind or "").upper())
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -308,8 +322,7 @@ def _export(args: argparse.Namespace) -> int:
             )
         if args.sets:
             store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
-            resolver = Resolver(store, layout)
-            args.sets = [_set_key(resolver.resolve(s, "set")) for s in args.sets]
+            args.sets = Resolver(store, layout).mapping_set_keys(args.sets)
         return cli_mappings.export_mappings_command(args)
     if args.sets:
         raise InputError("--set chooses mapping sets: use it with --mappings")
@@ -337,11 +350,6 @@ def _report(args: argparse.Namespace) -> int:
     for path in coverage.write_report(result, args.output_dir, stem):
         print(f"written: {path}")
     return ExitCode.OK
-
-
-def _set_key(iri: str) -> str:
-    """The key ``export_mapping_sets`` knows a mapping set by: govkg's key, else the IRI."""
-    return set_key(iri) or iri
 
 
 def _stats(args: argparse.Namespace) -> int:
