@@ -461,3 +461,21 @@ def test_queries_lists_parameters_with_what_they_take(capsys):
     assert lines["compare-framework-coverage"].endswith(
         "[frameworkA=FRAMEWORK, frameworkB=FRAMEWORK]"
     )
+
+
+def test_export_olir_csv_takes_a_set_in_any_spelling(capsys, build_dir: Path):
+    code, out, err = _run(
+        capsys,
+        "export",
+        "--mappings",
+        "--format",
+        "olir-csv",
+        "--set",
+        "mset:ai-verify-ai-rmf-text-reuse",
+        "--build-dir",
+        str(build_dir),
+        "-q",
+    )
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if not line.startswith("#"))
+    assert header.startswith("Focal Document Element,")
