@@ -5,6 +5,7 @@ the export gives the same mappings."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from govkg.spreadsheets import write_sheet
 from govkg.submission.importing import import_submission
 from govkg.submission.olir import (
     COLUMNS,
+    RELATIONSHIPS,
     NotationIndex,
     export_olir,
 )
@@ -210,9 +212,7 @@ def test_the_same_table_as_csv_and_xlsx_gives_the_same_mappings(
     tmp_path: Path, layout: Layout
 ) -> None:
     text = TABLE.read_text(encoding="utf-8")
-    import csv as csv_module
-
-    rows = list(csv_module.reader(text.splitlines()))
+    rows = list(csv.reader(text.splitlines()))
     path = tmp_path / "same.olir.xlsx"
     write_sheet(path, {"Relationships": rows})
     from_csv, _ = _read(TABLE, layout)
@@ -266,6 +266,31 @@ def test_what_is_not_a_set_theory_mapping_table_is_refused(tmp_path: Path, layou
     _, problems = _read(supportive, layout, metadata=METADATA)
     assert any("supportive relationship mapping" in p for p in problems)
     assert any("lacks the column 'Relationship'" in p for p in problems)
+
+
+EXAMPLE = Path(__file__).parents[1] / "examples" / "workspace"
+
+
+def test_the_example_workspace_table_reads_as_csv_and_as_xlsx(
+    tmp_path: Path, layout: Layout
+) -> None:
+    """The example (contract 7): the fictional Acme policy's rules (by id) against AI RMF
+    subcategories (by notation); every mapping says it is fictional; the same table as a
+    workbook, made here, gives the same mappings."""
+    table = EXAMPLE / "acme-ai-policy--nist-ai-rmf.olir.csv"
+    rows, problems = _read(table, layout)
+    assert problems == [] and len(rows) == 14
+    assert all(not r.problems for r in rows)
+    acme = "https://example.org/acme/id/framework/acme-ai-policy/"
+    for subject, predicate, obj, rationale, comment, score in _triples(rows):
+        assert subject.startswith(acme) and obj.startswith(AIRMF)
+        assert URIRef(predicate) in RELATIONSHIPS.values()
+        assert comment.startswith("FICTIONAL example")
+        assert rationale in ("syntactic", "semantic", "functional") and score
+    workbook = tmp_path / "acme-ai-policy--nist-ai-rmf.olir.xlsx"
+    write_sheet(workbook, {"Relationships": list(csv.reader(table.open(encoding="utf-8")))})
+    from_xlsx, _ = _read(workbook, layout, metadata=table.with_suffix(".yml"))
+    assert _triples(from_xlsx) == _triples(rows)
 
 
 # -- writing --

@@ -915,6 +915,8 @@ def _metadata_block(set_iri: str, meta: dict[str, list[str]]) -> str:
     for value in meta.get(str(GK.crosswalkStatus), []):
         if value in status:
             header["crosswalk_status"] = status[value]
+    if str(GK.granularity) in first:
+        header["granularity"] = first[str(GK.granularity)]
     text = yaml.safe_dump(header, sort_keys=False, allow_unicode=True, width=10_000)
     return "".join(f"#{line}\n" for line in text.splitlines())
 
