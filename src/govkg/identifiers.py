@@ -15,10 +15,21 @@ of these spellings, all naming the same resource:
   (``framework:``, ``airmf:``, ``mset:`` ...), the workspace's files included.
 
 Ids live below ``https://w3id.org/govkg/id/`` and, with a workspace, below the workspace's own
-``<namespace>id/``: an id path or key is looked up under both. Each spelling is checked
-against the built graph: an id the graph does not hold is an :class:`UnknownIdError` naming
-the close matches (``difflib`` over ids, keys and labels); a key or path that names several
-resources is an :class:`AmbiguousIdError` listing them. Both are input errors (exit 2).
+``<namespace>id/``. A spelling is looked up among the graph's resources of the kind asked for
+(a framework is a ``skos:ConceptScheme``, an element a concept ``skos:inScheme`` one, a set a
+``sssom:MappingSet``, a plain id any resource below an id namespace), in this order:
+
+1. a full IRI names itself;
+2. a CURIE names its expansion under each namespace its prefix is bound to and, when that is
+   an id, the same id path under every id namespace (``framework:acme-ai-policy`` finds a
+   workspace's framework although govkg binds ``framework:`` to its own);
+3. an id path names that path under every id namespace; failing that, a key or partial path
+   names every id whose path ends with it.
+
+One match is the answer. Several (a key two frameworks' elements share, a path both govkg and
+the workspace hold) are an :class:`AmbiguousIdError` listing them; none is an
+:class:`UnknownIdError` naming the close matches (``difflib`` over ids, keys and labels) and
+saying when the id is in the graph as another kind. Both are input errors (exit 2).
 
 Named-query parameters (``?_NAME``, see :func:`parameter_kind`): a parameter whose name says
 what it holds (``framework``, ``frameworkA``, ``element``, ``set`` ...) is resolved as an id of
@@ -38,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Literal, URIRef
+from rdflib.namespace import RDFS, SKOS
 
 from govkg.errors import InputError
 from govkg.namespaces import DISPLAY_PREFIXES, ID, SSSOM
@@ -48,9 +60,7 @@ if TYPE_CHECKING:
     from govkg.backends import Backend
     from govkg.catalogue import NamedQuery
 
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_LABEL = f"OPTIONAL {{ ?x <{_RDFS}label>|<{_SKOS}prefLabel> ?label }}"
+_LABEL = f"OPTIONAL {{ ?x <{RDFS.label}>|<{SKOS.prefLabel}> ?label }}"
 
 
 @dataclass(frozen=True)
@@ -72,8 +82,8 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        Kind("framework", "framework", f"?x a <{_SKOS}ConceptScheme> ."),
-        Kind("element", "element", f"?x <{_SKOS}inScheme> ?scheme ."),
+        Kind("framework", "framework", f"?x a <{SKOS.ConceptScheme}> ."),
+        Kind("element", "element", f"?x <{SKOS.inScheme}> ?scheme ."),
         Kind("set", "mapping set", f"?x a <{SSSOM}MappingSet> ."),
         Kind("resource", "id", "?x ?p ?o . FILTER (isIRI(?x))"),
     )
