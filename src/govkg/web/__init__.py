@@ -26,7 +26,7 @@ from govkg.namespaces import curie
 from govkg.paths import bundled_layout
 from govkg.progress import Progress
 from govkg.web import errors
-from govkg.web.browse import Browser
+from govkg.web.browse import Browser, readable
 from govkg.web.config import (
     MAX_INCOMING_LINKS,
     PAGE_CACHE_SIZE,
@@ -220,6 +220,7 @@ def create_app(
     app.jinja_env.globals.update(version=__version__)
     app.jinja_env.filters["curie"] = curie
     app.jinja_env.filters["local_href"] = link_href
+    app.jinja_env.filters["readable"] = readable
 
     from govkg.web import (
         crosswalks,

@@ -124,6 +124,17 @@ class Element:
     mappings: int = 0
 
     @property
+    def tag(self) -> str | None:
+        """The notation, when the label does not already hold it (``GOVERN 1`` is shown once).
+
+        >>> Element("x", "x", "Govern", notation="GOVERN").tag is None
+        True
+        """
+        if not self.notation or self.notation.casefold() in self.label.casefold():
+            return None
+        return self.notation
+
+    @property
     def size(self) -> int:
         """How many elements its subtree holds, itself included."""
         return 1 + sum(child.size for child in self.children)
@@ -258,6 +269,21 @@ def last_segment(iri: str) -> str:
     """
     parts = [p for p in re.split(r"[/#]", iri) if p]
     return parts[-1] if parts else iri
+
+
+def readable(iri: str, labels: dict[str, str]) -> str:
+    """An IRI as a reader sees it: its label, else its local name in words.
+
+    >>> readable("http://www.w3.org/2004/02/skos/core#relatedMatch", {})
+    'related match'
+    >>> readable("https://w3id.org/semapv/vocab/ManualMappingCuration", {})
+    'manual mapping curation'
+    """
+    if iri in labels:
+        return labels[iri]
+    local = last_segment(iri)
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).replace("_", " ")
+    return words.lower() if words != local or local.isalpha() else local
 
 
 def sort_key(position: float | None, notation: str | None, label: str) -> tuple[Any, ...]:
