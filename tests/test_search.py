@@ -6,6 +6,7 @@ never become an FTS5 syntax error or a 500."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -357,5 +358,35 @@ def test_served_extra_data_is_searchable(build_dir: Path, tmp_path: Path) -> Non
             ("https://example.org/framework/x/1", "x")
         ]
         assert index_path(app.extensions["govkg"]).parent != build_dir
+    finally:
+        app.extensions["govkg"].pool.close()
+
+
+def test_the_build_index_answers_when_it_covers_what_is_served(app: Flask, build_dir: Path) -> None:
+    """The build writes ``search.sqlite`` (contract 5); a server of that build alone uses it."""
+    assert (build_dir / SEARCH_INDEX).is_file()
+    assert index_path(app.extensions["govkg"]) == (build_dir / SEARCH_INDEX).resolve()
+
+
+def test_an_index_of_another_version_is_not_used(
+    store: Backend, build_dir: Path, tmp_path: Path
+) -> None:
+    """A build folder whose index another govkg version wrote (or none): one is made instead."""
+    folder = tmp_path / "build"
+    folder.mkdir()
+    shutil.copyfile(build_dir / DATASET_DUMP, folder / DATASET_DUMP)
+    old = folder / SEARCH_INDEX
+    write_search_index(_oxigraph(store), old)
+    with sqlite3.connect(old) as connection:
+        connection.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+    connection.close()
+    backend = create("oxigraph")
+    backend.load_dump(folder / DATASET_DUMP)
+    app = create_app(WebConfig(build_dir=folder), backend=backend)
+    try:
+        made = index_path(app.extensions["govkg"])
+        assert made != old and made.is_file()
+        document = app.test_client().get("/search?q=explainability&format=json").get_json()
+        assert document["total"] > 5
     finally:
         app.extensions["govkg"].pool.close()

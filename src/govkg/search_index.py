@@ -28,7 +28,7 @@ import pyoxigraph as ox
 #: File name of the index in a build folder.
 SEARCH_INDEX = "search.sqlite"
 #: Written into the index's ``meta`` table; a reader refuses another version.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 #: Longest search text accepted (characters): a label or a sentence, never a document.
 MAX_QUERY_CHARS = 256
 #: Most words (or phrases) in one search; each one is an FTS5 phrase to intersect.

@@ -211,23 +211,30 @@ def _connect(site: Site) -> _Connection:
 
 
 def index_path(site: Site) -> Path:
-    """The index answering for ``site``: the served build's, or one made from its store."""
-    folder = next((p.parent for p in site.backend.loaded if p.name == DATASET_DUMP), None)
-    if folder is not None and site.config.builtin and not site.config.data_files:
-        built = folder / SEARCH_INDEX
-        if built.is_file():
-            return built
+    """The index answering for ``site``: the served build's when it covers what is served and
+    is of this schema version, else one made from the loaded store (once per process)."""
     key = id(site)
     with _lock:
-        made = _made.get(key)
-        if made is None or not made.is_file():
-            store = getattr(site.backend, "store", None)
-            if store is None:
-                raise InputError("search needs the embedded store or a build with an index")
-            handle, name = tempfile.mkstemp(prefix="govkg-search-", suffix=".sqlite")
-            os.close(handle)
-            made = Path(name)
-            write_search_index(store, made)
-            atexit.register(_remove, made, os.getpid())
-            _made[key] = made
+        chosen = _made.get(key)
+        if chosen is not None and chosen.is_file():
+            return chosen
+        folder = next((p.parent for p in site.backend.loaded if p.name == DATASET_DUMP), None)
+        if folder is not None and site.config.builtin and not site.config.data_files:
+            built = folder / SEARCH_INDEX
+            try:
+                open_index(built).close()
+            except sqlite3.Error:
+                pass  # missing, or written by another govkg version
+            else:
+                _made[key] = built
+                return built
+        store = getattr(site.backend, "store", None)
+        if store is None:
+            raise InputError("search needs the embedded store or a build with an index")
+        handle, name = tempfile.mkstemp(prefix="govkg-search-", suffix=".sqlite")
+        os.close(handle)
+        made = Path(name)
+        write_search_index(store, made)
+        atexit.register(_remove, made, os.getpid())
+        _made[key] = made
         return made
