@@ -315,3 +315,56 @@ def test_an_imported_framework_builds_and_mappings_may_reference_it(
     assert [(f.severity, f.shape.rsplit("#", 1)[-1]) for f in again.findings.findings()] == [
         ("Warning", "NoCollision")
     ]
+
+
+# -- a large framework: pySHACL on one element per profile gives the findings of a whole run --
+
+
+def _large_framework(folder: Path) -> Path:
+    """A framework of 400 elements in a few profiles, some of them wrong in the data shapes'
+    eyes: principles without notation (no position), categories under categories, risks
+    without definition."""
+    rows = ["id,notation,label,text,definition,parent,kind"]
+    for f in range(8):
+        rows.append(f"f{f},F{f},Function {f},Text.,,,function")
+        for c in range(7):
+            parent = f"f{f}" if c % 3 else f"f{f}-c0"
+            rows.append(f"f{f}-c{c},F{f}.{c},Category {f}.{c},Text.,,{parent},category")
+            for s in range(5):
+                rows.append(f"f{f}-c{c}-s{s},F{f}.{c}.{s},Sub {s},Text.,,f{f}-c{c},subcategory")
+    for p in range(60):
+        notation = str(p) if p % 2 else ""
+        rows.append(f"p{p},{notation},Principle {p},Text.,,,principle")
+    for r in range(52):
+        definition = "A risk." if r % 4 else ""
+        rows.append(f"r{r},R{r},Risk {r},,{definition},,risk")
+    path = folder / "large.csv"
+    path.write_text("\n".join(rows) + "\n", "utf-8")
+    path.with_suffix(".yml").write_text(
+        (DATA / "cases" / "cycle.yml").read_text("utf-8").replace("test-cycle", "test-large"),
+        "utf-8",
+    )
+    return path
+
+
+def test_a_large_framework_gets_the_findings_of_a_whole_pyshacl_run(
+    context: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from govkg.submission import framework_shacl
+
+    path = _large_framework(tmp_path)
+
+    def findings() -> set[tuple[object, ...]]:
+        report = validate_framework_file(path, context, limit=None)
+        return {
+            (f.line, f.severity, f.shape, f.focus, f.path, f.value, f.message)
+            for f in report.findings.findings()
+        }
+
+    sampled = findings()
+    monkeypatch.setattr(framework_shacl, "SAMPLE_ABOVE", 10**9)
+    whole = findings()
+    assert sampled == whole
+    shapes = {shape.rsplit("#", 1)[-1] for _, _, shape, *_ in whole}
+    assert {"Category-parent", "Principle-position"} <= shapes, shapes
+    assert len(whole) > 50

@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
@@ -31,8 +30,9 @@ from govkg.submission.framework_model import (
     Namespace,
     normal_kind,
 )
+from govkg.submission.framework_shacl import shacl_findings
 from govkg.submission.reference import ReferenceIndex
-from govkg.validation import VIOLATION, WARNING, Finding, findings_from, load_shapes
+from govkg.validation import VIOLATION, WARNING, Finding, load_shapes
 
 #: Metadata keys of a framework submission (docs/framework-submissions.md).
 METADATA_KEYS = (
@@ -481,17 +481,9 @@ class FrameworkChecks:
     def shacl(self, shapes: Graph, ontology: Graph) -> None:
         """The build's data shapes (``shapes/data.ttl``) on the framework's graph, with the
         ontology for the class hierarchy; findings another check already made are not
-        repeated."""
-        _, results, _ = pyshacl.validate(
-            self.minted.graph,
-            shacl_graph=shapes,
-            ont_graph=ontology,
-            inference="none",
-            advanced=True,
-            allow_warnings=True,
-            allow_infos=True,
-        )
-        for finding in findings_from(results):
+        repeated (:mod:`~govkg.submission.framework_shacl`)."""
+        elements = list(dict.fromkeys(self.minted.elements.values()))
+        for finding in shacl_findings(self.minted.graph, elements, shapes, ontology):
             if (finding.focus or "", finding.path or "") in self.covered:
                 continue
             line = self.minted.lines.get(finding.focus or "", 1)
