@@ -32,7 +32,7 @@ from govkg.paths import bundled_layout
 from govkg.web import current_site
 from govkg.web.describe import ONTOLOGY, iri_for_path, local_href
 from govkg.web.errors import NotAcceptableError, NotFoundError
-from govkg.web.frameworks import element_hrefs
+from govkg.web.frameworks import element_hrefs, frameworks
 from govkg.web.negotiation import GRAPH, TABULAR, ResultFormat, choose, graph_format_by_extension
 from govkg.web.rdfdoc import rdf_response, serialise
 
@@ -43,29 +43,20 @@ _DOCUMENT_FORMATS = (_HTML,) + GRAPH
 
 @bp.route("/")
 def home() -> Response:
-    """The site's front page."""
+    """The site's front page: what to read (every framework, the linked crosswalks) and how to
+    query, all read from the graph."""
+    from govkg.web.crosswalks import linked_pairs
+
     site = current_site()
     return Response(
         render_template(
             "home.html",
             stats=site.stats,
-            builtin=site.config.builtin,
-            examples=_EXAMPLES if site.config.builtin else (),
+            frameworks=list(frameworks(site).values()),
+            crosswalks=linked_pairs(site),
         ),
         content_type=_HTML.media_type,
     )
-
-
-_EXAMPLES = (
-    ("US-Singapore AI fact sheet principles", "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05"),
-    ("NIST AI RMF 1.0", "/id/framework/nist-ai-rmf-1-0"),
-    ("AI Verify testing framework", "/id/framework/ai-verify-testing-framework"),
-    ("OECD AI Principles", "/id/framework/oecd-ai-principles"),
-    (
-        "Principle: accountability",
-        "/id/principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability",
-    ),
-)
 
 
 @bp.route("/id/<path:rest>")
