@@ -13,7 +13,7 @@ import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 from flask import Flask
@@ -397,6 +397,14 @@ def test_a_workspace_framework_is_browsed_like_a_built_in_one(workspace_client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in element and "<script>alert" not in element
     assert 'href="/frameworks/nist-ai-rmf-1-0/govern-1-6"' in element
     assert "Acme policy to AI RMF (fictional)" in element
+    # its linked-data view: the server answers no path for another namespace, so ?iri=
+    raw = "/resource?iri=" + quote(f"{ACME}/use/1-1", safe="")
+    assert f'href="{raw.replace("&", "&amp;")}"' in element
+    page = client.get(raw).get_data(as_text=True)
+    assert "Inventory every AI system" in page
+    assert 'href="/frameworks/acme-ai-policy/use/1-1"' in page  # and back to the document
+    assert client.get("/resource?iri=" + quote(AI_RMF, safe="")).status_code == 303
+    assert client.get("/resource?iri=https://example.org/unknown").status_code == 404
     crosswalk = client.get("/crosswalks/acme-ai-policy/nist-ai-rmf-1-0").get_data(as_text=True)
     assert re.search(
         r'<td class="heat-4"><a href="[^"]*row=use&amp;column=govern#pairs"', crosswalk

@@ -55,6 +55,9 @@ SAMPLES: dict[str, list[str]] = {
     "pages.shapes": ["/shapes"],
     "pages.page": [f"/page/{NIST}", "/page/ontology"],
     "pages.data": [f"/data/{NIST}.ttl"],
+    "pages.any_resource": [
+        "/resource?iri=" + quote("https://creativecommons.org/publicdomain/mark/1.0/", safe="")
+    ],
     "frameworks.framework_list": ["/frameworks/"],
     "frameworks.framework_page": ["/frameworks/nist-ai-rmf-1-0"],
     "frameworks.element_page": [

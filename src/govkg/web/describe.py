@@ -64,7 +64,7 @@ def iri_for_path(path: str) -> str | None:
     if not path.startswith(SLASH_SPACES) or len(path) <= 3:
         return None
     iri = BASE + quote(path, safe=_IRI_CHARS + "%")
-    return iri if _valid_iri(iri) else None
+    return iri if valid_iri(iri) else None
 
 
 def local_href(iri: str) -> str | None:
@@ -96,7 +96,12 @@ def link_href(iri: str) -> str | None:
     return iri if iri.startswith(("http://", "https://")) else None
 
 
-def _valid_iri(iri: str) -> bool:
+def valid_iri(iri: str) -> bool:
+    """True when ``iri`` can be written between ``<>`` in a query (no space, quote, brace ...).
+
+    >>> valid_iri("https://example.org/a b")
+    False
+    """
     return not any(c in iri for c in '<>"{}|^`\\ ') and all(ord(c) > 0x20 for c in iri)
 
 
@@ -202,7 +207,7 @@ class Describer:
 
     def labels(self, iris: Iterable[str]) -> dict[str, str]:
         """Return the best label of each IRI that has one (English first)."""
-        wanted = sorted({i for i in iris if _valid_iri(i)})
+        wanted = sorted({i for i in iris if valid_iri(i)})
         found: dict[str, tuple[int, str]] = {}
         for start in range(0, len(wanted), 400):
             values = " ".join(f"<{i}>" for i in wanted[start : start + 400])

@@ -12,12 +12,13 @@ serving).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template
 
 from govkg.web import Site, current_site
 from govkg.web.browse import Element, Framework, MappingRow, MappingSet, Tree
-from govkg.web.describe import link_href
+from govkg.web.describe import link_href, local_href
 from govkg.web.errors import NotFoundError
 
 bp = Blueprint("frameworks", __name__)
@@ -72,8 +73,21 @@ def element_hrefs(site: Site) -> dict[str, str]:
 
 
 def href(site: Site, iri: str) -> str | None:
-    """Where a link to ``iri`` goes: its browsing page, else its linked-data page or the IRI."""
-    return element_hrefs(site).get(iri) or link_href(iri)
+    """Where a link to ``iri`` goes: its browsing page, else its linked-data page here (a
+    govkg IRI's path, or ``/resource?iri=`` for an IRI of the served workspace's namespace),
+    else the IRI itself when it is an http(s) IRI."""
+    found = element_hrefs(site).get(iri) or local_href(iri)
+    if found is not None:
+        return found
+    workspace = site.config.layout.workspace
+    if workspace is not None and iri.startswith(workspace.namespace):
+        return "/resource?" + urlencode({"iri": iri})
+    return link_href(iri)
+
+
+def raw_href(site: Site, iri: str) -> str:
+    """The linked-data view of ``iri`` on this server: its path, or ``/resource?iri=``."""
+    return local_href(iri) or "/resource?" + urlencode({"iri": iri})
 
 
 @bp.route("/frameworks/")
@@ -98,7 +112,7 @@ def framework_page(key: str) -> Response:
             "framework.html",
             framework=found.framework,
             tree=found,
-            raw=link_href(found.framework.iri),
+            raw=raw_href(site, found.framework.iri),
             crosswalks=_partners(site, found.framework),
         )
 
@@ -155,7 +169,7 @@ def _element(site: Site, found: Tree, element: Element) -> str:
         schemes=schemes,
         frameworks=keyed,
         href=lambda iri: href(site, iri),
-        raw=link_href(element.iri) or element.iri,
+        raw=raw_href(site, element.iri),
     )
 
 

@@ -30,7 +30,7 @@ from rdflib.namespace import OWL, RDFS, SKOS
 from govkg.namespaces import BASE
 from govkg.paths import bundled_layout
 from govkg.web import current_site
-from govkg.web.describe import ONTOLOGY, iri_for_path, local_href
+from govkg.web.describe import ONTOLOGY, iri_for_path, local_href, valid_iri
 from govkg.web.errors import NotAcceptableError, NotFoundError
 from govkg.web.frameworks import element_hrefs, frameworks
 from govkg.web.negotiation import GRAPH, TABULAR, ResultFormat, choose, graph_format_by_extension
@@ -129,6 +129,31 @@ def page(rest: str) -> Response:
         ("page", iri), lambda: render_template("resource.html", view=view, reading=reading)
     )
     return _document(html.encode("utf-8"), _HTML, rest, iri)
+
+
+@bp.route("/resource")
+def any_resource() -> Response:
+    """The HTML page of any IRI the store knows (``?iri=``), for IRIs this server does not
+    answer at a path of their own: those a workspace mints in its own namespace, say."""
+    site = current_site()
+    iri = request.args.get("iri", "")
+    if not iri.startswith(("http://", "https://")) or not valid_iri(iri):
+        raise NotFoundError("give the IRI of a resource: /resource?iri=https://...")
+    local = local_href(iri)
+    if local is not None:
+        response = Response(f"See Other: {local}\n", 303, content_type="text/plain; charset=utf-8")
+        response.headers["Location"] = local
+        return response
+    view = site.view(iri)
+    if view is None:
+        raise NotFoundError(f"nothing is known about <{iri}>")
+    reading = element_hrefs(site).get(iri)
+    html = site.cached(
+        ("page", iri), lambda: render_template("resource.html", view=view, reading=reading)
+    )
+    response = Response(html, content_type=_HTML.media_type)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @bp.route("/data/<path:rest>")
