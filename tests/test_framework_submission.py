@@ -368,3 +368,72 @@ def test_a_large_framework_gets_the_findings_of_a_whole_pyshacl_run(
     shapes = {shape.rsplit("#", 1)[-1] for _, _, shape, *_ in whole}
     assert {"Category-parent", "Principle-position"} <= shapes, shapes
     assert len(whole) > 50
+
+
+# -- SKOS and RDF input --
+
+
+def test_skos_iris_outside_the_framework_are_refused(context: Context):
+    report = validate_framework_file(DATA / "skos-outside-namespace.ttl", context)
+    found = {(f.line, f.shape.rsplit("#", 1)[-1]) for f in report.findings.findings()}
+    assert {(22, "InWorkspaceNamespace"), (27, "ElementId"), (27, "ParentExists")} <= found
+    warnings = [f.message for f in report.findings.findings() if f.severity == "Warning"]
+    assert any("core#scopeNote> is not read" in m for m in warnings), warnings
+    assert int(report.exit_code()) == 1
+
+
+def test_broken_turtle_is_one_line_naming_the_line(context: Context, tmp_path: Path):
+    path = tmp_path / "broken.ttl"
+    path.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://example.org/acme/id/framework/x> a skos:ConceptScheme ;\n"
+        "    skos:prefLabel 'x'@en\n"
+        "<y> a skos:Concept .\n",
+        "utf-8",
+    )
+    report = validate_framework_file(path, context, "framework-skos")
+    assert report.error is not None and "\n" not in report.error
+    assert int(report.exit_code()) == 2
+
+
+def test_a_skos_file_holds_exactly_one_scheme(context: Context, tmp_path: Path):
+    path = tmp_path / "two.ttl"
+    path.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://example.org/acme/id/framework/a> a skos:ConceptScheme .\n"
+        "<https://example.org/acme/id/framework/b> a skos:ConceptScheme .\n",
+        "utf-8",
+    )
+    _one_line_refusal(validate_framework_file(path, context), "holds 2")
+
+
+def test_a_nul_byte_is_refused(context: Context, tmp_path: Path):
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"id,label\ntop,T\x00p\n")
+    (tmp_path / "nul.yml").write_text((DATA / "cases" / "cycle.yml").read_text("utf-8"), "utf-8")
+    report = validate_framework_file(path, context)
+    _one_line_refusal(report, "NUL byte")
+    assert report.error_line == 2
+
+
+# -- the command line: validate and import dispatch framework submissions here --
+
+
+def test_the_command_line_validates_and_imports_a_framework(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from govkg.cli import main
+
+    workspace = init_workspace(tmp_path / "ws", "acme", ACME)
+    flags = ["--workspace", str(workspace.root), "-q"]
+    assert main(["validate", *flags, str(EXAMPLE)]) == 0
+    assert "fit to accept" in capsys.readouterr().out
+    assert main(["validate", *flags, str(DATA / "cases" / "cycle.csv")]) == 1
+    assert "a → c → b → a" in capsys.readouterr().out
+    assert main(["validate", *flags, str(DATA / "cases" / "not-utf8.csv")]) == 2
+    assert main(["import", *flags, str(DATA / "cases" / "cycle.csv")]) == 1
+    assert list(workspace.frameworks.glob("*.ttl")) == []
+    assert main(["import", *flags, str(EXAMPLE)]) == 0
+    assert (workspace.frameworks / "acme-ai-policy.ttl").is_file()
+    assert main(["import", *flags, str(EXAMPLE)]) == 2  # exists: --replace to replace it
+    assert main(["import", *flags, "--replace", str(EXAMPLE)]) == 0

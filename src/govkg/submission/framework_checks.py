@@ -148,8 +148,8 @@ class FrameworkChecks:
         severity: str = VIOLATION,
     ) -> None:
         iri = self.minted.elements.get(element.key)
-        where = self.draft.where(element, column)
-        self._add(local, f"{where}: {message}", element.line, check, iri, path, value, severity)
+        prefix = self.draft.prefix(element, column)
+        self._add(local, prefix + message, element.line, check, iri, path, value, severity)
 
     # -- metadata --
 
@@ -312,7 +312,7 @@ class FrameworkChecks:
         for element in self.draft.elements:
             if not element.key:
                 self._element(element, "ElementId", "the element has no id", "id", "syntax")
-            elif element.iri is None and not ELEMENT_KEY.match(element.key):
+            elif "://" not in element.key and not ELEMENT_KEY.match(element.key):
                 self._element(
                     element,
                     "ElementId",

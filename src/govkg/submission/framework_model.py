@@ -161,11 +161,16 @@ class Draft:
         return self.meta_line(name) if self.metadata_path == self.path else 1
 
     def where(self, element: Element, column: str) -> str:
-        """Name an element's field for a message: ``Sheet!C7`` for XLSX, else ``line N``."""
+        """Name an element's field for a message: ``cell Sheet!C7`` for XLSX (a row number
+        alone does not name the cell), else the line (the finding's own line says it too)."""
         letter = element.cell.get(column)
         if self.sheet is not None and letter:
             return f"cell {self.sheet}!{letter}{element.line}"
         return f"line {element.line}"
+
+    def prefix(self, element: Element, column: str) -> str:
+        """What a message about an element starts with: its cell for XLSX, else nothing."""
+        return f"{self.where(element, column)}: " if self.sheet is not None else ""
 
 
 def syntax_problem(message: str, line: int, severity: str = VIOLATION) -> Finding:
