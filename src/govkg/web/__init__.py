@@ -99,6 +99,7 @@ class Site:
         #: Which build is served (its manifest's id; None: no built-in graph).
         self.build_id: str | None = manifest.build_id if manifest is not None else None
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._kept: dict[tuple[Any, ...], Any] = {}
         self._results: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
         self._result_bytes = 0
         self._cache_lock = threading.Lock()
@@ -118,6 +119,17 @@ class Site:
             while len(self._cache) > PAGE_CACHE_SIZE:
                 self._cache.popitem(last=False)
         return value
+
+    def kept(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """Return the value of ``key``, made by ``make()`` once and never evicted: for what the
+        graph holds a few of (its frameworks, their trees, mapping sets), which the browsing
+        pages read on every request and :meth:`warm` fills before workers fork."""
+        with self._cache_lock:
+            if key in self._kept:
+                return self._kept[key]  # type: ignore[no-any-return]
+        value = make()
+        with self._cache_lock:
+            return self._kept.setdefault(key, value)  # type: ignore[no-any-return]
 
     def run_query(
         self,

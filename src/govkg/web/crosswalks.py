@@ -87,7 +87,9 @@ def crosswalk(site: Site, a_key: str, b_key: str) -> Crosswalk:
     a, b = framework(site, a_key), framework(site, b_key)
     if a.iri == b.iri:
         raise NotFoundError("a crosswalk needs two different frameworks")
-    return site.cached(("crosswalk", a.key, b.key), lambda: _crosswalk(site, a, b))
+    linked = {(x.key, y.key) for x, y, _ in linked_pairs(site)}
+    keep = site.kept if (a.key, b.key) in linked or (b.key, a.key) in linked else site.cached
+    return keep(("crosswalk", a.key, b.key), lambda: _crosswalk(site, a, b))
 
 
 def _crosswalk(site: Site, a: Framework, b: Framework) -> Crosswalk:
@@ -155,13 +157,13 @@ def linked_pairs(site: Site) -> list[tuple[Framework, Framework, int]]:
         known = frameworks(site)
         by_iri = {f.iri: f for f in known.values()}
         counts: dict[tuple[str, str], int] = {}
-        for (x, y), n in site.browser.scheme_pairs().items():
+        for (x, y), n in site.kept(("browse-scheme-pairs",), site.browser.scheme_pairs).items():
             if x in by_iri and y in by_iri:
                 key = (by_iri[x].key, by_iri[y].key)
                 counts[key] = counts.get(key, 0) + n
         return [(known[x], known[y], n) for (x, y), n in sorted(counts.items())]
 
-    return site.cached(("browse-linked-pairs",), make)
+    return site.kept(("browse-linked-pairs",), make)
 
 
 def warm(site: Site) -> None:
@@ -169,7 +171,7 @@ def warm(site: Site) -> None:
     the crosswalk list links, both ways: about a second on the shipped graph), so that the
     server's forked workers share it and no reader waits for it."""
     element_hrefs(site)
-    site.cached(("sssom-context",), lambda: _sssom_context(site))
+    site.kept(("sssom-context",), lambda: _sssom_context(site))
     for a, b, _ in linked_pairs(site):
         crosswalk(site, a.key, b.key)
         crosswalk(site, b.key, a.key)
@@ -322,7 +324,7 @@ def set_sssom(key: str) -> Response:
 
 def _sssom(site: Site, chosen: MappingSet) -> str:
     store = site.backend
-    converter, labels, schemes = site.cached(("sssom-context",), lambda: _sssom_context(site))
+    converter, labels, schemes = site.kept(("sssom-context",), lambda: _sssom_context(site))
     assert chosen.graph is not None
     exported = exporting._export(
         store, converter, labels, schemes, chosen.key, chosen.iri, chosen.graph

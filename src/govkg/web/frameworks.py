@@ -39,9 +39,7 @@ class MappingGroup:
 
 def frameworks(site: Site) -> dict[str, Framework]:
     """Every framework by key; cached."""
-    return site.cached(
-        ("browse-frameworks",), lambda: {f.key: f for f in site.browser.frameworks()}
-    )
+    return site.kept(("browse-frameworks",), lambda: {f.key: f for f in site.browser.frameworks()})
 
 
 def framework(site: Site, key: str) -> Framework:
@@ -55,7 +53,7 @@ def framework(site: Site, key: str) -> Framework:
 def tree(site: Site, key: str) -> Tree:
     """The tree of the framework of ``key``; cached."""
     found = framework(site, key)
-    return site.cached(("browse-tree", key), lambda: site.browser.tree(found))
+    return site.kept(("browse-tree", key), lambda: site.browser.tree(found))
 
 
 def element_hrefs(site: Site) -> dict[str, str]:
@@ -69,7 +67,7 @@ def element_hrefs(site: Site) -> dict[str, str]:
                 out.setdefault(element.iri, f"/frameworks/{key}/{element.path}")
         return out
 
-    return site.cached(("browse-hrefs",), make)
+    return site.kept(("browse-hrefs",), make)
 
 
 def href(site: Site, iri: str) -> str | None:
@@ -175,12 +173,12 @@ def _element(site: Site, found: Tree, element: Element) -> str:
 
 def sets(site: Site) -> list[MappingSet]:
     """Every mapping set with its metadata; cached."""
-    return site.cached(("browse-sets",), site.browser.mapping_sets)
+    return site.kept(("browse-sets",), site.browser.mapping_sets)
 
 
 def _partners(site: Site, f: Framework) -> list[tuple[Framework, int]]:
     """The frameworks that mappings link to ``f``, with how many mappings."""
-    counts = site.cached(("browse-scheme-pairs",), site.browser.scheme_pairs)
+    counts = site.kept(("browse-scheme-pairs",), site.browser.scheme_pairs)
     known = {x.iri: x for x in frameworks(site).values()}
     totals: dict[str, int] = {}
     for (a, b), n in counts.items():
