@@ -8,6 +8,7 @@ Every finding names the line of the file (or the XLSX cell) that states what is 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import replace
 from functools import lru_cache
@@ -51,6 +52,10 @@ METADATA_KEYS = (
 )
 
 _SOURCE_KEYS = ("id", "title", "url", "issued")
+
+#: An absolute http(s) IRI with none of the characters RDF 1.1 Turtle refuses in one
+#: (IRIREF, section 6.5 of the Turtle Recommendation).
+_HTTP_IRI = re.compile(r'^https?://[^\s<>"{}|\\^`]+$')
 
 
 @lru_cache(maxsize=2)
@@ -174,15 +179,18 @@ class FrameworkChecks:
         if text_of(meta.get("title")) is None:
             problem("title", "the metadata needs the framework's title")
             self.covered |= {(fw, str(SKOS.prefLabel)), (fw, str(RDFS.label))}
-        if meta.get("publisher") in (None, "", {}):
+        publisher = self.minted.publisher
+        if publisher is None:
             problem("publisher", "the metadata needs the framework's publisher (a name or IRI)")
             self.covered.add((fw, ""))
+        elif not _HTTP_IRI.match(str(publisher)) or str(publisher).endswith("/agent/"):
+            problem("publisher", f"publisher <{publisher}> is not a usable IRI")
         issued = text_of(meta.get("issued"))
         if issued is not None and date_literal(issued) is None:
             problem("issued", f"issued {issued!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
         licence = text_of(meta.get("license"))
-        if licence is not None and not licence.startswith(("http://", "https://")):
-            problem("license", f"license {licence!r} must be the licence's IRI (https://...)")
+        if licence is not None and not _HTTP_IRI.match(licence):
+            problem("license", f"license {licence!r} is not an http(s) IRI (the licence's address)")
         if licence is None and any(e.text or e.definition for e in draft.elements):
             problem(
                 "license",
@@ -233,10 +241,13 @@ class FrameworkChecks:
                 problem("source", f"a source needs an id, lower case and hyphenated: {sid!r}")
             if text_of(entry.get("title")) is None:
                 problem("source", f"source {sid}: needs a title")
+                if sid is not None:
+                    iri = self.minted.sources.get(sid)
+                    self.covered.add((str(iri), str(DCTERMS.title)))
             url = text_of(entry.get("url"))
             if url is None:
                 problem("source", f"source {sid}: has no url, so no one can find it", WARNING)
-            elif not url.startswith(("http://", "https://")):
+            elif not _HTTP_IRI.match(url):
                 problem("source", f"source {sid}: url {url!r} is not an http(s) IRI")
             issued = text_of(entry.get("issued"))
             if issued is not None and date_literal(issued) is None:
