@@ -499,3 +499,54 @@ def test_an_import_while_another_holds_the_workspace_is_refused(
         capsys.readouterr().err
     )
     assert not (workspace.crosswalks / "demo-related.ttl").exists()
+
+
+# --- frameworks and OLIR through the CLI -----------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "workspace"
+
+
+def test_a_framework_table_is_imported_into_frameworks_and_replaced_only_when_asked(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    clean_environment: None,
+):
+    """`govkg import` dispatches a framework submission (contract 2) and writes it to
+    <workspace>/frameworks/<key>.ttl, which the next build loads into its own graph."""
+    workspace = init_workspace(tmp_path / "acme", namespace="https://example.org/acme/")
+    table = EXAMPLE / "frameworks" / "acme-ai-policy.csv"
+    monkeypatch.chdir(workspace.root)
+    assert main(["import", "-q", str(table)]) == ExitCode.OK
+    target = workspace.frameworks / "acme-ai-policy.ttl"
+    assert "imported framework https://example.org/acme/id/framework/acme-ai-policy" in (
+        capsys.readouterr().out
+    )
+    written = target.read_bytes()
+    assert main(["import", "-q", str(table)]) == ExitCode.INPUT_ERROR
+    assert "--replace" in capsys.readouterr().err
+    assert main(["import", "-q", "--replace", str(table)]) == ExitCode.OK
+    assert target.read_bytes() == written
+    assert main(["import", "-q", "--data-dir", str(tmp_path), str(table)]) == ExitCode.INPUT_ERROR
+    assert "leave out --data-dir" in capsys.readouterr().err
+    report = build(_layout(workspace), workspace.build)
+    graph = workspace.graph_iri("frameworks", "acme-ai-policy")
+    assert report.graphs[str(graph)] > 100
+
+
+def test_a_framework_import_killed_before_its_rename_writes_nothing(tmp_path: Path):
+    workspace = init_workspace(tmp_path / "acme", namespace="https://example.org/acme/")
+    table = EXAMPLE / "frameworks" / "acme-ai-policy.csv"
+    done = _govkg("import", "-q", str(table), cwd=workspace.root, fault="import:before-rename")
+    assert done.returncode == KILLED, done.stderr
+    assert [p.name for p in workspace.frameworks.iterdir() if p.suffix == ".ttl"] == []
+
+
+def test_olir_xlsx_export_needs_an_output_file(
+    built_workspace: Workspace, capsys: pytest.CaptureFixture[str], clean_environment: None
+):
+    code = main(
+        ["export-mappings", "-q", "--workspace", str(built_workspace.root), "--format", "olir-xlsx"]
+    )
+    assert code == ExitCode.INPUT_ERROR
+    assert "olir-xlsx writes a binary file: name it with -o" in capsys.readouterr().err

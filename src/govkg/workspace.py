@@ -148,7 +148,7 @@ def load_workspace(root: Path) -> Workspace:
         InputError: no workspace there, or its configuration is broken (naming the file and,
             where it can, the line).
     """
-    root = Path(root)
+    root = Path(os.path.abspath(root))
     config = root if root.name == CONFIG_NAME and root.is_file() else root / CONFIG_NAME
     if not config.is_file():
         if not config.parent.exists():
