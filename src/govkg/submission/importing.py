@@ -214,7 +214,7 @@ def _import_locked(
     if not writable:  # after the findings: they are worth having from an installed govkg too
         raise InputError(NO_WORKSPACE)
     set_iri = submission.set_iri()
-    key = set_key(set_iri or "")
+    key = _set_key(set_iri or "", layout)
     if set_iri is None or key is None:  # the shapes refuse this already
         raise InputError("the submission has no usable mapping_set_id", path)
     target = folder / f"{key}.ttl"
@@ -330,6 +330,28 @@ def _prefixes_of(graph: Graph) -> dict[str, str]:
     """The prefixes a graph binds that are not rdflib's defaults (a framework's own)."""
     defaults = {prefix for prefix, _ in Graph().namespaces()}
     return {p: str(ns) for p, ns in graph.namespaces() if p and p not in defaults}
+
+
+def _set_key(set_iri: str, layout: Layout) -> str | None:
+    """The key of a set: of govkg's ``mapping-set/{key}``, or of the workspace's own
+    ``<namespace>id/mapping-set/{key}``.
+
+    >>> import dataclasses
+    >>> from govkg.paths import bundled_layout
+    >>> from govkg.workspace import Workspace
+    >>> ws = Workspace(Path("/w"), "w", "urn:w:")
+    >>> lay = dataclasses.replace(bundled_layout(), workspace=ws)
+    >>> _set_key("urn:w:id/mapping-set/acme-x", lay), _set_key("urn:w:id/other/x", lay)
+    ('acme-x', None)
+    """
+    key = set_key(set_iri)
+    workspace = layout.workspace
+    if key is None and workspace is not None:
+        own = str(workspace.iri("mapping-set/"))
+        rest = set_iri[len(own) :]
+        if set_iri.startswith(own) and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rest):
+            return rest
+    return key
 
 
 def _remove_temporaries(folder: Path) -> None:
