@@ -437,3 +437,33 @@ def test_the_command_line_validates_and_imports_a_framework(
     assert (workspace.frameworks / "acme-ai-policy.ttl").is_file()
     assert main(["import", *flags, str(EXAMPLE)]) == 2  # exists: --replace to replace it
     assert main(["import", *flags, "--replace", str(EXAMPLE)]) == 0
+
+
+def test_skos_narrower_gives_the_parent_and_one_language_is_read(context: Context, tmp_path: Path):
+    path = tmp_path / "bilingual.ttl"
+    path.write_text(
+        """@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix f: <https://example.org/acme/id/framework/bilingual/> .
+<https://example.org/acme/id/framework/bilingual> a skos:ConceptScheme ;
+    skos:prefLabel "Cadre bilingue"@fr , "Bilingual framework"@en ;
+    dcterms:publisher <https://example.org/acme/id/agent/govkg-tests> ;
+    dcterms:source <https://example.org/acme/id/source/test-source> .
+<https://example.org/acme/id/agent/govkg-tests> rdfs:label "govkg tests"@en .
+<https://example.org/acme/id/source/test-source> dcterms:title "A made-up source"@en ;
+    <http://www.w3.org/ns/dcat#landingPage> <https://example.org/tests/source> .
+f:top a skos:Concept ; skos:topConceptOf <https://example.org/acme/id/framework/bilingual> ;
+    skos:inScheme <https://example.org/acme/id/framework/bilingual> ;
+    skos:prefLabel "Haut"@fr , "Top"@en ; skos:narrower f:child .
+f:child a skos:Concept ; skos:inScheme <https://example.org/acme/id/framework/bilingual> ;
+    skos:prefLabel "Enfant"@fr , "Child"@en .
+""",
+        "utf-8",
+    )
+    imported = framework_for_import(path, context, None, None, strict=False)
+    child = URIRef(ACME + "id/framework/bilingual/child")
+    assert (child, SKOS.broader, URIRef(ACME + "id/framework/bilingual/top")) in imported.graph
+    assert {str(v) for v in imported.graph.objects(child, SKOS.prefLabel)} == {"Child"}
+    warnings = [f.message for f in imported.report.findings.findings()]
+    assert any(m.startswith("3 label(s) or text(s) in languages other than 'en'") for m in warnings)

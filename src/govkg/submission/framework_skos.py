@@ -68,6 +68,7 @@ _CONCEPT_READ = {
     SKOS.definition,
     GK.text,
     SKOS.broader,
+    SKOS.narrower,
     DCTERMS.source,
     GK.sourceLocator,
     GK.position,
@@ -105,12 +106,13 @@ def read_skos(
     scheme = schemes[0]
     if not isinstance(scheme, URIRef):
         raise InputError("the skos:ConceptScheme must be an IRI, not a blank node", path)
-    meta, meta_lines = _scheme_metadata(graph, scheme, namespace, lines)
     meta_path = metadata or metadata_beside(path)
-    if meta_path is not None:
-        extra, extra_lines = load_metadata_file(meta_path)
-        meta.update(extra)
-        meta_lines.update(extra_lines)
+    extra, extra_lines = load_metadata_file(meta_path) if meta_path is not None else ({}, {})
+    given = extra.get("language")
+    lang = given.strip() if isinstance(given, str) and given.strip() else _language(graph, scheme)
+    meta, meta_lines = _scheme_metadata(graph, scheme, namespace, lines, lang)
+    meta.update(extra)
+    meta_lines.update(extra_lines)
     draft = Draft(
         path=path,
         input_format=input_format,
@@ -121,6 +123,11 @@ def read_skos(
         iri=scheme,
     )
     by_class = {cls: name for name, cls in kinds.items()}
+    narrower = {
+        child: parent
+        for parent, child in graph.subject_objects(SKOS.narrower)
+        if (child, SKOS.broader, None) not in graph
+    }
     concepts = set(graph.subjects(SKOS.inScheme, scheme)) | set(
         graph.subjects(SKOS.topConceptOf, scheme)
     )
@@ -131,11 +138,23 @@ def read_skos(
         if not isinstance(concept, URIRef):
             draft.problems.append(syntax_problem("a concept must be an IRI, not a blank node", 1))
             continue
-        draft.elements.append(_element(graph, scheme, concept, by_class, lines, namespace))
+        draft.elements.append(
+            _element(graph, scheme, concept, by_class, lines, namespace, lang, narrower)
+        )
         for p in set(graph.predicates(concept)) - _CONCEPT_READ:
             unread[str(p)] += 1
     for p in set(graph.predicates(scheme)) - _SCHEME_READ:
         unread[str(p)] += 1
+    other = _other_languages(graph, [scheme, *ordered], lang)
+    if other:
+        draft.problems.append(
+            syntax_problem(
+                f"{other} label(s) or text(s) in languages other than {lang!r} are not read "
+                "(set language: in the metadata to read another)",
+                1,
+                WARNING,
+            )
+        )
     for prop, count in sorted(unread.items()):
         draft.problems.append(
             syntax_problem(
@@ -153,25 +172,57 @@ def _key_below(iri: Node, base: str) -> str:
     return text[len(base) :] if text.startswith(base) and len(text) > len(base) else text
 
 
-def _one(graph: Graph, node: Node, *props: URIRef) -> str | None:
+def _one(graph: Graph, node: Node, *props: URIRef, lang: str | None = None) -> str | None:
+    """The first value of the first property ``node`` has, preferring a literal in ``lang``,
+    then one without a language."""
+
+    def rank(value: Node) -> tuple[int, str]:
+        language = value.language if isinstance(value, Literal) else None
+        return (0 if language == lang else 1 if language is None else 2, str(value))
+
     for prop in props:
-        for value in sorted(graph.objects(node, prop), key=str):
+        for value in sorted(graph.objects(node, prop), key=rank):
             return str(value)
     return None
 
 
+def _language(graph: Graph, scheme: URIRef) -> str:
+    """The language the scheme is read in: English when its labels have it, else the first
+    language they have."""
+    found = sorted(
+        {
+            value.language
+            for prop in (SKOS.prefLabel, DCTERMS.title)
+            for value in graph.objects(scheme, prop)
+            if isinstance(value, Literal) and value.language
+        }
+    )
+    return "en" if "en" in found or not found else found[0]
+
+
+def _other_languages(graph: Graph, nodes: list[Node], lang: str) -> int:
+    """How many literals of the read text properties of ``nodes`` are in another language."""
+    props = (SKOS.prefLabel, RDFS.label, DCTERMS.title, GK.text, SKOS.definition)
+    return sum(
+        1
+        for node in nodes
+        for prop in props
+        for value in graph.objects(node, prop)
+        if isinstance(value, Literal) and value.language not in (None, lang)
+    )
+
+
 def _scheme_metadata(
-    graph: Graph, scheme: URIRef, namespace: Namespace, lines: LineIndex
+    graph: Graph, scheme: URIRef, namespace: Namespace, lines: LineIndex, lang: str
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """The scheme's statements as the metadata keys of a table's YAML."""
     line = lines.line(scheme) or 1
     meta: dict[str, Any] = {"id": _key_below(scheme, namespace.ids + "framework/")}
-    title = _one(graph, scheme, DCTERMS.title, SKOS.prefLabel, RDFS.label)
+    title = _one(graph, scheme, DCTERMS.title, SKOS.prefLabel, RDFS.label, lang=lang)
     if title is not None:
         meta["title"] = title
-    for value in graph.objects(scheme, SKOS.prefLabel):
-        if isinstance(value, Literal) and value.language:
-            meta["language"] = value.language
+    if lang != "en":
+        meta["language"] = lang
     for key, prop in (
         ("issued", DCTERMS.issued),
         ("version", OWL.versionInfo),
@@ -181,16 +232,24 @@ def _scheme_metadata(
         found = _one(graph, scheme, prop)
         if found is not None:
             meta[key] = found
-    alt = sorted(str(v) for v in graph.objects(scheme, SKOS.altLabel))
+    alt = sorted(
+        str(v)
+        for v in graph.objects(scheme, SKOS.altLabel)
+        if not isinstance(v, Literal) or v.language in (None, lang)
+    )
     if alt:
         meta["alt_label"] = alt if len(alt) > 1 else alt[0]
-    notes = sorted(str(v) for v in graph.objects(scheme, SKOS.note))
+    notes = sorted(
+        str(v)
+        for v in graph.objects(scheme, SKOS.note)
+        if not isinstance(v, Literal) or v.language in (None, lang)
+    )
     if notes:
         meta["note"] = notes if len(notes) > 1 else notes[0]
     publisher = graph.value(scheme, DCTERMS.publisher)
     if publisher is not None:
         agents = namespace.ids + "agent/"
-        name = _one(graph, publisher, SKOS.prefLabel, RDFS.label, FOAF.name)
+        name = _one(graph, publisher, SKOS.prefLabel, RDFS.label, FOAF.name, lang=lang)
         if str(publisher).startswith(agents) and name is not None:
             meta["publisher"] = {"id": _key_below(publisher, agents), "name": name}
         else:
@@ -207,7 +266,7 @@ def _scheme_metadata(
         docs.append(
             {
                 "id": _key_below(source, namespace.ids + "source/"),
-                "title": _one(graph, source, DCTERMS.title, RDFS.label),
+                "title": _one(graph, source, DCTERMS.title, RDFS.label, lang=lang),
                 "url": _one(graph, source, DCAT.landingPage, FOAF.page),
                 "issued": _one(graph, source, DCTERMS.issued),
             }
@@ -224,22 +283,24 @@ def _element(
     by_class: dict[URIRef, str],
     lines: LineIndex,
     namespace: Namespace,
+    lang: str,
+    narrower: dict[Node, Node],
 ) -> Element:
     base = f"{scheme}/"
     types = [t for t in graph.objects(concept, RDF.type) if isinstance(t, URIRef)]
     kinds = sorted({by_class[t] for t in types if t in by_class} - {GENERIC_KIND})
-    parent = graph.value(concept, SKOS.broader)
+    parent = graph.value(concept, SKOS.broader) or narrower.get(concept)
     source = graph.value(concept, DCTERMS.source)
     return Element(
         key=_key_below(concept, base),
         line=lines.line(concept) or 1,
         notation=_one(graph, concept, SKOS.notation),
-        label=_one(graph, concept, SKOS.prefLabel, RDFS.label),
-        text=_one(graph, concept, GK.text),
-        definition=_one(graph, concept, SKOS.definition),
+        label=_one(graph, concept, SKOS.prefLabel, RDFS.label, lang=lang),
+        text=_one(graph, concept, GK.text, lang=lang),
+        definition=_one(graph, concept, SKOS.definition, lang=lang),
         parent=_key_below(parent, base) if parent is not None else None,
         kind=kinds[0] if len(kinds) == 1 else ",".join(kinds) if kinds else None,
         source=_key_below(source, namespace.ids + "source/") if source is not None else None,
-        locator=_one(graph, concept, GK.sourceLocator),
+        locator=_one(graph, concept, GK.sourceLocator, lang=lang),
         iri=concept,
     )
