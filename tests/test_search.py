@@ -261,7 +261,8 @@ def test_search_page_works_without_javascript(client: FlaskClient) -> None:
     assert response.status_code == 200 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
     assert '<form method="get" action="/search"' in html and "<script" not in html
-    assert '<a href="/id/framework/ai-verify-testing-framework/explainability">' in html
+    # a hit leads to its element's document (the browsing page), not the raw data
+    assert '<a href="/frameworks/ai-verify-testing-framework/explainability">' in html
     assert "<mark>explainable</mark>" in html
     assert 'value="oecd-ai-principles"' in html  # the framework filter lists every framework
 
@@ -282,7 +283,10 @@ def test_search_answers_json_by_accept_or_format(client: FlaskClient) -> None:
     assert set(first) == {
         "iri", "page", "label", "notation", "framework", "kind", "snippet", "highlights", "score",
     }  # fmt: skip
-    assert first["page"] == "http://localhost" + first["iri"].removeprefix("https://w3id.org/govkg")
+    elements = [h for h in document["hits"] if h["iri"].startswith(ID + "framework/")]
+    for hit in elements:
+        key, path = hit["iri"].removeprefix(ID + "framework/").split("/", 1)
+        assert hit["page"] == f"http://localhost/frameworks/{key}/{path}"
     texts = [h for h in document["hits"] if h["highlights"]]
     assert texts and all("\ue000" not in h["snippet"] for h in document["hits"])
     assert all(w.lower().startswith("expla") for h in texts for w in h["highlights"])
@@ -341,10 +345,13 @@ def test_served_extra_data_is_searchable(build_dir: Path, tmp_path: Path) -> Non
         """@prefix gk: <https://w3id.org/govkg/ontology#> .
         @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
         <https://example.org/graph/x> {
-          <https://example.org/framework/x> a gk:GovernanceFramework ; skos:prefLabel "X"@en .
+          <https://example.org/framework/x> a gk:GovernanceFramework, skos:ConceptScheme ;
+            skos:prefLabel "X"@en .
           <https://example.org/framework/x/1> a gk:Principle, gk:FrameworkElement ;
             skos:inScheme <https://example.org/framework/x> ;
             skos:prefLabel "Zorblax stewardship"@en ; skos:notation "X1" .
+          <javascript:alert(1)> a gk:Principle ; skos:inScheme <https://example.org/framework/x> ;
+            skos:prefLabel "Zorblax trap"@en .
         }""",
         encoding="utf-8",
     )
@@ -354,10 +361,15 @@ def test_served_extra_data_is_searchable(build_dir: Path, tmp_path: Path) -> Non
     app = create_app(WebConfig(build_dir=build_dir, data_files=(extra,)), backend=backend)
     try:
         document = app.test_client().get("/search?q=zorblax&format=json").get_json()
-        assert [(h["iri"], h["framework"]) for h in document["hits"]] == [
-            ("https://example.org/framework/x/1", "x")
-        ]
-        assert index_path(app.extensions["govkg"]).parent != build_dir
+        found = {h["iri"]: h for h in document["hits"]}
+        assert set(found) == {"https://example.org/framework/x/1", "javascript:alert(1)"}
+        assert found["https://example.org/framework/x/1"]["page"] == (
+            "http://localhost/frameworks/x/1"
+        )
+        # found, but its link is a page of this server, never the javascript: IRI itself
+        assert found["javascript:alert(1)"]["page"].startswith("http://localhost/")
+        html = app.test_client().get("/search?q=zorblax").get_data(as_text=True)
+        assert "Zorblax trap" in html and 'href="javascript:' not in html
     finally:
         app.extensions["govkg"].pool.close()
 

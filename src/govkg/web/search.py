@@ -37,8 +37,7 @@ from govkg.search_index import (
     search,
     write_search_index,
 )
-from govkg.web import Site, base_url, current_site
-from govkg.web.describe import link_href
+from govkg.web import Site, base_url, current_site, frameworks
 from govkg.web.errors import NotAcceptableError
 
 bp = Blueprint("search", __name__)
@@ -154,8 +153,10 @@ def _link(text: str, scheme: str | None, kind: str | None, **extra: object) -> s
     return "/search?" + urlencode({k: v for k, v in params.items() if v})
 
 
-def _href(iri: str) -> str:
-    return link_href(iri) or iri
+def _href(iri: str) -> str | None:
+    """Where a hit leads: its browsing page (an element's document), else its linked-data
+    page; None for an IRI that is no http(s) IRI (never a ``javascript:`` link)."""
+    return frameworks.href(current_site(), iri)
 
 
 def _json_document(results: Results, scheme: str | None, kind: str | None, page: int) -> Any:
@@ -171,7 +172,7 @@ def _json_document(results: Results, scheme: str | None, kind: str | None, page:
         "hits": [
             {
                 "iri": hit.iri,
-                "page": root + _href(hit.iri) if _href(hit.iri).startswith("/") else hit.iri,
+                "page": _absolute(root, _href(hit.iri)),
                 "label": hit.label,
                 "notation": hit.notation or None,
                 "framework": hit.scheme or None,
@@ -188,6 +189,10 @@ def _json_document(results: Results, scheme: str | None, kind: str | None, page:
 def _remove(path: Path, creator: int) -> None:
     if os.getpid() == creator:  # not a forked worker of the process that made it
         path.unlink(missing_ok=True)
+
+
+def _absolute(root: str, href: str | None) -> str | None:
+    return root + href if href is not None and href.startswith("/") else href
 
 
 class _Connection:
