@@ -241,6 +241,32 @@ def test_a_formula_in_a_workbook_is_refused_naming_its_cell(
     assert report.exit_code(strict=False) == 2
 
 
+def test_a_hostile_workbook_is_refused_by_import_and_nothing_is_written(
+    tmp_path: Path, layout: Layout, build_dir: Path
+) -> None:
+    """Issue 12, item 7: a zip bomb named as an OLIR workbook is one input error naming the
+    file; the import writes nothing."""
+    import zipfile
+
+    path = tmp_path / "bomb.olir.xlsx"
+    write_sheet(path, {"Relationships": [HEADER]})
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.xml", b"0" * (8 * 1024 * 1024))
+    copy = _copy(layout, build_dir, tmp_path / "copy")
+    before = sorted(p.name for p in copy.data.rglob("*"))
+    with pytest.raises(InputError) as caught:
+        import_submission(path, copy, tmp_path / "copy" / "build", metadata=METADATA)
+    assert str(caught.value).startswith(f"{path}: XLSX part xl/media/padding.xml is compressed")
+    assert sorted(p.name for p in copy.data.rglob("*")) == before
+
+
+def _copy(layout: Layout, build_dir: Path, target: Path) -> Layout:
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(layout.root / folder, target / "src" / folder)
+    shutil.copytree(build_dir, target / "build")
+    return Layout(root=target / "src", checkout=True)
+
+
 def test_a_metadata_block_in_the_csv_works_as_the_side_file(tmp_path: Path, layout: Layout) -> None:
     path = tmp_path / "block.olir.csv"
     block = "".join(f"#{line}\n" for line in METADATA.read_text().splitlines())
@@ -309,10 +335,7 @@ def test_export_reads_back_as_the_same_mappings(
     shutil.copy(METADATA, tmp_path / "round-trip.olir.yml")
     original, _ = _read(table, layout)
     target = tmp_path / "copy"
-    for folder in ("ontology", "data", "shapes", "queries"):
-        shutil.copytree(layout.root / folder, target / "src" / folder)
-    shutil.copytree(build_dir, target / "build")
-    copy = Layout(root=target / "src", checkout=True)
+    copy = _copy(layout, build_dir, target)
     done = import_submission(table, copy, target / "build")
     assert done.mappings == 3
     build(copy, target / "build")

@@ -237,7 +237,7 @@ def test_a_sheet_past_the_column_limit_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     _rewrite(path, {"xl/worksheets/sheet1.xml": re.sub(r"<dimension [^>]*/>", "", sheet).encode()})
-    _refused(path, r"Relationships!SS1: the sheet has more than 512 columns")
+    _refused(path, r"Relationships!WB1: the sheet has cells past column 512")
 
 
 def test_a_cell_past_the_size_limit_is_refused(

@@ -125,7 +125,9 @@ class SheetRows:
             raise self._error(
                 f"the sheet declares {declared_columns} columns: more than {MAX_COLUMNS}"
             )
-        width = min(declared_columns or MAX_COLUMNS + 1, MAX_COLUMNS + 1)
+        # a declared size bounds every row; without one each row is as wide as its last cell
+        width = declared_columns if declared_rows and declared_columns else None
+        blank: object = None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -134,17 +136,21 @@ class SheetRows:
                 ):
                     if number > MAX_ROWS:
                         raise self._error(f"the sheet has more than {MAX_ROWS} rows")
+                    if row is blank:
+                        continue
+                    if len(row) > MAX_COLUMNS:
+                        raise self._error(
+                            f"the sheet has cells past column {MAX_COLUMNS}", number, len(row)
+                        )
                     cells = [self._text(cell, number, column) for column, cell in enumerate(row, 1)]
+                    if not cells or not any(cells):
+                        # openpyxl fills the rows a sheet skips with one and the same
+                        # tuple: seen once, each of the others is passed at once
+                        blank = row
+                        continue
                     while cells and not cells[-1]:
                         cells.pop()
-                    if len(cells) > MAX_COLUMNS:
-                        raise self._error(
-                            f"the sheet has more than {MAX_COLUMNS} columns",
-                            number,
-                            MAX_COLUMNS + 1,
-                        )
-                    if cells:
-                        yield number, cells
+                    yield number, cells
         except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, SyntaxError) as exc:
             raise self._error(f"damaged XLSX file: {_reason(exc)}") from None
         finally:
@@ -327,6 +333,10 @@ def sheet_bytes(sheets: dict[str, list[list[str]]]) -> bytes:
 
     if not sheets:
         raise InputError("an XLSX file needs at least one sheet")
+    sizes = {
+        f"xl/worksheets/sheet{number}.xml": (len(rows), max((len(r) for r in rows), default=0))
+        for number, rows in enumerate(sheets.values(), 1)
+    }
     workbook = Workbook(write_only=True)
     moment = dt.datetime(2000, 1, 1)
     workbook.properties.created = moment
@@ -346,7 +356,7 @@ def sheet_bytes(sheets: dict[str, list[list[str]]]) -> bytes:
         workbook.save(buffer)
     except (IllegalCharacterError, ValueError) as exc:
         raise InputError(f"cannot write as XLSX: {_reason(exc)}") from None
-    return _fixed_times(buffer.getvalue())
+    return _fixed_times(buffer.getvalue(), sizes)
 
 
 def write_sheet(path: Path, sheets: dict[str, list[list[str]]]) -> None:
@@ -390,8 +400,10 @@ def write_bytes_atomically(target: Path, data: bytes) -> None:
             Path(temporary).unlink(missing_ok=True)
 
 
-def _fixed_times(data: bytes) -> bytes:
-    """The same archive with every part dated :data:`_EPOCH` (openpyxl dates them now)."""
+def _fixed_times(data: bytes, sizes: dict[str, tuple[int, int]]) -> bytes:
+    """The same archive with every part dated :data:`_EPOCH` (openpyxl dates them now), and
+    each sheet's size declared (ECMA-376 Part 1, 18.3.1.35 ``dimension``, which openpyxl's
+    write-only mode leaves out), so that readers need not measure it."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
@@ -404,6 +416,10 @@ def _fixed_times(data: bytes) -> bytes:
             data = source.read(part)
             if part.filename == "docProps/core.xml":  # openpyxl stamps the time of saving
                 data = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
+            rows, columns = sizes.get(part.filename, (0, 0))
+            if rows and columns and b"<dimension " not in data:
+                ref = f'<dimension ref="A1:{cell_name(rows, columns)}" />'.encode()
+                data = data.replace(b"<sheetViews>", ref + b"<sheetViews>", 1)
             target.writestr(info, data)
     return out.getvalue()
 

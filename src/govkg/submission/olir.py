@@ -439,7 +439,7 @@ class _OlirSource:
         the header's line, each relationship on its row's line, blank lines elsewhere."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        written = 0
+        written = searched = 0
         header: int | None = None
         for line, cells, text in self._table():
             while written < line - 1:
@@ -451,7 +451,8 @@ class _OlirSource:
                 continue
             if header is None:
                 if not _is_header(cells):
-                    if line > HEADER_SEARCH:
+                    searched += 1
+                    if searched >= HEADER_SEARCH:
                         break
                     yield "#\n"
                     continue
