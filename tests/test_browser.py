@@ -13,12 +13,14 @@ they are never skipped.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pytest
 from web_server import RunningServer, start_server, stop_server
@@ -151,6 +153,39 @@ def test_search_finds_explainability_across_frameworks(
     hits.first.locator("a").first.click()
     tab.wait_for_load_state()
     assert "explainability" in tab.locator("h1").inner_text().lower()
+    assert console.problems() == [] and _violations(tab) == []
+
+
+def test_a_person_finds_what_nist_relates_to_information_integrity(
+    page: tuple[Page, Console], server: RunningServer
+) -> None:
+    """Issue 15, "done when": from the home page, without SPARQL, which AI RMF trustworthiness
+    characteristics NIST associates with AI 600-1's "Information Integrity" risk."""
+    status, _, body = server.request(
+        "GET",
+        "/sparql?format=json&query="
+        + quote(
+            "PREFIX gk: <https://w3id.org/govkg/ontology#> "
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            "SELECT DISTINCT ?label WHERE { "
+            "<https://w3id.org/govkg/id/framework/nist-ai-600-1/information-integrity> ?p ?c . "
+            "?c a gk:TrustworthinessCharacteristic ; skos:prefLabel ?label }"
+        ),
+    )
+    assert status == 200
+    expected = {b["label"]["value"] for b in json.loads(body)["results"]["bindings"]}
+    assert len(expected) >= 2
+    tab, console = page
+    tab.goto("/")
+    tab.get_by_role("link", name="Search", exact=True).first.click()
+    box = tab.get_by_label("Words in a label, notation or text")
+    box.fill("information integrity")
+    box.press("Enter")
+    tab.locator("ol.hits > li a").first.click()  # the best hit: the risk itself
+    tab.wait_for_load_state()
+    assert "Information Integrity" in tab.locator("h1").inner_text()
+    text = tab.locator("main").inner_text()
+    assert {label for label in expected if label in text} == expected
     assert console.problems() == [] and _violations(tab) == []
 
 
