@@ -13,6 +13,7 @@ they are never skipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -361,3 +362,30 @@ def test_pages_fit_a_phone(browser: Browser, server: RunningServer, path: str) -
         assert width <= PHONE_WIDTH, f"{path} is {width} px wide at {PHONE_WIDTH}"
     finally:
         context.close()
+
+
+# == The vendored editor is what its source and lock file build ==================================
+
+EDITOR_SOURCE = Path(__file__).parent.parent / "tools" / "editor"
+VENDOR = Path(__file__).parent.parent / "src" / "govkg" / "web" / "static" / "vendor"
+
+
+def test_the_vendored_editor_is_built_from_its_source_and_lock() -> None:
+    """VERSIONS.md records the hashes of what ``tools/editor/build.sh`` bundled and every
+    package of the lock with its version and integrity; a change without a rebuild fails."""
+    versions = (VENDOR / "codemirror" / "VERSIONS.md").read_text(encoding="utf-8")
+    for name in ("src/editor.js", "package-lock.json"):
+        digest = hashlib.sha256((EDITOR_SOURCE / name).read_bytes()).hexdigest()
+        assert f"`tools/editor/{name}` sha256 `{digest}`" in versions, f"rebuild: {name} changed"
+    lock = json.loads((EDITOR_SOURCE / "package-lock.json").read_text(encoding="utf-8"))
+    bundled = {
+        path.removeprefix("node_modules/"): info
+        for path, info in lock["packages"].items()
+        if path.startswith("node_modules/") and "esbuild" not in path
+    }
+    rows = dict(re.findall(r"^\| (\S+) \| (\S+) \| \S+ \| `[^`]+` \|$", versions, re.M))
+    assert rows == {name: info["version"] for name, info in bundled.items()}
+    licences = (VENDOR / "codemirror" / "LICENSE").read_text(encoding="utf-8")
+    for name, info in bundled.items():
+        assert f"`{info['integrity']}`" in versions
+        assert f"== {name} {info['version']} (MIT) ==" in licences  # all MIT today

@@ -2,6 +2,7 @@
 // packages' licences beside it (run: npm ci && npm run build).
 import { build } from "esbuild";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
 
 const out = new URL("../../src/govkg/web/static/vendor/codemirror/", import.meta.url);
 mkdirSync(out, { recursive: true });
@@ -28,6 +29,7 @@ for (const pkg of bundled) {
   licences += `== ${pkg.name} ${pkg.version} (${pkg.license}) ==\n\n${text ?? `${pkg.license} (no licence file in the package)`}\n\n`;
 }
 writeFileSync(new URL("LICENSE", out), licences);
+const sha256 = (path) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const rows = bundled.map((p) => `| ${p.name} | ${p.version} | ${p.license} | \`${p.integrity}\` |`).join("\n");
 writeFileSync(new URL("VERSIONS.md", out), `# Vendored: the query editor (CodeMirror 6)
 
@@ -36,6 +38,12 @@ npm packages below (versions and integrity hashes from \`tools/editor/package-lo
 Do not edit it by hand; rebuild with \`tools/editor/build.sh\` (needs Node.js and npm; the
 packages come from the npm registry, \`node_modules/\` is never committed). Their licences
 are in \`LICENSE\`. Nothing is loaded from a CDN at run time.
+
+Built from (tests/test_browser.py checks these against the files, so a source change without
+a rebuild fails the tests):
+
+- \`tools/editor/src/editor.js\` sha256 \`${sha256("src/editor.js")}\`
+- \`tools/editor/package-lock.json\` sha256 \`${sha256("package-lock.json")}\`
 
 | package | version | licence | integrity |
 |---|---|---|---|
