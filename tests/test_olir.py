@@ -278,6 +278,31 @@ def test_a_metadata_block_in_the_csv_works_as_the_side_file(tmp_path: Path, layo
     assert _triples(rows) == _triples(_read(TABLE, layout)[0])
 
 
+def test_lines_count_as_the_file_has_them(tmp_path: Path, layout: Layout) -> None:
+    """A byte-order mark (Excel's "CSV UTF-8"), a title row above the header and a quoted cell
+    over two lines: each mapping keeps its own first line."""
+    path = tmp_path / "lines.olir.csv"
+    path.write_text(
+        "\ufeffAI Verify to AI RMF (test)\n"
+        + ",".join(HEADER)
+        + "\n"
+        + 'GOVERN 1.1,"two\nlines",semantic,equal,tc-1-1,,,10\n'
+        + "GOVERN 1.2,,semantic,related,tc-1-2,,,\n",
+        encoding="utf-8",
+    )
+    rows, problems = _read(path, layout, metadata=METADATA)
+    assert problems == []
+    assert [r.line for r in rows] == [3, 5]
+    assert [(p.line, p.column) for r in rows for p in r.problems] == [(5, 4)]
+
+
+def test_a_table_without_metadata_says_where_it_goes(tmp_path: Path, layout: Layout) -> None:
+    path = tmp_path / "bare.olir.csv"
+    shutil.copy(TABLE, path)
+    _, problems = _read(path, layout)
+    assert problems[0].startswith("no set metadata: ") and "bare.olir.yml" in problems[0]
+
+
 def test_what_is_not_a_set_theory_mapping_table_is_refused(tmp_path: Path, layout: Layout) -> None:
     path = tmp_path / "none.olir.csv"
     path.write_text("Control,Mapped to\nA,B\n", encoding="utf-8")

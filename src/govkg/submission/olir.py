@@ -340,6 +340,14 @@ class _OlirSource:
 
     def open(self) -> Submission:
         meta, lines = self._metadata()
+        if not meta:
+            self._file_problem(
+                "no set metadata: give it as # YAML lines at the top of an OLIR CSV, with "
+                f"--metadata FILE, or as the side file {self.path.with_suffix('.yml').name} "
+                "(docs/olir.md); its subject_source and object_source say which frameworks "
+                "the element cells belong to",
+                1,
+            )
         terms = TermReader(self.defaults, meta.get("curie_map"), lines.get("curie_map", 1), [])
         self.frameworks = {
             name: self._framework(terms, meta.get(name), lines.get(name, 1))
@@ -844,7 +852,7 @@ def olir_rows(
         basis = one(slot["match_basis"]).lower()
         rows.append(
             [
-                elements.cell_for(obj, object_fw or elements.scheme.get(obj)),
+                elements.cell_for(obj, object_fw),
                 elements.description.get(obj, ""),
                 basis if basis in RATIONALES else "",
                 word,
