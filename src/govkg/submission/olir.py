@@ -264,7 +264,7 @@ def read_olir(
 def _has_block(path: Path) -> bool:
     try:
         with path.open("rb") as stream:
-            return stream.read(1) == b"#"
+            return stream.read(4).removeprefix(b"\xef\xbb\xbf")[:1] == b"#"
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
 
