@@ -374,6 +374,69 @@ def test_pages_fit_a_phone(browser: Browser, server: RunningServer, path: str) -
         context.close()
 
 
+# == Contrast (WCAG 2.1 AA, success criterion 1.4.3) ===========================================
+
+#: The relative luminance and contrast ratio of WCAG 2.1 (definitions "relative luminance" and
+#: "contrast ratio"), over every element that holds text, in the page and in the editor's
+#: shadow root; a background with transparency is composed over the one behind it.
+_CONTRAST = """
+() => {
+  const parse = (c) => {
+    const m = c.match(/[\\d.]+/g).map(Number);
+    return m.length > 3 ? m : [...m, 1];
+  };
+  const over = (top, below) => top.slice(0, 3).map((v, i) => v * top[3] + below[i] * (1 - top[3]));
+  const lum = (rgb) => {
+    const linear = (v) => (v /= 255) <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    const [r, g, b] = rgb.map(linear);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const up = (e) => e.parentElement || (e.getRootNode() && e.getRootNode().host);
+  const background = (el) => {
+    const chain = [];
+    for (let e = el; e; e = up(e)) chain.push(e);
+    let rgb = [255, 255, 255];
+    for (const e of chain.reverse()) rgb = over(parse(getComputedStyle(e).backgroundColor), rgb);
+    return rgb;
+  };
+  const hosts = [...document.querySelectorAll("*")].filter((e) => e.shadowRoot);
+  const worst = [];
+  for (const root of [document, ...hosts.map((e) => e.shadowRoot)]) {
+    for (const el of root.querySelectorAll("*")) {
+      const texts = [...el.childNodes].filter((n) => n.nodeType === 3);
+      const text = texts.map((n) => n.textContent).join("").trim();
+      const style = getComputedStyle(el);
+      if (!text || !el.getBoundingClientRect().width || style.visibility === "hidden") continue;
+      const bg = background(el);
+      const [a, b] = [lum(over(parse(style.color), bg)), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) {
+        worst.push(`${el.tagName}.${el.className} "${text.slice(0, 30)}" ${ratio.toFixed(2)}`);
+      }
+    }
+  }
+  return worst;
+}
+"""
+
+
+def test_search_and_editor_text_meets_wcag_aa_contrast(page: tuple[Page, Console]) -> None:
+    tab, _ = page
+    tab.goto("/search?q=explainability")
+    assert tab.evaluate(_CONTRAST) == []
+    tab.goto("/sparql")
+    tab.locator(".cm-content").click()
+    assert tab.evaluate(_CONTRAST) == []  # highlighted query, line numbers, active line
+    tab.keyboard.press("Control+a")
+    tab.keyboard.press("Delete")
+    assert tab.evaluate(_CONTRAST) == []  # the placeholder
+    tab.keyboard.type("SELECT ?x WHERE { ?x a sk")
+    tab.locator(".cm-tooltip-autocomplete li").first.wait_for()
+    assert tab.evaluate(_CONTRAST) == []  # the completion list, its selected option
+
+
 # == The vendored editor is what its source and lock file build ==================================
 
 EDITOR_SOURCE = Path(__file__).parent.parent / "tools" / "editor"
