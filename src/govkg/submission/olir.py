@@ -132,6 +132,9 @@ _KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _SCORE = str(SSSOM.similarity_score)
 _MEASURE = str(SSSOM.similarity_measure)
+#: The similarity score of each strength (made once: a literal is slow to make).
+_SCORES = [Literal(repr(strength / 10), datatype=XSD.double) for strength in range(11)]
+_MEASURE_VALUE = Literal(STRENGTH_MEASURE)
 #: The SSSOM columns each OLIR row is read as.
 _SSSOM_HEADER = [
     "subject_id",
@@ -620,8 +623,8 @@ class _OlirSource:
                 severity=WARNING,
                 value=text,
             )
-        extra.values[_SCORE] = [Literal(repr(strength / 10), datatype=XSD.double)]
-        extra.values[_MEASURE] = [Literal(STRENGTH_MEASURE)]
+        extra.values[_SCORE] = [_SCORES[strength]]
+        extra.values[_MEASURE] = [_MEASURE_VALUE]
 
     # -- findings --
 
