@@ -193,6 +193,40 @@ def test_a_person_finds_what_nist_relates_to_information_integrity(
     assert console.problems() == [] and _violations(tab) == []
 
 
+def test_a_person_finds_which_ai_verify_criteria_reuse_ai_rmf_wording(
+    page: tuple[Page, Console], server: RunningServer
+) -> None:
+    """Issue 15, "done when": from the home page, which AI Verify criteria reuse AI RMF
+    wording (the pairs of the text-reuse mapping set, read from the store)."""
+    status, _, body = server.request(
+        "GET",
+        "/sparql?format=json&query="
+        + quote(
+            "PREFIX owl: <http://www.w3.org/2002/07/owl#> "
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+            "SELECT DISTINCT ?a ?b WHERE { GRAPH "
+            "<https://w3id.org/govkg/graph/crosswalks/ai-verify-ai-rmf-text-reuse> "
+            "{ ?m owl:annotatedSource ?s ; owl:annotatedTarget ?o } "
+            "?s skos:prefLabel ?a . ?o skos:prefLabel ?b }"
+        ),
+    )
+    assert status == 200
+    pairs = {(r["a"]["value"], r["b"]["value"]) for r in json.loads(body)["results"]["bindings"]}
+    assert len(pairs) >= 3
+    tab, console = page
+    tab.goto("/")
+    tab.get_by_role("link", name="Crosswalks", exact=True).first.click()
+    tab.get_by_role("link", name="AI Verify by AI RMF").first.click()
+    tab.wait_for_load_state()
+    rows = {
+        tuple(row.locator("th, td").all_inner_texts())
+        for row in tab.locator("h2#pairs ~ div table tbody tr").all()
+    }
+    shown = {(cells[0], cells[2]) for cells in rows if len(cells) > 2}
+    assert pairs <= shown
+    assert console.problems() == [] and _violations(tab) == []
+
+
 # == The query editor ===========================================================================
 
 
