@@ -50,6 +50,9 @@ class ConsistencyChecks:
         self.report = report
         self.s = short
         self.seen: dict[tuple[str, str, str, bool], tuple[int, str, str]] = {}
+        #: The fingerprints of the records of each statement stated more than once.
+        self.records: dict[tuple[str, str, str, bool], set[int]] = {}
+        self.first_record: dict[tuple[str, str, str, bool], int] = {}
         self.pairs: dict[tuple[str, str], list[tuple[semantics.Statement, int, str]]] = defaultdict(
             list
         )
@@ -107,10 +110,18 @@ class ConsistencyChecks:
         """Record the statement, or report it as stated before in the file and return True."""
         key = (statement.first, statement.second, statement.predicate, statement.negated)
         earlier = self.seen.get(key)
+        record = _record_of(row)
         if earlier is None:
             self.seen[key] = (row.line, row.focus, subject)
+            self.first_record[key] = record
             return False
         line, focus, earlier_subject = earlier
+        records = self.records.setdefault(key, {self.first_record[key]})
+        if earlier_subject == subject and record not in records:
+            # Another record of the same statement (its own record_id, justification,
+            # author, reviewer, dates ...): a review record, which SSSOM allows.
+            records.add(record)
+            return True
         if earlier_subject == subject:
             message = f"duplicate of the mapping on line {line} ({self.s(focus)})"
             self.report.mapping(row, "NoDuplicateMapping", message, _PREDICATE, predicate)
@@ -209,3 +220,19 @@ class ConsistencyChecks:
                     line=line,
                 )
             )
+
+
+def _record_of(row: Row) -> int:
+    """A fingerprint of everything a row says but its set: two rows with the same statement
+    and the same fingerprint are the same record twice (a duplicate), else two records about
+    one statement (SSSOM 1.1 review records, told apart by ``record_id``, justification,
+    author, reviewer, dates ...)."""
+    return hash(
+        tuple(
+            sorted(
+                (key, tuple(sorted(str(v) for v in values)))
+                for key, values in row.values.items()
+                if not key.startswith("^")
+            )
+        )
+    )

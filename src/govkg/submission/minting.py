@@ -15,7 +15,7 @@ from functools import lru_cache
 from rdflib import URIRef
 from rdflib.term import Node
 
-from govkg.submission.vocabulary import MAPPING_SLOTS, SOURCE_BASE
+from govkg.submission.vocabulary import MAPPING_SET_BASE, MAPPING_SLOTS, SOURCE_BASE, set_key
 
 _SUBJECT, _PREDICATE, _OBJECT, _MODIFIER = (
     str(MAPPING_SLOTS[name].prop)
@@ -138,3 +138,33 @@ def new_source_iri(set_iri: str) -> str:
     """
     key = set_iri.rstrip("/").rsplit("/", 1)[-1]
     return SOURCE_BASE + key
+
+
+def set_iri_for(original: str | None, file_name: str) -> URIRef:
+    """Return the govkg IRI of a mapping set whose ``mapping_set_id`` is ``original``.
+
+    A govkg mapping-set IRI is the set's own (one with a bad key too: the submission shapes
+    report it). Any other identifier is foreign (SSSOM sets are named by their publisher): the
+    set gets ``mapping-set/{key}``, the key made from the identifier's last path segment without
+    its ``.sssom.tsv``-style extension, and the original is kept beside it
+    (:data:`~govkg.submission.vocabulary.ORIGINAL_SET_ID`). A set without ``mapping_set_id``
+    takes its key from the file's name.
+
+    >>> str(set_iri_for("https://example.org/sets/record-id", "x.sssom.tsv"))
+    'https://w3id.org/govkg/id/mapping-set/record-id'
+    >>> str(set_iri_for("https://w3id.org/sssom/commons/examples/cxsmiles_pipe.sssom.tsv", "x"))
+    'https://w3id.org/govkg/id/mapping-set/cxsmiles-pipe'
+    >>> str(set_iri_for(None, "version.sssom.tsv"))
+    'https://w3id.org/govkg/id/mapping-set/version'
+    >>> str(set_iri_for("https://w3id.org/govkg/id/mapping-set/Bad_Key", "x"))
+    'https://w3id.org/govkg/id/mapping-set/Bad_Key'
+    """
+    if original is not None and (
+        original.startswith(MAPPING_SET_BASE) or set_key(original) is not None
+    ):
+        return URIRef(original)
+    name = original.rstrip("/#") if original else file_name
+    last = re.split(r"[/#:]", name)[-1]
+    last = re.sub(r"(\.sssom)?\.(tsv|csv|ttl|json|jsonld|owl|rdf|ya?ml)$", "", last, flags=re.I)
+    key = re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-") or "unnamed-submission"
+    return URIRef(MAPPING_SET_BASE + key)

@@ -58,7 +58,11 @@ _HIERARCHY = (
 SELECT ?e ?parent WHERE { GRAPH ?g { ?e skos:broader ?parent } ?e skos:inScheme ?scheme .
   ?parent skos:inScheme ?scheme }"""
 )
-_SETS = _PREFIXES + """SELECT ?set ?g WHERE { GRAPH ?g { ?set a sssom:MappingSet } }"""
+_SETS = (
+    _PREFIXES
+    + """SELECT ?set ?g ?status WHERE { GRAPH ?g { ?set a sssom:MappingSet
+  OPTIONAL { ?set gk:crosswalkStatus ?status } } }"""
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class ReferenceIndex:
         mappings: The mappings of the graph's sets.
         hierarchy: ``(narrower, broader)`` pairs of ``skos:broader`` within a scheme.
         set_graphs: The named graph each mapping set is typed in.
+        set_status: The ``gk:crosswalkStatus`` of each mapping set that states one.
     """
 
     elements: dict[str, str] = field(default_factory=dict)
@@ -109,6 +114,7 @@ class ReferenceIndex:
     mappings: list[GraphMapping] = field(default_factory=list)
     hierarchy: list[tuple[str, str]] = field(default_factory=list)
     set_graphs: dict[str, str] = field(default_factory=dict)
+    set_status: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_build(
@@ -145,7 +151,10 @@ class ReferenceIndex:
             key=lambda m: (m.set_iri, m.mapping),
         )
         index.hierarchy = sorted({(r["e"], r["parent"]) for r in rows(_HIERARCHY)})
-        index.set_graphs = {r["set"]: r["g"] for r in rows(_SETS)}
+        for r in sorted(rows(_SETS), key=lambda r: (r["set"], r["g"], r["status"] or "")):
+            index.set_graphs[r["set"]] = r["g"]
+            if r["status"] is not None:
+                index.set_status.setdefault(r["set"], r["status"])
         return index
 
     def label(self, iri: str) -> str:

@@ -22,8 +22,7 @@ from govkg.submission.vocabulary import (
     DOUBLE,
     ENTITY,
     ENUM,
-    MODIFIER_VALUES,
-    STATUS_VALUES,
+    SPEC_ONLY_BUILTIN_PREFIXES,
     Slot,
 )
 from govkg.validation import VIOLATION, Finding
@@ -44,6 +43,9 @@ class TermReader:
         curie_map: The file's ``curie_map`` (None when it has none).
         line: The line of the ``curie_map`` (for its findings).
         problems: Where findings go until :attr:`sink` is pointed elsewhere.
+        declared_only: Refuse a CURIE whose prefix the ``curie_map`` does not declare (SSSOM
+            specification, "SSSOM/TSV": every prefix used must be declared, built-in ones
+            aside); False lets a table with ``--metadata`` use govkg's own prefixes undeclared.
 
     Attributes:
         prefixes: The prefix map in force.
@@ -57,12 +59,16 @@ class TermReader:
         curie_map: object,
         line: int,
         problems: list[Finding],
+        declared_only: bool = False,
     ):
         self.defaults = defaults
         self.sink = problems
         self._expanded: dict[str, URIRef] = {}
+        self.declared: set[str] = set(BUILTIN_PREFIXES) | set(SPEC_ONLY_BUILTIN_PREFIXES)
         self.prefixes = self._prefixes(curie_map, line)
         self.converter = curies.Converter.from_prefix_map(self.prefixes)
+        self.declared_only = declared_only
+        self._undeclared: set[str] = set()
 
     def _prefixes(self, curie_map: object, line: int) -> dict[str, str]:
         """The prefix map in force: the defaults a submission may use undeclared, the file's
@@ -95,6 +101,7 @@ class TermReader:
                         )
                     else:
                         declared[prefix] = namespace
+                        self.declared.add(prefix)
         prefixes = {
             p: ns
             for p, ns in self.defaults.items()
@@ -112,6 +119,9 @@ class TermReader:
                 )
                 continue
             prefixes[prefix] = namespace
+        for prefix, namespace in SPEC_ONLY_BUILTIN_PREFIXES.items():
+            if prefix not in declared:
+                prefixes.setdefault(prefix, namespace)
         prefixes.update(BUILTIN_PREFIXES)
         return prefixes
 
@@ -135,10 +145,8 @@ class TermReader:
             return _literal(text, XSD.double)
         if slot.kind == DATE:
             return _literal(text, XSD.date)
-        if slot.kind == ENUM and slot.name == "crosswalk_status":
-            return STATUS_VALUES.get(text.lower(), Literal(text))
-        if slot.kind == ENUM and slot.name == "predicate_modifier":
-            return MODIFIER_VALUES.get(text, Literal(text))
+        if slot.kind == ENUM:
+            return _enum(slot, text)
         return Literal(text)
 
     def entity(self, value: object, line: int, slot: str, column: int | None = None) -> Node | None:
@@ -152,6 +160,8 @@ class TermReader:
             iri: str | None = text
         else:
             iri = self.converter.expand(text) if ":" in text else None
+            if iri is not None and self.declared_only:
+                self._declared(text.split(":", 1)[0], line, slot, column)
         if iri is None or _BAD_IRI.search(iri):
             prefix = text.split(":", 1)[0] if ":" in text else None
             why = (
@@ -172,6 +182,19 @@ class TermReader:
             self._expanded.clear()
         node = self._expanded[text] = URIRef(iri)
         return node
+
+    def _declared(self, prefix: str, line: int, slot: str, column: int | None) -> None:
+        """Record (once a prefix) a CURIE prefix the ``curie_map`` does not declare."""
+        if prefix in self.declared or prefix in self._undeclared:
+            return
+        self._undeclared.add(prefix)
+        self.problem(
+            f"{slot}: prefix {prefix!r} is not declared in the curie_map (SSSOM/TSV: every "
+            f"prefix a CURIE uses is declared; govkg's {prefix!r} is <{self.prefixes[prefix]}>)",
+            line,
+            column=column,
+            value=prefix,
+        )
 
     def as_list(self, value: object, name: str, line: int) -> list[object]:
         """Return a metadata value as a list (a mapping is a finding)."""
@@ -198,6 +221,22 @@ class TermReader:
 def _literal(text: str, datatype: URIRef) -> Literal:
     """A typed literal (cached: confidences and dates repeat across rows)."""
     return Literal(text, datatype=datatype)
+
+
+def _enum(slot: Slot, text: str) -> Node:
+    """The term an enum slot's value stands for; a value the enum does not know stays a
+    literal (the submission shapes' ``sh:in`` report it).
+
+    >>> from govkg.submission.vocabulary import MAPPING_SLOTS
+    >>> _enum(MAPPING_SLOTS["subject_type"], "owl class")
+    rdflib.term.URIRef('http://www.w3.org/2002/07/owl#Class')
+    >>> _enum(MAPPING_SLOTS["mapping_cardinality"], "2:1")
+    rdflib.term.Literal('2:1')
+    """
+    values = slot.values or {}
+    key = text.lower() if slot.name == "crosswalk_status" else text
+    found = values.get(key)
+    return found if found is not None else Literal(text)
 
 
 def split(text: str) -> list[str]:

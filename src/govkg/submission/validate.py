@@ -14,12 +14,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyshacl
-from rdflib import Graph
-from rdflib.namespace import OWL, RDF
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 from rdflib.term import Node
 
 from govkg.errors import InputError
-from govkg.namespaces import PAV, SSSOM
+from govkg.namespaces import GK, PAV, SSSOM
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.submission import consistency as semantics
@@ -39,7 +39,7 @@ from govkg.submission.reference_checks import ReferenceChecks
 from govkg.submission.rows import Row, Submission, row_triples
 from govkg.submission.rowshapes import RowChecker
 from govkg.submission.vocabulary import default_prefixes, negates
-from govkg.validation import findings_from, load_shapes, show
+from govkg.validation import WARNING, findings_from, load_shapes, show
 
 #: The submission shapes file, in ``shapes/``.
 SUBMISSION_SHAPES = "mapping-submission.ttl"
@@ -52,6 +52,18 @@ PROGRESS_EVERY = 20_000
 
 _SUBJECT, _OBJECT = str(OWL.annotatedSource), str(OWL.annotatedTarget)
 _MODIFIER, _AUTHOR = str(SSSOM.predicate_modifier), str(PAV.authoredBy)
+_CREATOR = str(DCTERMS.creator)
+
+#: SSSOM's placeholders for "no term" (SSSOM 1.1, "Representing unmapped entities"): never an
+#: element of govkg, never a self-mapping or a contradiction.
+NO_TERM = frozenset({str(SSSOM.NoTermFound), str(SSSOM.NoMapping)})
+
+#: For a literal mapping (SSSOM 1.1: ``subject_type``/``object_type`` ``rdfs literal``, the
+#: literal in ``subject_label``/``object_label``): role -> (id path, type path, label path).
+_LITERAL_ROLES = {
+    "subject": (_SUBJECT, str(SSSOM.subject_type), str(SSSOM.subject_label)),
+    "object": (_OBJECT, str(SSSOM.object_type), str(SSSOM.object_label)),
+}
 
 
 @dataclass
@@ -167,6 +179,9 @@ class _Run:
         self.sample = Graph()
         self.sample_lines: dict[str, int] = {}
         self.frameworks: dict[str, set[Node]] = {"subject": set(), "object": set()}
+        self.creators = bool(submission.set_values.get(_CREATOR))
+        #: Rows of literal mappings, and the shapes whose missing id they excuse.
+        self.literal_rows: dict[str, tuple[str, ...]] = {}
 
     def run(self) -> None:
         for finding in self.sub.problems:
@@ -189,8 +204,35 @@ class _Run:
     def _row(self, row: Row, sampled: bool) -> None:
         for finding in row.problems:
             self.add(finding)
+        literal = self._literal_roles(row)
+        if literal:
+            self.literal_rows[row.focus] = tuple(f"-{role}" for role in literal)
         for finding in self.ctx.checker.check(row.focus, row.values, row.line):
+            if literal and finding.shape.endswith(tuple(f"-{r}" for r in literal)):
+                if finding.component == "MinCountConstraintComponent":
+                    continue
             self.add(finding, merge=sampled)
+        for role in literal:
+            label = row.values.get(_LITERAL_ROLES[role][2], [])
+            self.references.report.mapping(
+                row,
+                f"SubmittedMapping-{role}Known",
+                f"the {role} is a literal ({role}_type rdfs literal"
+                + (f", {role}_label {str(label[0])!r}" if label else "")
+                + "), not an element of govkg",
+                _LITERAL_ROLES[role][0],
+                str(label[0]) if label else None,
+            )
+        if not row.values.get(_AUTHOR) and not row.values.get(_CREATOR) and not self.creators:
+            self.references.report.mapping(
+                row,
+                "SubmittedMapping-authorship",
+                "govkg asks who made the mapping: author_id (or creator_id) on the mapping, or "
+                "creator_id on the set",
+                _AUTHOR,
+                None,
+                severity=WARNING,
+            )
         if sampled:
             self.sample_lines[row.focus] = row.line
             for triple in row_triples(row, self.sub.graph):
@@ -204,21 +246,51 @@ class _Run:
             row.one(OWL.annotatedProperty),
             row.one(OWL.annotatedTarget),
         )
-        if subject is not None:
-            self.references.element(row, "subject", str(subject), row.subject_source, _SUBJECT)
-        if obj is not None:
-            self.references.element(row, "object", str(obj), row.object_source, _OBJECT)
+        for role, element, declared, path in (
+            ("subject", subject, row.subject_source, _SUBJECT),
+            ("object", obj, row.object_source, _OBJECT),
+        ):
+            if element is None:
+                continue
+            self.references.element(row, role, str(element), declared, path)
+            scheme = self.ctx.index.elements.get(str(element))
+            if not declared and scheme is not None:
+                self.frameworks[role].add(URIRef(scheme))
         if subject is None or obj is None or predicate is None:
+            return
+        if str(subject) in NO_TERM or str(obj) in NO_TERM:
             return
         if str(predicate) not in semantics.INVERSE:
             return
         negated = any(negates(m) for m in row.values.get(_MODIFIER, []))
         self.consistency.mapping(row, str(subject), str(predicate), str(obj), negated)
 
+    def _literal_roles(self, row: Row) -> list[str]:
+        """The roles (subject, object) of a literal mapping that lack an id."""
+        found = []
+        for role, (id_path, type_path, _) in _LITERAL_ROLES.items():
+            types = row.values.get(type_path) or self.sub.set_values.get(type_path, [])
+            if RDFS.Literal in types and not row.values.get(id_path):
+                found.append(role)
+        return found
+
+    def _status(self) -> None:
+        """A set that gives no ``crosswalk_status`` keeps the one the graph holds it with (a
+        round trip through a tool that drops extension slots never downgrades an official
+        set), else is unofficial."""
+        sub = self.sub
+        if sub.set_node is None or sub.set_values.get(str(GK.crosswalkStatus)):
+            return
+        held = self.ctx.index.set_status.get(self.replaced or "")
+        status = URIRef(held) if held is not None else GK.Unofficial
+        sub.set_values[str(GK.crosswalkStatus)] = [status]
+        sub.set_triples.append((sub.set_node, GK.crosswalkStatus, status))
+
     def _set_checks(self) -> None:
         sub = self.sub
         if sub.set_node is None:
             return
+        self._status()
         for (role, prop), from_rows in zip(ROLE_PROPERTIES, sub.frameworks_from_rows, strict=True):
             if from_rows and sub.graph is None:
                 for framework in sorted(self.frameworks[role], key=str):
@@ -245,6 +317,13 @@ class _Run:
         )
         set_focus = show(sub.set_node)
         for finding in findings_from(results):
+            excused = self.literal_rows.get(finding.focus or "")
+            if (
+                excused
+                and finding.component == "MinCountConstraintComponent"
+                and finding.shape.endswith(excused)
+            ):
+                continue
             if finding.focus == set_focus:
                 line = sub.slot_lines.get(finding.path or "", sub.set_line)
             else:

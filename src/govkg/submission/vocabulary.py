@@ -12,11 +12,13 @@ by ``|`` in SSSOM TSV (SSSOM specification, "SSSOM/TSV": multivalued slots).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import URIRef
-from rdflib.namespace import DCTERMS, OWL, RDFS, SKOS
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+from rdflib.term import Node
 
 from govkg.namespaces import BASE, GK, PAV, PREFIXES, SEMAPV, SSSOM
 
@@ -27,6 +29,41 @@ SSSOM_SCHEMA_VERSION = "1.1.0a5"
 
 #: The value kinds a slot can hold.
 ENTITY, STRING, DOUBLE, DATE, ENUM = "entity", "string", "double", "date", "enum"
+
+
+#: The values of the SSSOM enumerations and the term govkg stores for each: the enum value's
+#: ``meaning`` where the schema gives one (as SSSOM/RDF and sssom-py write it), else the text.
+ENTITY_TYPES: dict[str, Node] = {
+    "owl class": OWL.Class,
+    "owl object property": OWL.ObjectProperty,
+    # the schema's meaning, owl:DataProperty (not an OWL term; sssom-py writes it as it is)
+    "owl data property": URIRef(str(OWL) + "DataProperty"),
+    "owl annotation property": OWL.AnnotationProperty,
+    "owl named individual": OWL.NamedIndividual,
+    "skos concept": SKOS.Concept,
+    "rdfs resource": RDFS.Resource,
+    "rdfs class": RDFS.Class,
+    "rdfs literal": RDFS.Literal,
+    "rdfs datatype": RDFS.Datatype,
+    "rdf property": RDF.Property,
+    "composed entity expression": SSSOM.ComposedEntityExpression,
+}
+CARDINALITIES: dict[str, Node] = {
+    v: Literal(v) for v in ("1:1", "1:n", "n:1", "n:n", "1:0", "0:1", "0:0")
+}
+#: The SSSOM versions the specification knows (``sssom_version_enum``), stored as their
+#: meanings ``sssom:version1.0`` and ``sssom:version1.1`` (as sssom-py writes them).
+SSSOM_VERSIONS: dict[str, Node] = {v: SSSOM["version" + v] for v in ("1.0", "1.1")}
+
+#: The value of predicate_modifier that negates a mapping (SSSOM enum predicate_modifier_enum).
+NOT = "Not"
+
+#: The term SSSOM/RDF writes for each predicate_modifier value: the enum's ``meaning``
+#: (sssom-schema: ``Not`` means ``sssom:NegatedPredicate``; sssom-py writes that IRI).
+MODIFIER_VALUES: dict[str, Node] = {NOT: SSSOM.NegatedPredicate}
+
+#: Values of the crosswalk_status extension slot.
+STATUS_VALUES: dict[str, Node] = {"official": GK.Official, "unofficial": GK.Unofficial}
 
 
 @dataclass(frozen=True)
@@ -41,6 +78,8 @@ class Slot:
         extension: True for govkg's extension slots (declared in ``extension_definitions``).
         full_iri: True for an entity slot whose SSSOM range is ``NonRelativeURI``: written as a
             full IRI, never as a CURIE (SSSOM ``EntityReference`` slots are written as CURIEs).
+        values: For an ``enum`` slot, its permissible values and the term stored for each.
+        bounds: For a ``double`` slot, the schema's minimum and maximum value.
     """
 
     name: str
@@ -49,42 +88,130 @@ class Slot:
     multivalued: bool = False
     extension: bool = False
     full_iri: bool = False
+    values: Mapping[str, Node] | None = field(default=None, compare=False, hash=False)
+    bounds: tuple[float, float] | None = None
+
+    def value_name(self, term: Node) -> str | None:
+        """Return the enum value a stored term stands for (None when it is none of them).
+
+        >>> MAPPING_SLOTS["subject_type"].value_name(OWL.Class)
+        'owl class'
+        """
+        for name, stored in (self.values or {}).items():
+            if stored == term:
+                return name
+        return None
 
 
-#: Slots of a mapping (one row) that govkg stores, by name.
-MAPPING_SLOTS: dict[str, Slot] = {
-    s.name: s
-    for s in (
-        Slot("subject_id", OWL.annotatedSource, ENTITY),
-        Slot("predicate_id", OWL.annotatedProperty, ENTITY),
-        Slot("object_id", OWL.annotatedTarget, ENTITY),
-        Slot("mapping_justification", SSSOM.mapping_justification, ENTITY),
-        Slot("confidence", SSSOM.confidence, DOUBLE),
-        Slot("predicate_modifier", SSSOM.predicate_modifier, ENUM),
-        Slot("author_id", PAV.authoredBy, ENTITY, multivalued=True),
-        Slot("mapping_date", DCTERMS.created, DATE),
-        Slot("comment", RDFS.comment, STRING),
-        Slot("match_basis", GK.matchBasis, STRING, extension=True),
-    )
-}
+def _slots(*slots: Slot) -> dict[str, Slot]:
+    return {s.name: s for s in slots}
 
-#: Slots of a mapping set that govkg stores, by name.
-SET_SLOTS: dict[str, Slot] = {
-    s.name: s
-    for s in (
-        Slot("mapping_set_title", DCTERMS.title, STRING),
-        Slot("mapping_set_description", DCTERMS.description, STRING),
-        Slot("creator_id", DCTERMS.creator, ENTITY, multivalued=True),
-        Slot("license", DCTERMS.license, ENTITY, full_iri=True),
-        Slot("publication_date", DCTERMS.issued, DATE),
-        Slot("subject_source", SSSOM.subject_source, ENTITY),
-        Slot("object_source", SSSOM.object_source, ENTITY),
-        Slot("source_document", DCTERMS.source, ENTITY, multivalued=True, extension=True),
-        Slot("source_document_title", DCTERMS.title, STRING, extension=True),
-        Slot("crosswalk_status", GK.crosswalkStatus, ENUM, extension=True),
-        Slot("granularity", GK.granularity, STRING, extension=True),
-    )
-}
+
+#: Slots of a mapping (one row) that govkg stores, by name: every slot of the SSSOM Mapping
+#: class but the propagated ``subject_source``/``object_source`` (the row's frameworks, see
+#: :data:`PROPAGATED`), then govkg's extension.
+MAPPING_SLOTS: dict[str, Slot] = _slots(
+    Slot("record_id", SSSOM.record_id, ENTITY),
+    Slot("subject_id", OWL.annotatedSource, ENTITY),
+    Slot("subject_label", SSSOM.subject_label, STRING),
+    Slot("subject_category", SSSOM.subject_category, STRING),
+    Slot("subject_type", SSSOM.subject_type, ENUM, values=ENTITY_TYPES),
+    Slot("subject_source_version", SSSOM.subject_source_version, STRING),
+    Slot("subject_match_field", SSSOM.subject_match_field, ENTITY, multivalued=True),
+    Slot("subject_preprocessing", SSSOM.subject_preprocessing, ENTITY, multivalued=True),
+    Slot("predicate_id", OWL.annotatedProperty, ENTITY),
+    Slot("predicate_label", SSSOM.predicate_label, STRING),
+    Slot("predicate_modifier", SSSOM.predicate_modifier, ENUM, values=MODIFIER_VALUES),
+    Slot("predicate_type", SSSOM.predicate_type, ENUM, values=ENTITY_TYPES),
+    Slot("object_id", OWL.annotatedTarget, ENTITY),
+    Slot("object_label", SSSOM.object_label, STRING),
+    Slot("object_category", SSSOM.object_category, STRING),
+    Slot("object_type", SSSOM.object_type, ENUM, values=ENTITY_TYPES),
+    Slot("object_source_version", SSSOM.object_source_version, STRING),
+    Slot("object_match_field", SSSOM.object_match_field, ENTITY, multivalued=True),
+    Slot("object_preprocessing", SSSOM.object_preprocessing, ENTITY, multivalued=True),
+    Slot("mapping_justification", SSSOM.mapping_justification, ENTITY),
+    Slot("author_id", PAV.authoredBy, ENTITY, multivalued=True),
+    Slot("author_label", SSSOM.author_label, STRING, multivalued=True),
+    Slot("reviewer_id", SSSOM.reviewer_id, ENTITY, multivalued=True),
+    Slot("reviewer_label", SSSOM.reviewer_label, STRING, multivalued=True),
+    Slot("creator_id", DCTERMS.creator, ENTITY, multivalued=True),
+    Slot("creator_label", SSSOM.creator_label, STRING, multivalued=True),
+    Slot("license", DCTERMS.license, ENTITY, full_iri=True),
+    Slot("mapping_provider", SSSOM.mapping_provider, ENTITY, full_iri=True),
+    Slot("mapping_source", SSSOM.mapping_source, ENTITY),
+    Slot("mapping_cardinality", SSSOM.mapping_cardinality, ENUM, values=CARDINALITIES),
+    Slot("cardinality_scope", SSSOM.cardinality_scope, STRING, multivalued=True),
+    Slot("mapping_tool", SSSOM.mapping_tool, STRING),
+    Slot("mapping_tool_id", SSSOM.mapping_tool_id, ENTITY),
+    Slot("mapping_tool_version", SSSOM.mapping_tool_version, STRING),
+    Slot("mapping_date", DCTERMS.created, DATE),
+    Slot("publication_date", DCTERMS.issued, DATE),
+    Slot("review_date", SSSOM.review_date, DATE),
+    Slot("confidence", SSSOM.confidence, DOUBLE, bounds=(0.0, 1.0)),
+    Slot("reviewer_agreement", SSSOM.reviewer_agreement, DOUBLE, bounds=(-1.0, 1.0)),
+    Slot("curation_rule", SSSOM.curation_rule, ENTITY, multivalued=True),
+    Slot("curation_rule_text", SSSOM.curation_rule_text, STRING, multivalued=True),
+    Slot("match_string", SSSOM.match_string, STRING, multivalued=True),
+    Slot("similarity_score", SSSOM.similarity_score, DOUBLE, bounds=(0.0, 1.0)),
+    Slot("similarity_measure", SSSOM.similarity_measure, STRING),
+    Slot("see_also", RDFS.seeAlso, ENTITY, multivalued=True, full_iri=True),
+    Slot("issue_tracker_item", SSSOM.issue_tracker_item, ENTITY),
+    Slot("other", SSSOM.other, STRING),
+    Slot("comment", RDFS.comment, STRING),
+    Slot("match_basis", GK.matchBasis, STRING, extension=True),
+)
+
+#: Slots of a mapping set that govkg stores, by name: every slot of the SSSOM MappingSet class
+#: but the file's structure (:data:`STRUCTURAL_SET_SLOTS`) and the propagated
+#: ``mapping_date`` (:data:`PROPAGATED`), then govkg's extensions.
+SET_SLOTS: dict[str, Slot] = _slots(
+    Slot("sssom_version", SSSOM.sssom_version, ENUM, values=SSSOM_VERSIONS),
+    Slot("mapping_set_version", OWL.versionInfo, STRING),
+    Slot("mapping_set_source", PROV.wasDerivedFrom, ENTITY, multivalued=True, full_iri=True),
+    Slot("mapping_set_title", DCTERMS.title, STRING),
+    Slot("mapping_set_description", DCTERMS.description, STRING),
+    Slot("mapping_set_confidence", SSSOM.mapping_set_confidence, DOUBLE, bounds=(0.0, 1.0)),
+    Slot("creator_id", DCTERMS.creator, ENTITY, multivalued=True),
+    Slot("creator_label", SSSOM.creator_label, STRING, multivalued=True),
+    Slot("license", DCTERMS.license, ENTITY, full_iri=True),
+    Slot("subject_type", SSSOM.subject_type, ENUM, values=ENTITY_TYPES),
+    Slot("subject_source", SSSOM.subject_source, ENTITY),
+    Slot("subject_source_version", SSSOM.subject_source_version, STRING),
+    Slot("object_type", SSSOM.object_type, ENUM, values=ENTITY_TYPES),
+    Slot("object_source", SSSOM.object_source, ENTITY),
+    Slot("object_source_version", SSSOM.object_source_version, STRING),
+    Slot("predicate_type", SSSOM.predicate_type, ENUM, values=ENTITY_TYPES),
+    Slot("mapping_provider", SSSOM.mapping_provider, ENTITY, full_iri=True),
+    Slot("cardinality_scope", SSSOM.cardinality_scope, STRING, multivalued=True),
+    Slot("mapping_tool", SSSOM.mapping_tool, STRING),
+    Slot("mapping_tool_id", SSSOM.mapping_tool_id, ENTITY),
+    Slot("mapping_tool_version", SSSOM.mapping_tool_version, STRING),
+    Slot("publication_date", DCTERMS.issued, DATE),
+    Slot("subject_match_field", SSSOM.subject_match_field, ENTITY, multivalued=True),
+    Slot("object_match_field", SSSOM.object_match_field, ENTITY, multivalued=True),
+    Slot("subject_preprocessing", SSSOM.subject_preprocessing, ENTITY, multivalued=True),
+    Slot("object_preprocessing", SSSOM.object_preprocessing, ENTITY, multivalued=True),
+    Slot("similarity_measure", SSSOM.similarity_measure, STRING),
+    Slot("curation_rule", SSSOM.curation_rule, ENTITY, multivalued=True),
+    Slot("curation_rule_text", SSSOM.curation_rule_text, STRING, multivalued=True),
+    Slot("see_also", RDFS.seeAlso, ENTITY, multivalued=True, full_iri=True),
+    Slot("issue_tracker", SSSOM.issue_tracker, ENTITY, full_iri=True),
+    Slot("other", SSSOM.other, STRING),
+    Slot("comment", RDFS.comment, STRING),
+    Slot("source_document", DCTERMS.source, ENTITY, multivalued=True, extension=True),
+    Slot("source_document_title", DCTERMS.title, STRING, extension=True),
+    Slot("crosswalk_status", GK.crosswalkStatus, ENUM, extension=True, values=STATUS_VALUES),
+    Slot("granularity", GK.granularity, STRING, extension=True),
+)
+
+#: Where govkg keeps a foreign ``mapping_set_id`` (one outside govkg's namespace): the set gets
+#: a govkg IRI of its own (``mapping-set/{key}``, :func:`govkg.submission.minting.set_iri_for`)
+#: and the original identifier as ``dcterms:identifier`` (an ``xsd:anyURI`` literal), which the
+#: export writes back as ``mapping_set_id``. Not ``owl:sameAs`` (OWL 2 RL would copy every
+#: statement about the set onto the foreign IRI) nor ``prov:wasDerivedFrom`` (the slot URI of
+#: ``mapping_set_source``, which names another set).
+ORIGINAL_SET_ID = DCTERMS.identifier
 
 #: Standard slots govkg stores with a property other than the schema's slot URI, and why: none
 #: since SSSOM/RDF as the specification writes it (issue 11, item 3).
@@ -102,87 +229,6 @@ LEGACY_PROPERTIES: dict[URIRef, URIRef] = {
 #: slots"); govkg uses these three.
 PROPAGATED = ("mapping_date", "subject_source", "object_source")
 
-#: Slots of the SSSOM Mapping class that govkg reads without storing them: accepted without a
-#: warning, dropped on import. Issue 12 adds them to the table. (The PROPAGATED slots are
-#: read in a row too: ``mapping_date`` is stored, ``subject_source`` and ``object_source``
-#: name the row's frameworks.)
-UNSUPPORTED_MAPPING_SLOTS = frozenset(
-    {
-        "record_id",
-        "subject_label",
-        "subject_category",
-        "subject_type",
-        "subject_source_version",
-        "subject_match_field",
-        "subject_preprocessing",
-        "predicate_label",
-        "predicate_type",
-        "object_label",
-        "object_category",
-        "object_type",
-        "object_source_version",
-        "object_match_field",
-        "object_preprocessing",
-        "author_label",
-        "reviewer_id",
-        "reviewer_label",
-        "review_date",
-        "reviewer_agreement",
-        "creator_id",
-        "creator_label",
-        "license",
-        "mapping_provider",
-        "mapping_source",
-        "mapping_cardinality",
-        "cardinality_scope",
-        "mapping_tool",
-        "mapping_tool_id",
-        "mapping_tool_version",
-        "publication_date",
-        "curation_rule",
-        "curation_rule_text",
-        "match_string",
-        "similarity_score",
-        "similarity_measure",
-        "see_also",
-        "issue_tracker_item",
-        "other",
-    }
-)
-
-#: Slots of the SSSOM MappingSet class that govkg reads without storing them (see above; the
-#: PROPAGATED slots are read on the set too).
-UNSUPPORTED_SET_SLOTS = frozenset(
-    {
-        "sssom_version",
-        "mapping_set_version",
-        "mapping_set_source",
-        "mapping_set_confidence",
-        "creator_label",
-        "subject_type",
-        "subject_source_version",
-        "object_type",
-        "object_source_version",
-        "predicate_type",
-        "mapping_provider",
-        "cardinality_scope",
-        "mapping_tool",
-        "mapping_tool_id",
-        "mapping_tool_version",
-        "subject_match_field",
-        "object_match_field",
-        "subject_preprocessing",
-        "object_preprocessing",
-        "similarity_measure",
-        "curation_rule",
-        "curation_rule_text",
-        "see_also",
-        "issue_tracker",
-        "other",
-        "comment",
-    }
-)
-
 #: MappingSet slots that are the file's structure rather than values: the set's IRI, the
 #: prefixes, the extension slots' declarations, and the mappings (the table's rows).
 STRUCTURAL_SET_SLOTS = frozenset(
@@ -190,20 +236,10 @@ STRUCTURAL_SET_SLOTS = frozenset(
 )
 
 #: Every slot a mapping row may have without a warning; every metadata key a set may have.
-KNOWN_MAPPING_SLOTS = UNSUPPORTED_MAPPING_SLOTS | frozenset(MAPPING_SLOTS) | frozenset(PROPAGATED)
-KNOWN_SET_SLOTS = (
-    UNSUPPORTED_SET_SLOTS | STRUCTURAL_SET_SLOTS | frozenset(SET_SLOTS) | frozenset(PROPAGATED)
-) - {"mappings"}
-
-#: Values of the crosswalk_status extension slot.
-STATUS_VALUES = {"official": GK.Official, "unofficial": GK.Unofficial}
-
-#: The value of predicate_modifier that negates a mapping (SSSOM enum predicate_modifier_enum).
-NOT = "Not"
-
-#: The term SSSOM/RDF writes for each predicate_modifier value: the enum's ``meaning``
-#: (sssom-schema: ``Not`` means ``sssom:NegatedPredicate``; sssom-py writes that IRI).
-MODIFIER_VALUES: dict[str, URIRef] = {NOT: SSSOM.NegatedPredicate}
+KNOWN_MAPPING_SLOTS = frozenset(MAPPING_SLOTS) | frozenset(PROPAGATED)
+KNOWN_SET_SLOTS = (STRUCTURAL_SET_SLOTS | frozenset(SET_SLOTS) | frozenset(PROPAGATED)) - {
+    "mappings"
+}
 
 
 def negates(modifier: object) -> bool:
@@ -227,6 +263,14 @@ BUILTIN_PREFIXES: dict[str, str] = {
     "skos": str(SKOS),
     "sssom": str(SSSOM),
     "semapv": str(SEMAPV),
+}
+
+#: Prefixes the SSSOM specification lists beside the built-in ones above as built in too
+#: (specification, "IRI prefixes", at the vendored examples' commit): a file may use them
+#: undeclared. sssom-py 0.4 does not know them, so govkg's export still declares them.
+SPEC_ONLY_BUILTIN_PREFIXES: dict[str, str] = {
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "linkml": "https://w3id.org/linkml/",
 }
 
 #: Where a set's own mappings live (docs/data-conventions.md, "IRIs").
