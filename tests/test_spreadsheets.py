@@ -172,6 +172,16 @@ def test_an_archive_inflating_past_the_limit_is_refused(
     _refused(path, r"inflates to more than 0 MiB \(a zip bomb\?\)")
 
 
+def test_too_many_shared_strings_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _workbook(tmp_path / "strings.xlsx", [["a"]])
+    strings = "".join(f"<si><t>text {n}</t></si>" for n in range(200))
+    _rewrite(path, {}, {"xl/sharedStrings.xml": f"<sst>{strings}</sst>".encode()})
+    monkeypatch.setattr(spreadsheets, "MAX_SHARED_STRINGS", 1024)
+    _refused(path, r"XLSX shared strings inflate to more than 0 MiB")
+
+
 def test_a_doctype_is_refused(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "doctype.xlsx", [["a"]])
     with zipfile.ZipFile(path) as archive:

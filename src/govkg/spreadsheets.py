@@ -7,7 +7,8 @@ before openpyxl opens it, and read so that nothing in it runs:
 * the archive (:func:`check_archive`, with :mod:`zipfile` only): it must be a ZIP at all, no
   larger than :data:`MAX_FILE` bytes, with at most :data:`MAX_PARTS` parts, whose declared
   uncompressed sizes add up to at most :data:`MAX_UNCOMPRESSED` bytes, none compressed more
-  than :data:`MAX_RATIO` times once past :data:`RATIO_FLOOR` bytes (a zip bomb). Python's
+  than :data:`MAX_RATIO` times once past :data:`RATIO_FLOOR` bytes (a zip bomb), the shared
+  strings at most :data:`MAX_SHARED_STRINGS` bytes (held in memory whole). Python's
   :mod:`zipfile` never inflates a part past its declared size (a lying header fails its
   CRC check), so checking the declared sizes bounds what openpyxl can be made to hold;
 * external links (parts under ``xl/externalLinks/``, ECMA-376 Part 1, 18.14) are refused, and
@@ -50,6 +51,10 @@ MAX_FILE = 64 * 1024 * 1024
 #: Bytes of all the parts of an XLSX file once inflated (a 200,000-row, 10-column sheet of
 #: short text takes about 60 MiB of sheet XML and shared strings).
 MAX_UNCOMPRESSED = 256 * 1024 * 1024
+
+#: Bytes of the shared strings part once inflated: openpyxl holds every string of it in memory
+#: at once (64 MiB of the shortest strings are about 4 million Python strings, some 250 MB).
+MAX_SHARED_STRINGS = 64 * 1024 * 1024
 
 #: Parts (files) in the archive (a workbook of a few sheets has 10 to 30).
 MAX_PARTS = 10_000
@@ -251,6 +256,12 @@ def check_archive(path: Path) -> None:
                         path,
                     )
                 name = part.filename.lower().lstrip("/")
+                if name == "xl/sharedstrings.xml" and part.file_size > MAX_SHARED_STRINGS:
+                    raise InputError(
+                        f"XLSX shared strings inflate to more than "
+                        f"{MAX_SHARED_STRINGS // 2**20} MiB",
+                        path,
+                    )
                 if name.startswith("xl/externallinks/"):
                     raise InputError(
                         f"the workbook links to other files ({part.filename}): external links "
