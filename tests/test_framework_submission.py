@@ -134,6 +134,7 @@ def test_reports_render_in_every_output_format(context: Context, fmt: str):
     assert "cycle" in out
     if fmt == "json":
         assert json.loads(out)["files"][0]["mappings"] == 4
+        assert json.loads(out)["files"][0]["format"] == "framework-csv"
 
 
 # -- bad and hostile input: the fixtures and their expected findings --
@@ -375,6 +376,7 @@ def test_a_large_framework_gets_the_findings_of_a_whole_pyshacl_run(
 
 def test_skos_iris_outside_the_framework_are_refused(context: Context):
     report = validate_framework_file(DATA / "skos-outside-namespace.ttl", context)
+    assert report.input_format == "framework-skos"
     found = {(f.line, f.shape.rsplit("#", 1)[-1]) for f in report.findings.findings()}
     assert {(22, "InWorkspaceNamespace"), (27, "ElementId"), (27, "ParentExists")} <= found
     warnings = [f.message for f in report.findings.findings() if f.severity == "Warning"]

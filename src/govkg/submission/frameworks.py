@@ -133,7 +133,9 @@ def validate_framework_file(
     """Validate one framework submission; never raises for a bad file (the report says why).
 
     The report counts the framework's elements in ``mappings`` and names the framework in
-    ``mapping_set``, so that every output of ``govkg validate`` (text, JSON, Turtle) renders it.
+    ``mapping_set``, so that every output of ``govkg validate`` (text, JSON, Turtle) renders it;
+    its ``input_format`` starts with ``framework-`` (``framework-csv``, ``framework-tsv``,
+    ``framework-xlsx``, ``framework-skos``), which tells a framework's report from a set's.
 
     Args:
         path: The file.
@@ -284,7 +286,8 @@ def _checked(
     kinds = element_kinds(layout.ontology)
     with quiet_rdflib():
         draft = read_draft(path, input_format, metadata, namespace, kinds)
-        report.input_format = draft.input_format
+        skos = draft.input_format in SKOS_FORMATS
+        report.input_format = "framework-skos" if skos else draft.input_format
         if progress is not None:
             progress.note(f"{path}: {len(draft.elements)} elements read")
         minted = mint(draft, namespace, kinds)
