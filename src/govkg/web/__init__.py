@@ -26,7 +26,8 @@ from govkg.namespaces import curie
 from govkg.paths import bundled_layout
 from govkg.progress import Progress
 from govkg.web import errors
-from govkg.web.browse import Browser, readable
+from govkg.web.browse import Browser
+from govkg.web.browse_model import readable
 from govkg.web.config import (
     MAX_INCOMING_LINKS,
     PAGE_CACHE_SIZE,

@@ -25,7 +25,7 @@ from govkg import coverage
 from govkg.submission import exporting
 from govkg.submission.vocabulary import default_prefixes
 from govkg.web import Site, current_site
-from govkg.web.browse import Element, Framework, MappingRow, MappingSet, Tree
+from govkg.web.browse_model import Element, Framework, MappingRow, MappingSet, Tree
 from govkg.web.errors import NotFoundError
 from govkg.web.frameworks import HTML, element_hrefs, framework, frameworks, href, sets, tree
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template
 
 from govkg.web import Site, current_site
-from govkg.web.browse import Element, Framework, MappingRow, MappingSet, Tree
+from govkg.web.browse_model import Element, Framework, MappingRow, MappingSet, Tree
 from govkg.web.describe import link_href, local_href
 from govkg.web.errors import NotFoundError
 
