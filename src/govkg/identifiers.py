@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,12 +70,21 @@ class Kind:
     Attributes:
         name: Its name (``framework``).
         noun: How messages call it.
-        pattern: A SPARQL group pattern binding ``?x`` to each resource of the kind.
+        pattern: A SPARQL group pattern true for each resource ``?x`` of the kind (checked
+            with ``?x`` given).
+        scan: The pattern that lists them all (the same, but for ``resource``: any subject is
+            one, but listing every triple's subject is slow, so a listing reads the typed ones,
+            which every id is: ``qc/untyped-resource-violation``).
     """
 
     name: str
     noun: str
     pattern: str
+    scan: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.scan:
+            object.__setattr__(self, "scan", self.pattern)
 
 
 #: The kinds of id, by name. ``resource`` is any resource below an id namespace.
@@ -85,7 +94,7 @@ KINDS: dict[str, Kind] = {
         Kind("framework", "framework", f"?x a <{SKOS.ConceptScheme}> ."),
         Kind("element", "element", f"?x <{SKOS.inScheme}> ?scheme ."),
         Kind("set", "mapping set", f"?x a <{SSSOM}MappingSet> ."),
-        Kind("resource", "id", "?x ?p ?o . FILTER (isIRI(?x))"),
+        Kind("resource", "id", "?x ?p ?o .", "?x a ?type ."),
     )
 }
 
@@ -201,7 +210,7 @@ def _read(text: str, prefixes: Mapping[str, str]) -> Spelling:
     return Spelling(text, path=text.strip("/").removeprefix("id/"))
 
 
-def is_plainly_an_id(text: str, prefixes: Mapping[str, str], folders: set[str]) -> bool:
+def is_plainly_an_id(text: str, prefixes: Mapping[str, str], folders: Container[str]) -> bool:
     """True when a value of a parameter whose name says nothing is meant as an id: a full IRI
     (bare or in angle brackets), a CURIE with a known prefix, or an id path whose first folder
     is one the graph has. Anything else is a string.
@@ -299,6 +308,7 @@ class Resolver:
             self.bases.append(str(workspace.namespace) + "id/")
             self._folders.append([workspace.frameworks, workspace.crosswalks, workspace.sources])
         self._known: dict[str, dict[str, list[str]]] = {}
+        self._folders_seen: dict[str, bool] = {}
         self._bindings: dict[str, list[str]] | None = None
 
     @property
@@ -349,30 +359,28 @@ class Resolver:
 
     def matches(self, spelling: Spelling, kind: str) -> list[str]:
         """The resources of ``kind`` a spelling may name, sorted: the IRI it spells; else the
-        id path under each id namespace; else every id whose path ends with it."""
-        known = self.known(kind)
+        id path under each id namespace; else every id whose path ends with it. Only the last
+        reads more of the graph than the few IRIs asked about."""
         if spelling.iri is not None and spelling.prefix is None:
-            return [spelling.iri] if spelling.iri in known else []
+            return self._present([spelling.iri], kind)
         if spelling.iri is not None:  # a CURIE: under each namespace its prefix is bound to,
             # and, for an id, at the same id path in every id namespace (framework:x = framework/x)
             spaces = self.bindings.get(spelling.prefix or "", [])
             iris = [spelling.iri] + [ns + (spelling.local or "") for ns in spaces]
             paths = [path for iri in iris if (path := self.path_of(iri)) is not None]
-            iris += [base + path for path in paths for base in self.bases]
-            return sorted(iri for iri in dict.fromkeys(iris) if iri in known)
+            return self._present(iris + [b + path for path in paths for b in self.bases], kind)
         path = spelling.path or ""
-        exact = [base + path for base in self.bases if base + path in known]
-        ending = "/" + path
-        return sorted(exact or [i for i in known if (self.path_of(i) or "").endswith(ending)])
+        exact = self._present([base + path for base in self.bases], kind)
+        return exact or self._ending("/" + path, kind)
 
     def known(self, kind: str) -> dict[str, list[str]]:
         """Every resource of ``kind`` in the graph (a ``resource`` only below an id namespace),
-        with its labels; queried once per kind."""
+        with its labels; queried once per kind (for close matches: the slowest question here,
+        about 5 s for every id of a 1M-triple graph)."""
         if kind not in self._known:
-            pattern = KINDS[kind].pattern
+            pattern = KINDS[kind].scan
             if kind == "resource":  # only ids: the ontology's and vocabularies' terms are not
-                starts = " || ".join(f"STRSTARTS(STR(?x), {_string(b)})" for b in self.bases)
-                pattern += f" FILTER ({starts})"
+                pattern += f" FILTER ({self._below_bases()})"
             query = f"SELECT DISTINCT ?x ?label WHERE {{ {pattern} {_LABEL} }}"
             found: dict[str, list[str]] = {}
             for row in self.store.query(query):  # type: ignore[attr-defined]
@@ -386,10 +394,15 @@ class Resolver:
             self._known[kind] = found
         return self._known[kind]
 
-    def folders(self) -> set[str]:
-        """The first folders of the graph's id paths (``framework``, ``source`` ...)."""
-        paths = (self.path_of(iri) for iri in self.known("resource"))
-        return {path.split("/", 1)[0] for path in paths if path}
+    def has_folder(self, folder: str) -> bool:
+        """True when some id's path starts with ``folder/`` (``framework``, ``source`` ...)."""
+        if folder not in self._folders_seen:
+            starts = " || ".join(
+                f"STRSTARTS(STR(?x), {_string(base + folder + '/')})" for base in self.bases
+            )
+            query = f"ASK {{ {KINDS['resource'].scan} FILTER ({starts}) }}"
+            self._folders_seen[folder] = bool(self.store.query(query))
+        return self._folders_seen[folder]
 
     def path_of(self, iri: str) -> str | None:
         """The id path of an IRI below an id namespace, else None.
@@ -407,9 +420,40 @@ class Resolver:
         """The shortest spelling that names ``iri`` alone: its id path, or (outside the id
         namespaces, or when two namespaces hold the same path) the IRI in angle brackets."""
         path = self.path_of(iri)
-        if path is None or sum(base + path in self.known("resource") for base in self.bases) > 1:
+        if path is None:
+            return f"<{iri}>"
+        if len(self.bases) > 1 and len(self._present([b + path for b in self.bases])) > 1:
             return f"<{iri}>"
         return path
+
+    def _present(self, iris: list[str], kind: str = "resource") -> list[str]:
+        """Those of ``iris`` the graph holds as resources of ``kind``, sorted."""
+        wanted = [iri for iri in dict.fromkeys(iris) if not _BAD_IRI.search(iri)]
+        if not wanted:
+            return []
+        if kind in self._known:
+            return sorted(iri for iri in wanted if iri in self._known[kind])
+        values = " ".join(f"<{iri}>" for iri in wanted)
+        query = f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} {KINDS[kind].pattern} }}"
+        return sorted(self._column(query))
+
+    def _ending(self, ending: str, kind: str) -> list[str]:
+        """Every id of ``kind`` whose path ends with ``ending``, sorted."""
+        if kind in self._known:
+            found = list(self._known[kind])
+        else:
+            test = f"STRENDS(STR(?x), {_string(ending)}) && ({self._below_bases()})"
+            found = self._column(
+                f"SELECT DISTINCT ?x WHERE {{ {KINDS[kind].scan} FILTER ({test}) }}"
+            )
+        return sorted(iri for iri in found if (self.path_of(iri) or "").endswith(ending))
+
+    def _below_bases(self) -> str:
+        return " || ".join(f"STRSTARTS(STR(?x), {_string(base)})" for base in self.bases)
+
+    def _column(self, query: str) -> list[str]:
+        rows = self.store.query(query)
+        return [value for row in rows if (value := _value(row["x"])) is not None]  # type: ignore[attr-defined]
 
     def _listing(self, iris: list[str]) -> str:
         shown = [self.spell(i) for i in iris[:MAX_LISTED]]
@@ -432,13 +476,18 @@ class Resolver:
         return UnknownIdError(f"{message}: no {noun} of that id in the graph{listed}")
 
     def suggest(self, spelling: Spelling, kind: str) -> list[str]:
-        """The known ids of ``kind`` closest to a spelling (by id path, key or label)."""
-        names: dict[str, list[str]] = {}
-        for iri, labels in self.known(kind).items():
-            path = self.path_of(iri) or iri
-            for name in (path, path.rsplit("/", 1)[-1], *labels):
-                names.setdefault(name.casefold(), []).append(iri)
+        """The known ids of ``kind`` closest to a spelling (by id path, key or label); for a
+        path whose folder holds ids, among that folder's ids only."""
         wanted = spelling.path or self.path_of(spelling.iri or "") or spelling.iri or ""
+        known = self.known(kind)
+        parent = wanted.rsplit("/", 1)[0] + "/" if "/" in wanted else None
+        pool = [i for i in known if parent and (self.path_of(i) or "").startswith(parent)]
+        names: dict[str, list[str]] = {}
+        for iri in pool or known:
+            path = self.path_of(iri) or iri
+            whole = (path,) if parent else ()  # a bare key is compared with keys and labels
+            for name in (*whole, path.rsplit("/", 1)[-1], *known[iri]):
+                names.setdefault(name.casefold(), []).append(iri)
         tries = dict.fromkeys(
             t.casefold() for t in (wanted, wanted.rsplit("/", 1)[-1], spelling.text) if t
         )
@@ -479,11 +528,21 @@ class Resolver:
                 terms[key] = Literal(stripped[1:-1])
             elif kind is not None:
                 terms[key] = URIRef(self.resolve(stripped, kind))
-            elif is_plainly_an_id(stripped, self.prefixes, self.folders()):
+            elif is_plainly_an_id(stripped, self.prefixes, _Folders(self)):
                 terms[key] = URIRef(self.resolve(stripped))
             else:
                 terms[key] = Literal(value)
         return terms
+
+
+class _Folders:
+    """The id folders of a resolver's graph, as a container asked one folder at a time."""
+
+    def __init__(self, resolver: Resolver):
+        self.resolver = resolver
+
+    def __contains__(self, folder: object) -> bool:
+        return isinstance(folder, str) and self.resolver.has_folder(folder)
 
 
 def _string(text: str) -> str:
