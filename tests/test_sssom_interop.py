@@ -11,26 +11,32 @@ govkg's own round trip (tests/test_submission_import.py) covers the extension va
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rdflib import Graph
-from rdflib.namespace import DCTERMS, RDF
-from sssom.parsers import parse_sssom_table
+from curies import Converter
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF
+from sssom.parsers import parse_sssom_json, parse_sssom_rdf, parse_sssom_table
 from sssom.util import MappingSetDataFrame
 from sssom.validators import validate
+from sssom.writers import write_json, write_rdf, write_table
 
+from govkg.backends.oxigraph import OxigraphBackend
 from govkg.cli import main
 from govkg.loading import load_sources
-from govkg.namespaces import SSSOM
+from govkg.namespaces import GK, SSSOM
 from govkg.paths import Layout
-from govkg.submission.validate import Context, validate_file
+from govkg.submission import exporting
+from govkg.submission.validate import Context, read_checked, validate_file
 from govkg.submission.vocabulary import MAPPING_SLOTS
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+MAPPINGS = Path(__file__).parent / "data" / "mappings"
 
 #: The mapping slots compared one by one, with the graph's property for each.
 COMPARED = (
@@ -203,3 +209,137 @@ def test_the_invalid_example_reads_and_sssom_py_finds_two_of_its_violations():
     assert any("1.2 is greater than the maximum" in m for m in messages), messages
     assert any("semapv:GutFeeling" in m for m in messages), messages
     assert all("1.2" in m or "semapv:GutFeeling" in m for m in messages), messages
+
+
+# --- the round trip through sssom-py (issue 12, item 3) ------------------------------------------
+
+
+def _sssom_py_problems(msdf: MappingSetDataFrame) -> list[str]:
+    """What sssom-py's validation finds (JSON schema, prefix map, strict CURIEs)."""
+    reports = validate(msdf, fail_on_error=False).values()
+    return [r.message for report in reports for r in report.results]
+
+
+def _graph_view(context: Context, set_iri: str) -> tuple[str | None, set[tuple[str, ...]]]:
+    """The set's status and its mappings (subject, predicate, object, match_basis) as the built
+    graph holds them."""
+    mappings = {
+        (m.subject, m.predicate, m.object, m.match_basis or "")
+        for m in context.index.mappings
+        if m.set_iri == set_iri
+    }
+    return context.index.set_status.get(set_iri), mappings
+
+
+def _read_view(path: Path, context: Context, fmt: str | None = None) -> tuple[Any, ...]:
+    """What ``govkg validate`` reads from a file (the set's status, its mappings) and its exit
+    code, through :func:`govkg.submission.validate.read_checked` (the import's reader)."""
+    report, submission, rows = read_checked(path, context, fmt)
+    status = [str(v) for v in submission.set_values.get(str(GK.crosswalkStatus), [])]
+    mappings = {
+        tuple(
+            str(row.one(p) or "")
+            for p in (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget)
+        )
+        + (str(next(iter(row.values.get(str(GK.matchBasis), [])), "")),)
+        for row in rows
+    }
+    return int(report.exit_code()), submission.set_iri(), status, mappings
+
+
+@pytest.mark.parametrize("via", ["json", "rdf"])
+def test_export_through_sssom_py_and_back_keeps_mappings_status_and_match_basis(
+    exported: Path, layout: Layout, build_dir: Path, tmp_path: Path, via: str
+):
+    """Export -> sssom-py (parse, validate, convert to JSON or RDF, read that back, write
+    SSSOM TSV) -> ``govkg validate``: fit to accept, the same set, the same mappings, the
+    official status kept although sssom-py drops the crosswalk_status extension slot, and
+    match_basis kept (sssom-py 0.4 drops extension values; the set replaces itself in the
+    graph, whose values stay)."""
+    context = Context.load(layout, build_dir)
+    logging.getLogger().setLevel(logging.ERROR)
+    for path in sorted(exported.iterdir()):
+        msdf = _parsed(path)
+        assert not [
+            r.message for rep in validate(msdf, fail_on_error=False).values() for r in rep.results
+        ]
+        middle = tmp_path / f"{path.stem}.{via}"
+        with middle.open("w", encoding="utf-8") as out:
+            (write_json if via == "json" else write_rdf)(msdf, out)
+        again = parse_sssom_json(str(middle)) if via == "json" else parse_sssom_rdf(str(middle))
+        back = tmp_path / f"back-{path.name}"
+        with back.open("w", encoding="utf-8") as out:
+            write_table(again, out)
+        code, set_iri, status, mappings = _read_view(back, context)
+        assert code == 0, path.name
+        assert set_iri is not None
+        held_status, held = _graph_view(context, set_iri)
+        assert status == [held_status] and mappings == held, path.name
+        if via == "rdf":  # sssom-py's RDF, read by govkg as it is
+            code, rdf_set, status, mappings = _read_view(middle, context, "turtle")
+            assert code == 0 and rdf_set == set_iri and status == [held_status], path.name
+            assert mappings == held, path.name
+
+
+def test_every_slot_survives_govkg_reading_and_writing(
+    layout: Layout, build_dir: Path, tmp_path: Path
+):
+    """A set with SSSOM 1.1 slots (record_id, reviewer_id, review_date, reviewer_agreement,
+    similarity_score/measure, mapping_cardinality, see_also, mapping_tool, sssom_version, a
+    foreign mapping_set_id) and two records of one statement: govkg reads each slot onto its
+    schema slot URI, and the exporter writes each back from those triples; sssom-py reads the
+    written file with the same values and finds nothing wrong."""
+    path = MAPPINGS / "valid" / "review-records.sssom.tsv"
+    context = Context.load(layout, build_dir)
+    report, submission, rows = read_checked(path, context)
+    assert report.exit_code(strict=True) == 0 and len(rows) == 2
+    graph_iri = URIRef("https://w3id.org/govkg/graph/test/review-records")
+    dataset = Dataset()
+    graph = dataset.graph(graph_iri)
+    for triple in submission.set_triples:
+        graph.add(triple)
+    for row in rows:
+        graph.add((submission.set_node, SSSOM.mappings, row.node))
+        for key, values in row.values.items():
+            for value in values if not key.startswith("^") else ():
+                graph.add((row.node, URIRef(key), value))
+    dump = tmp_path / "set.nq"
+    dump.write_text(dataset.serialize(format="nquads"), encoding="utf-8")
+    store = OxigraphBackend()
+    store.load_dump(dump)
+    converter = Converter.from_prefix_map(submission.prefixes)
+    text = exporting._export(
+        store, converter, {}, {}, "review-records", str(submission.set_node), str(graph_iri)
+    ).text
+    written = tmp_path / "written.sssom.tsv"
+    written.write_text(text, encoding="utf-8")
+    original = _parsed(path)
+    again = _parsed(written)
+    assert not [
+        r.message for rep in validate(again, fail_on_error=False).values() for r in rep.results
+    ]
+    assert again.metadata["mapping_set_id"] == original.metadata["mapping_set_id"]
+    for name in ("sssom_version", "license", "creator_id"):
+        assert again.metadata[name] == original.metadata[name], name
+    slots = [
+        "record_id",
+        "subject_id",
+        "predicate_id",
+        "object_id",
+        "mapping_justification",
+        "author_id",
+        "reviewer_id",
+        "review_date",
+        "reviewer_agreement",
+        "similarity_score",
+        "similarity_measure",
+        "mapping_cardinality",
+        "see_also",
+        "mapping_tool",  # propagated into the rows by sssom-py
+    ]
+
+    def table(msdf: MappingSetDataFrame) -> list[tuple[str, ...]]:
+        frame = msdf.df.reindex(columns=slots).astype(str)
+        return sorted(tuple(row) for row in frame.itertuples(index=False))
+
+    assert table(again) == table(original)

@@ -22,21 +22,24 @@ from typing import Any
 
 import curies
 import yaml
-from rdflib.namespace import DCTERMS, RDFS
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS
 
 from govkg.backends import Backend
 from govkg.errors import InputError
-from govkg.namespaces import GK, PAV, SSSOM
+from govkg.namespaces import GK, SSSOM
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.querying import open_backend
 from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
+    ENTITY,
+    ENUM,
     MAPPING_SLOTS,
-    NOT,
-    STATUS_VALUES,
+    ORIGINAL_SET_ID,
+    SET_SLOTS,
+    Slot,
     default_prefixes,
-    negates,
     set_key,
 )
 
@@ -159,28 +162,19 @@ def _export(
     for row in _rows(store, _ROWS % (graph, set_iri)):
         mappings[row["m"]][row["p"]].append(row["o"])
     objects = sorted(meta.get(str(SSSOM.object_source), []))
-    header: dict[str, Any] = {"mapping_set_id": set_iri}
-    for name, prop in (
-        ("mapping_set_title", DCTERMS.title),
-        ("mapping_set_description", DCTERMS.description),
-    ):
-        if meta.get(str(prop)):
-            header[name] = sorted(meta[str(prop)])[0]
-    header["creator_id"] = [short(c) for c in sorted(meta.get(str(DCTERMS.creator), []))]
-    licenses = sorted(meta.get(str(DCTERMS.license), []))
-    if licenses:  # a NonRelativeURI (SET_SLOTS["license"].full_iri): never shortened
-        header["license"] = licenses[0]
-    issued = sorted(meta.get(str(DCTERMS.issued), []))
-    if issued:
-        header["publication_date"] = issued[0]
-    header["subject_source"] = short(sorted(meta.get(str(SSSOM.subject_source), [""]))[0])
-    if len(objects) == 1:
-        header["object_source"] = short(objects[0])
+    original = sorted(meta.get(str(ORIGINAL_SET_ID), []))
+    header: dict[str, Any] = {"mapping_set_id": original[0] if original else set_iri}
+    for name, slot in SET_SLOTS.items():
+        if slot.extension or name == "object_source" and len(objects) != 1:
+            continue
+        texts = _texts(slot, meta.get(str(slot.prop), []), short)
+        if name == "creator_id" or texts:
+            header[name] = texts if slot.multivalued else texts[0] if texts else ""
+    # govkg's extensions after the standard slots (SSSOM/TSV: extension slots come last)
     header["source_document"] = [short(s) for s in sorted(meta.get(str(DCTERMS.source), []))]
-    status = {str(v): k for k, v in STATUS_VALUES.items()}
-    for value in meta.get(str(GK.crosswalkStatus), []):
-        if value in status:
-            header["crosswalk_status"] = status[value]
+    status = _texts(SET_SLOTS["crosswalk_status"], meta.get(str(GK.crosswalkStatus), []), short)
+    if status:
+        header["crosswalk_status"] = status[0]
     if meta.get(str(GK.granularity)):
         header["granularity"] = sorted(meta[str(GK.granularity)])[0]
     header["extension_definitions"] = [
@@ -204,6 +198,22 @@ def _export(
     return ExportedSet(key=key, text=text, mappings=len(mappings))
 
 
+def _texts(slot: Slot, values: list[str], short: Any) -> list[str]:
+    """A slot's values as SSSOM/TSV writes them: CURIEs for entity references (full IRIs for a
+    ``NonRelativeURI``), an enum's value name for its stored term, else the literal's text."""
+    found = []
+    for value in sorted(values):
+        if slot.kind == ENUM:
+            name = slot.value_name(URIRef(value)) or slot.value_name(Literal(value))
+            if name is not None:
+                found.append(name)
+        elif slot.kind == ENTITY and not slot.full_iri:
+            found.append(short(value))
+        else:
+            found.append(value)
+    return found if slot.multivalued else found[:1]
+
+
 def _table(
     mappings: dict[str, dict[str, list[str]]],
     labels: dict[str, str],
@@ -211,35 +221,26 @@ def _table(
     short: Any,
     multi: bool,
 ) -> str:
-    slots = {name: str(slot.prop) for name, slot in MAPPING_SLOTS.items()}
     records = []
     for values in mappings.values():
-
-        def one(name: str, values: dict[str, list[str]] = values) -> str:
-            found = sorted(values.get(slots[name], []))
-            return found[0] if found else ""
-
-        subject, obj = one("subject_id"), one("object_id")
         record = {
-            "subject_id": short(subject),
-            "subject_label": labels.get(subject, ""),
-            "predicate_id": short(one("predicate_id")),
-            "predicate_modifier": NOT if negates(one("predicate_modifier")) else "",
-            "object_id": short(obj),
-            "object_label": labels.get(obj, ""),
-            "object_source": short(schemes[obj]) if multi and obj in schemes else "",
-            "mapping_justification": short(one("mapping_justification")),
-            "confidence": one("confidence"),
-            "author_id": "|".join(short(a) for a in sorted(values.get(str(PAV.authoredBy), []))),
-            "mapping_date": one("mapping_date"),
-            "comment": one("comment") if str(RDFS.comment) in values else "",
-            "match_basis": one("match_basis"),
+            name: "|".join(_texts(slot, values.get(str(slot.prop), []), short))
+            for name, slot in MAPPING_SLOTS.items()
         }
+        subject = _first(values, MAPPING_SLOTS["subject_id"])
+        obj = _first(values, MAPPING_SLOTS["object_id"])
+        record["subject_label"] = record["subject_label"] or labels.get(subject, "")
+        record["object_label"] = record["object_label"] or labels.get(obj, "")
+        record["object_source"] = short(schemes[obj]) if multi and obj in schemes else ""
         records.append(record)
-    records.sort(key=lambda r: (r["subject_id"], r["predicate_id"], r["object_id"]))
+    records.sort(key=lambda r: (r["subject_id"], r["predicate_id"], r["object_id"], r["record_id"]))
+    order = [*_COLUMNS, *(n for n in MAPPING_SLOTS if n not in _COLUMNS)]
+    order = [c for c in order if not (c in MAPPING_SLOTS and MAPPING_SLOTS[c].extension)] + [
+        c for c in order if c in MAPPING_SLOTS and MAPPING_SLOTS[c].extension
+    ]
     columns = [
         c
-        for c in _COLUMNS
+        for c in order
         if c in ("subject_id", "predicate_id", "object_id", "mapping_justification")
         or any(r[c] for r in records)
     ]
@@ -249,6 +250,11 @@ def _table(
     for record in records:
         writer.writerow([record[c] for c in columns])
     return out.getvalue()
+
+
+def _first(values: dict[str, list[str]], slot: Slot) -> str:
+    found = sorted(values.get(str(slot.prop), []))
+    return found[0] if found else ""
 
 
 _PREFIX_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")

@@ -46,10 +46,11 @@ _SOURCES = (
 _MAPPINGS = (
     _PREFIXES
     + """
-SELECT ?set ?m ?s ?p ?o ?mod WHERE {
+SELECT ?set ?m ?s ?p ?o ?mod ?basis WHERE {
   ?set sssom:mappings ?m .
   ?m owl:annotatedSource ?s ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o .
   OPTIONAL { ?m sssom:predicate_modifier ?mod }
+  OPTIONAL { ?m gk:matchBasis ?basis }
 }"""
 )
 _HIERARCHY = (
@@ -76,6 +77,7 @@ class GraphMapping:
         predicate: Its predicate.
         negated: True when its predicate_modifier is Not.
         object: Its object.
+        match_basis: Its ``gk:matchBasis`` (govkg's extension slot), if any.
     """
 
     set_iri: str
@@ -84,6 +86,7 @@ class GraphMapping:
     predicate: str
     negated: bool
     object: str
+    match_basis: str | None = None
 
 
 @dataclass
@@ -145,7 +148,9 @@ class ReferenceIndex:
             index.sources.add(row["s"])
         index.mappings = sorted(
             (
-                GraphMapping(r["set"], r["m"], r["s"], r["p"], negates(r["mod"]), r["o"])
+                GraphMapping(
+                    r["set"], r["m"], r["s"], r["p"], negates(r["mod"]), r["o"], r["basis"]
+                )
                 for r in rows(_MAPPINGS)
             ),
             key=lambda m: (m.set_iri, m.mapping),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyshacl
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 from rdflib.term import Node
 
@@ -53,6 +53,7 @@ PROGRESS_EVERY = 20_000
 _SUBJECT, _OBJECT = str(OWL.annotatedSource), str(OWL.annotatedTarget)
 _MODIFIER, _AUTHOR = str(SSSOM.predicate_modifier), str(PAV.authoredBy)
 _CREATOR = str(DCTERMS.creator)
+_MATCH_BASIS = str(GK.matchBasis)
 
 #: SSSOM's placeholders for "no term" (SSSOM 1.1, "Representing unmapped entities"): never an
 #: element of govkg, never a self-mapping or a contradiction.
@@ -180,6 +181,13 @@ class _Run:
         self.sample_lines: dict[str, int] = {}
         self.frameworks: dict[str, set[Node]] = {"subject": set(), "object": set()}
         self.creators = bool(submission.set_values.get(_CREATOR))
+        #: The match_basis of the mappings of the set this one replaces, by statement: a
+        #: file read back from a tool that drops extension slots (sssom-py 0.4) keeps them.
+        self.held = {
+            (m.subject, m.predicate, m.object, m.negated): m.match_basis
+            for m in context.index.mappings
+            if m.set_iri == self.replaced and m.match_basis is not None
+        }
         #: Rows of literal mappings, and the shapes whose missing id they excuse.
         self.literal_rows: dict[str, tuple[str, ...]] = {}
 
@@ -260,9 +268,13 @@ class _Run:
             return
         if str(subject) in NO_TERM or str(obj) in NO_TERM:
             return
+        negated = any(negates(m) for m in row.values.get(_MODIFIER, []))
+        if self.held and _MATCH_BASIS not in row.values:
+            basis = self.held.get((str(subject), str(predicate), str(obj), negated))
+            if basis is not None:
+                row.values[_MATCH_BASIS] = [Literal(basis)]
         if str(predicate) not in semantics.INVERSE:
             return
-        negated = any(negates(m) for m in row.values.get(_MODIFIER, []))
         self.consistency.mapping(row, str(subject), str(predicate), str(obj), negated)
 
     def _literal_roles(self, row: Row) -> list[str]:

@@ -109,28 +109,29 @@ def _slots(*slots: Slot) -> dict[str, Slot]:
 
 #: Slots of a mapping (one row) that govkg stores, by name: every slot of the SSSOM Mapping
 #: class but the propagated ``subject_source``/``object_source`` (the row's frameworks, see
-#: :data:`PROPAGATED`), then govkg's extension.
+#: :data:`PROPAGATED`), then govkg's extension. The first four are subject, predicate, object
+#: and justification, in that order (``govkg.submission.importing`` relies on it).
 MAPPING_SLOTS: dict[str, Slot] = _slots(
-    Slot("record_id", SSSOM.record_id, ENTITY),
     Slot("subject_id", OWL.annotatedSource, ENTITY),
+    Slot("predicate_id", OWL.annotatedProperty, ENTITY),
+    Slot("object_id", OWL.annotatedTarget, ENTITY),
+    Slot("mapping_justification", SSSOM.mapping_justification, ENTITY),
+    Slot("record_id", SSSOM.record_id, ENTITY),
     Slot("subject_label", SSSOM.subject_label, STRING),
     Slot("subject_category", SSSOM.subject_category, STRING),
     Slot("subject_type", SSSOM.subject_type, ENUM, values=ENTITY_TYPES),
     Slot("subject_source_version", SSSOM.subject_source_version, STRING),
     Slot("subject_match_field", SSSOM.subject_match_field, ENTITY, multivalued=True),
     Slot("subject_preprocessing", SSSOM.subject_preprocessing, ENTITY, multivalued=True),
-    Slot("predicate_id", OWL.annotatedProperty, ENTITY),
     Slot("predicate_label", SSSOM.predicate_label, STRING),
     Slot("predicate_modifier", SSSOM.predicate_modifier, ENUM, values=MODIFIER_VALUES),
     Slot("predicate_type", SSSOM.predicate_type, ENUM, values=ENTITY_TYPES),
-    Slot("object_id", OWL.annotatedTarget, ENTITY),
     Slot("object_label", SSSOM.object_label, STRING),
     Slot("object_category", SSSOM.object_category, STRING),
     Slot("object_type", SSSOM.object_type, ENUM, values=ENTITY_TYPES),
     Slot("object_source_version", SSSOM.object_source_version, STRING),
     Slot("object_match_field", SSSOM.object_match_field, ENTITY, multivalued=True),
     Slot("object_preprocessing", SSSOM.object_preprocessing, ENTITY, multivalued=True),
-    Slot("mapping_justification", SSSOM.mapping_justification, ENTITY),
     Slot("author_id", PAV.authoredBy, ENTITY, multivalued=True),
     Slot("author_label", SSSOM.author_label, STRING, multivalued=True),
     Slot("reviewer_id", SSSOM.reviewer_id, ENTITY, multivalued=True),
