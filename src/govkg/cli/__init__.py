@@ -234,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _build(args: argparse.Namespace) -> int:
     layout = layout_for(args)
-    build_dir = build_dir_for(args)
+    build_dir = build_dir_for(args, layout)
     report_path = build_dir / REPORT
     if not args.force and report_path.is_file():
         if is_current(layout, build_dir):
@@ -257,7 +257,7 @@ def _query(args: argparse.Namespace) -> int:
     values = _parameters(args.param)
     for name in values:  # a misspelt name fails before any build
         query.parameter_key(name)
-    store = open_backend(layout, build_dir_for(args), progress_for(args))
+    store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
     text = query.bind(Resolver(store, layout).parameter_values(query, values))
     try:
         results = run_query(store, text)
@@ -302,7 +302,7 @@ def _placeholder(parameter: str) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     layout = layout_for(args)
-    store = open_backend(layout, build_dir_for(args), progress_for(args))
+    store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
     failed = 0
     for result in run_qc(layout, store):
         status = "ok" if result.passed else f"FAIL ({len(result.rows)} rows)"
@@ -326,7 +326,7 @@ def _export(args: argparse.Namespace) -> int:
         return cli_mappings.export_mappings_command(args)
     if args.sets:
         raise InputError("--set chooses mapping sets: use it with --mappings")
-    folder = ensure_built(layout, build_dir_for(args), progress_for(args)).parent
+    folder = ensure_built(layout, build_dir_for(args, layout), progress_for(args)).parent
     syntax = syntax_by_name(args.format)
     data = (folder / f"govkg.{syntax.extension}").read_bytes()
     if args.output:
@@ -341,7 +341,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     layout = layout_for(args)
-    store = open_backend(layout, build_dir_for(args), progress_for(args))
+    store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
     a = coverage.resolve_framework(store, args.framework_a, layout)
     b = coverage.resolve_framework(store, args.framework_b, layout)
     result = coverage.compute(layout, store, a, b)
@@ -354,7 +354,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     layout = layout_for(args)
-    build_dir = build_dir_for(args)
+    build_dir = build_dir_for(args, layout)
     store = open_backend(layout, build_dir, progress_for(args))
     report = json.loads((build_dir.resolve() / REPORT).read_text(encoding="utf-8"))
     print(f"quads in store: {len(store)}")
