@@ -293,6 +293,12 @@ def test_editor_takes_a_named_query_as_example(page: tuple[Page, Console]) -> No
     tab.keyboard.press("Control+Enter")
     tab.locator("#results p.error").wait_for()
     assert tab.locator("#results p.error").inner_text().startswith("400")
+    # the keyboard is not trapped: Tab leaves the editor (WCAG 2.1.2) and inserts nothing
+    tab.locator(".cm-content").click()
+    before = _editor_text(tab)
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.classList.contains('query-editor')") is False
+    assert _editor_text(tab) == before
     assert [m for m in console.problems() if "400" not in m] == []
     assert _violations(tab) == []
 
