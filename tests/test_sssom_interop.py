@@ -343,3 +343,39 @@ def test_every_slot_survives_govkg_reading_and_writing(
         return sorted(tuple(row) for row in frame.itertuples(index=False))
 
     assert table(again) == table(original)
+
+
+EXAMPLE_FILES = sorted(EXAMPLES.rglob("*.sssom.tsv"))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: str(p.relative_to(EXAMPLES)))
+def test_every_example_reads_in_sssom_py(path: Path):
+    """Every SSSOM TSV example of the repository parses in sssom-py; those meant to be fit to
+    accept pass its validation too (the invalid one is checked above)."""
+    msdf = _parsed(path)
+    assert len(msdf.df) > 0
+    if not path.name.startswith("invalid-"):
+        assert not _sssom_py_problems(msdf), path.name
+
+
+def test_the_workspace_example_lacks_only_the_workspace(layout: Layout, build_dir: Path):
+    """The example workspace's SSSOM set (fictional Acme policy onto the AI RMF) is plain SSSOM
+    1.1 with a foreign mapping_set_id: against govkg's built-in graph alone the only findings
+    are the Acme framework, its elements and its source document, which the workspace holds
+    once frameworks/acme-ai-policy.csv is imported (examples/workspace/README.md)."""
+    path = EXAMPLES / "workspace" / "acme-ai-policy--nist-ai-rmf.sssom.tsv"
+    assert "FICTIONAL" in path.read_text(encoding="utf-8")
+    report = validate_file(path, Context.load(layout, build_dir), limit=None)
+    assert report.mappings == 13
+    acme = "https://example.org/acme/id/"
+    for finding in report.findings.findings():
+        if finding.severity == "Info":
+            continue
+        assert finding.severity == "Violation" and str(finding.value).startswith(acme), (
+            finding.message
+        )
+        assert finding.shape.rsplit("#", 1)[-1] in (
+            "SubmittedMapping-subjectKnown",
+            "SubmittedMappingSet-frameworkKnown",
+            "SubmittedMappingSet-sourceKnown",
+        )
