@@ -186,14 +186,20 @@ def test_an_installed_package_needs_a_data_dir(
 
 
 def test_the_cli_refuses_a_failing_file_with_its_findings(
-    build_dir: Path, capsys: pytest.CaptureFixture[str]
+    copy: tuple[Layout, Path], capsys: pytest.CaptureFixture[str]
 ):
+    """Into a copy (--data-dir, its build beside it): the checkout's data folder is never
+    locked by the tests, so a build running there meanwhile cannot make this one busy."""
+    layout, build_dir = copy
+    shutil.copytree(build_dir, layout.root / "build", symlinks=True)
+    before = {p.name for p in layout.data.rglob("*")}
     case = MAPPINGS / "invalid" / "cycle.sssom.tsv"
-    code = main(["import", "-q", "--build-dir", str(build_dir), str(case)])
+    code = main(["import", "-q", "--data-dir", str(layout.data), str(case)])
     out, err = capsys.readouterr()
-    assert code == 1
+    assert code == 1, err
     assert f"{case}:13: violation: broader/narrower cycle" in out
     assert "nothing was imported" in err and "Traceback" not in err
+    assert {p.name for p in layout.data.rglob("*")} == before
 
 
 def test_export_to_stdout_needs_one_set(build_dir: Path, capsys: pytest.CaptureFixture[str]):
