@@ -316,6 +316,16 @@ def test_an_imported_framework_builds_and_mappings_may_reference_it(
     assert [(f.severity, f.shape.rsplit("#", 1)[-1]) for f in again.findings.findings()] == [
         ("Warning", "NoCollision")
     ]
+    second = tmp_path / "acme-second-policy.csv"
+    second.write_text(EXAMPLE.read_text("utf-8"), "utf-8")
+    meta = EXAMPLE.with_suffix(".yml").read_text("utf-8")
+    second.with_suffix(".yml").write_text(meta.replace("id: acme-ai-policy", "id: acme-2"), "utf-8")
+    shared = validate_framework_file(second, context).findings.findings()
+    assert sorted(f.focus or "" for f in shared) == [
+        ACME + "id/agent/acme-robotics",
+        ACME + "id/source/acme-ai-use-policy-1-0",
+    ]
+    assert all(f.severity == "Warning" and "already described" in f.message for f in shared)
 
 
 # -- a large framework: pySHACL on one element per profile gives the findings of a whole run --

@@ -209,6 +209,19 @@ class FrameworkChecks(FrameworkCheckBase):
                 fw,
                 severity=WARNING,
             )
+        shared = [*self.minted.sources.values(), self.minted.publisher]
+        for node in dict.fromkeys(i for i in shared if i is not None):
+            if self.existing is None and str(node) in index.described:
+                self._add(
+                    "NoCollision",
+                    f"<{node}> is already described in the graph (by another framework of the "
+                    "workspace?): both descriptions are merged, so they must agree (the build "
+                    "refuses, for example, two issued dates)",
+                    self.minted.lines.get(str(node), line),
+                    "reference",
+                    node,
+                    severity=WARNING,
+                )
         if str(fw) in index.described and str(fw) not in index.schemes:
             self._add(
                 "NoCollision",
