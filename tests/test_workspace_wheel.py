@@ -1,6 +1,7 @@
 """The example workspace walk (issue 12, item 6; examples/workspace/README.md) from an installed
-wheel, outside any checkout: ``govkg init → validate → import → build → check → serve``, and a
-SPARQL query to the server that returns the imported framework's elements and mappings.
+wheel, outside any checkout: ``govkg init → validate → import`` (the framework table, then
+its OLIR and SSSOM mappings) ``→ build → check → serve``, and a SPARQL query to the server
+that returns the imported framework's elements and mappings.
 
 The wheel is built from this checkout and installed with ``pip --no-index --no-deps`` into a
 fresh virtual environment; its dependencies come from the environment running the tests (a
@@ -169,6 +170,7 @@ def test_the_example_walk_from_an_installed_wheel(installed: Path, tmp_path: Pat
     shutil.copytree(EXAMPLE, inputs, ignore=shutil.ignore_patterns("README.md"))
     table = inputs / "frameworks" / "acme-ai-policy.csv"
     olir = inputs / "acme-ai-policy--nist-ai-rmf.olir.csv"
+    sssom = inputs / "acme-ai-policy--nist-ai-rmf.sssom.tsv"
 
     _run(installed, tmp_path, env, "init", "acme", "--namespace", NAMESPACE)
     workspace = tmp_path / "acme"
@@ -180,7 +182,10 @@ def test_the_example_walk_from_an_installed_wheel(installed: Path, tmp_path: Pat
     checked = _run(installed, workspace, env, "validate", "-q", str(olir))
     assert "0 violation(s)" in checked.stdout
     _run(installed, workspace, env, "import", "-q", str(olir))
-    assert list((workspace / "crosswalks").glob("*.ttl"))
+    checked = _run(installed, workspace, env, "validate", "-q", str(sssom))
+    assert "0 violation(s)" in checked.stdout
+    _run(installed, workspace, env, "import", "-q", str(sssom))
+    assert len(list((workspace / "crosswalks").glob("*.ttl"))) == 2
     _run(installed, workspace, env, "build", "-q")
     assert (workspace / "build" / "manifest.json").is_file()
     _run(installed, workspace, env, "check", "-q")
@@ -229,7 +234,7 @@ def test_the_example_walk_from_an_installed_wheel(installed: Path, tmp_path: Pat
                 server.kill()
                 server.wait(timeout=STOP_TIMEOUT)
     assert len(elements) == 18, (tmp_path / "serve.log").read_text(errors="replace")[-2000:]
-    assert len(mappings) >= 14
+    assert len(mappings) == 14 + 13  # the OLIR table's and the SSSOM set's
     assert all(
         m["o"].startswith("https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0/") for m in mappings
     )
