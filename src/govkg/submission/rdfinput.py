@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF
+from rdflib.namespace import DCTERMS, OWL, RDF, XSD
 from rdflib.term import Node
 
 from govkg.errors import InputError
@@ -26,9 +26,15 @@ from govkg.formats import syntax_by_name
 from govkg.loading import parse_file
 from govkg.namespaces import SSSOM, Shortener
 from govkg.submission import limits
+from govkg.submission.minting import set_iri_for
 from govkg.submission.rows import Row, Submission, syntax_finding
-from govkg.submission.vocabulary import LEGACY_PROPERTIES, MAPPING_SLOTS, MODIFIER_VALUES
-from govkg.validation import WARNING
+from govkg.submission.vocabulary import (
+    LEGACY_PROPERTIES,
+    MAPPING_SLOTS,
+    MODIFIER_VALUES,
+    ORIGINAL_SET_ID,
+)
+from govkg.validation import INFO, WARNING, Finding
 
 #: RDF input formats, by name (:mod:`govkg.formats`).
 RDF_FORMATS = ("turtle", "trig", "ntriples", "nquads", "jsonld", "rdfxml")
@@ -66,6 +72,10 @@ def read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submiss
     legacy = _standard_form(graph)
     sets = sorted(set(graph.subjects(RDF.type, SSSOM.MappingSet)), key=str)
     set_node = sets[0] if sets else None
+    problems: list[Finding] = []
+    if set_node is not None and len(sets) == 1:
+        set_node = _govkg_set(graph, set_node, path, index, problems)
+        sets = [set_node]
     triples: list[tuple[Node, Node, Node]] = []
     for node in sets:
         triples.append((node, RDF.type, SSSOM.MappingSet))
@@ -85,7 +95,7 @@ def read_rdf(path: Path, input_format: str, defaults: dict[str, str]) -> Submiss
                 titles[str(source)] = str(title)
     nodes = set(graph.subjects(RDF.type, OWL.Axiom)) & set(graph.subjects(OWL.annotatedSource))
     nodes |= set(graph.objects(None, SSSOM.mappings))
-    problems = [syntax_finding(message, 1, WARNING) for message in legacy]
+    problems += [syntax_finding(message, 1, WARNING) for message in legacy]
     if set_node is not None:
         # Condensation (SSSOM specification, "Propagation of mapping set slots"): sssom-py
         # writes subject_source and object_source on every mapping only; the set states them.
@@ -173,6 +183,37 @@ class LineIndex:
         ]
         found = [self.first[form] for form in forms if form in self.first]
         return min(found) if found else None
+
+
+def _govkg_set(
+    graph: Graph, node: Node, path: Path, index: LineIndex, problems: list[Finding]
+) -> Node:
+    """Give a set named outside govkg (or a blank node) its govkg IRI in ``graph``, keeping a
+    foreign IRI as ``dcterms:identifier`` (:func:`~govkg.submission.minting.set_iri_for`)."""
+    original = str(node) if isinstance(node, URIRef) else None
+    minted = set_iri_for(original, path.name)
+    if original is not None and str(minted) == original:
+        return node
+    for p, o in list(graph.predicate_objects(node)):
+        graph.remove((node, p, o))
+        graph.add((minted, p, o))
+    for s, p in list(graph.subject_predicates(node)):
+        graph.remove((s, p, node))
+        graph.add((s, p, minted))
+    line = index.line(node) or 1
+    if original is not None:
+        graph.add((minted, ORIGINAL_SET_ID, Literal(original, datatype=XSD.anyURI)))
+        index.first.setdefault(f"<{minted}>", line)
+        message = (
+            f"mapping_set_id {original} is not a govkg IRI: the set is {minted} in govkg, the "
+            "original kept as its dcterms:identifier (and exported as mapping_set_id)"
+        )
+        problems.append(syntax_finding(message, line, INFO, value=original))
+    else:
+        problems.append(
+            syntax_finding(f"the set has no IRI; govkg calls it {minted}", line, WARNING)
+        )
+    return minted
 
 
 def _standard_form(graph: Graph) -> list[str]:
