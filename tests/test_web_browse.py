@@ -370,6 +370,34 @@ def test_downloads_are_what_the_cli_writes(app, client, store, build_dir):
     assert len(records) == len({r["mapping_id"] for r in records}) == 43
 
 
+def test_sssom_of_a_crosswalk_holds_the_pairs_it_shows(client):
+    """A set that links several frameworks (the lexical crosswalk of the fact sheet's
+    principles) downloads, from one crosswalk, as its metadata block and only the rows between
+    those two frameworks."""
+    base = "/crosswalks/us-sg-ai-fact-sheet-2024-06-05/nist-ai-rmf-1-0"
+    key = "fact-sheet-principles-lexical"
+    whole = client.get(f"/crosswalks/sets/{key}.sssom.tsv").get_data(as_text=True)
+    part = client.get(f"{base}/sets/{key}.sssom.tsv").get_data(as_text=True)
+    pairs = list(
+        csv.DictReader(io.StringIO(client.get(base + "/pairs.csv").get_data(as_text=True)))
+    )
+    shown = [p for p in pairs if p["mapping_set_id"].endswith("/" + key)]
+
+    def split(text: str) -> tuple[list[str], list[str]]:
+        lines = text.splitlines()
+        return [x for x in lines if x.startswith("#")], [x for x in lines if not x.startswith("#")]
+
+    whole_header, whole_rows = split(whole)
+    part_header, part_rows = split(part)
+    assert part_header == whole_header
+    assert part_rows[0] == whole_rows[0]  # the same columns
+    assert set(part_rows[1:]) <= set(whole_rows[1:])
+    assert len(part_rows) - 1 == len(shown) > 0
+    assert len(whole_rows) - 1 > len(shown)
+    page = client.get(base).get_data(as_text=True)
+    assert f'href="{base}/sets/{key}.sssom.tsv">these {len(shown)}</a>' in page
+
+
 def test_compare_form_redirects_to_the_crosswalk(client):
     response = client.get("/crosswalks/?a=nist-ai-rmf-1-0&b=oecd-ai-principles")
     assert response.status_code == 303

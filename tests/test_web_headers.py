@@ -72,6 +72,10 @@ SAMPLES: dict[str, list[str]] = {
     "crosswalks.pairs_csv": ["/crosswalks/nist-ai-600-1/nist-ai-rmf-1-0/pairs.csv"],
     "crosswalks.matrix_csv": ["/crosswalks/nist-ai-600-1/nist-ai-rmf-1-0/matrix.csv"],
     "crosswalks.heatmap_svg": ["/crosswalks/nist-ai-600-1/nist-ai-rmf-1-0/heatmap.svg"],
+    "crosswalks.pair_sssom": [
+        "/crosswalks/us-sg-ai-fact-sheet-2024-06-05/nist-ai-rmf-1-0/sets/"
+        "fact-sheet-principles-lexical.sssom.tsv"
+    ],
     "crosswalks.set_sssom": ["/crosswalks/sets/ai-verify-ai-rmf-text-reuse.sssom.tsv"],
     "search.search_page": ["/search", "/search?q=explainability"],
     "downloads.listing": ["/downloads/", "/downloads"],

@@ -16,9 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import curies
+import yaml
 from flask import Blueprint, Response, redirect, render_template, request
 
 from govkg import coverage
@@ -312,14 +314,71 @@ def heatmap_svg(a: str, b: str) -> Response:
 def set_sssom(key: str) -> Response:
     """A mapping set as SSSOM TSV, as ``govkg export-mappings`` writes it."""
     site = current_site()
+    chosen = _exportable(site, key)
+    text = site.cached(("sssom", key), lambda: _sssom(site, chosen))
+    return _download(text, "text/tab-separated-values", f"{key}.sssom.tsv")
+
+
+@bp.route("/crosswalks/<a>/<b>/sets/<key>.sssom.tsv")
+def pair_sssom(a: str, b: str, key: str) -> Response:
+    """The mappings of a set that the crosswalk of A by B shows, as SSSOM TSV: the set's own
+    metadata block and those of its rows whose ends are an element of A and one of B (a set
+    such as a lexical crosswalk may link more frameworks than these two)."""
+    site = current_site()
+    found = crosswalk(site, a, b)
+    chosen = _exportable(site, key)
+    shown = {(p.row.subject, p.row.other) for p in found.pairs if p.row.mapping_set == chosen.iri}
+
+    def make() -> str:
+        converter = site.kept(("sssom-context",), lambda: _sssom_context(site))[0]
+        whole = site.cached(("sssom", key), lambda: _sssom(site, chosen))
+        return sssom_subset(whole, shown, converter.prefix_map)
+
+    text = site.cached(("sssom", key, a, b), make)
+    return _download(text, "text/tab-separated-values", f"{key}--{a}--{b}.sssom.tsv")
+
+
+def sssom_subset(text: str, pairs: set[tuple[str, str]], prefixes: Mapping[str, str]) -> str:
+    r"""The rows of an SSSOM TSV whose (subject, object), or (object, subject), is one of
+    ``pairs`` (full IRIs), under the same metadata block. CURIEs are expanded with the file's
+    ``curie_map`` over ``prefixes``.
+
+    >>> text = "#curie_map:\n#  ex: http://ex.org/\nsubject_id\tobject_id\nex:a\tex:b\nex:c\tex:d\n"
+    >>> kept = sssom_subset(text, {("http://ex.org/b", "http://ex.org/a")}, {})
+    >>> kept.splitlines()[2:]
+    ['subject_id\tobject_id', 'ex:a\tex:b']
+    """
+    lines = text.splitlines(keepends=True)
+    header = [line for line in lines if line.startswith("#")]
+    table = [line for line in lines if not line.startswith("#")]
+    block = yaml.safe_load("".join(line[1:] for line in header)) or {}
+    namespaces = {**prefixes, **(block.get("curie_map") or {})}
+
+    def expand(value: str) -> str:
+        prefix, colon, local = value.partition(":")
+        return namespaces[prefix] + local if colon and prefix in namespaces else value
+
+    reader = csv.reader(io.StringIO("".join(table)), delimiter="\t")
+    columns = next(reader)
+    subject, obj = columns.index("subject_id"), columns.index("object_id")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(columns)
+    for row in reader:
+        ends = (expand(row[subject]), expand(row[obj]))
+        if ends in pairs or ends[::-1] in pairs:
+            writer.writerow(row)
+    return "".join(header) + out.getvalue()
+
+
+def _exportable(site: Site, key: str) -> MappingSet:
+    """The mapping set of ``key`` that has a table in the graph (404 otherwise)."""
     found = {s.key: s for s in sets(site) if s.mappings and s.graph}
     if key not in found:
         raise NotFoundError(
             f"no mapping set with mappings called {key!r}; known: {', '.join(sorted(found))}"
         )
-    chosen = found[key]
-    text = site.cached(("sssom", key), lambda: _sssom(site, chosen))
-    return _download(text, "text/tab-separated-values", f"{key}.sssom.tsv")
+    return found[key]
 
 
 def _sssom(site: Site, chosen: MappingSet) -> str:
