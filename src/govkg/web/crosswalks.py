@@ -14,6 +14,7 @@ the downloads are what the page shows: ``pairs.csv`` (the pairs, of one cell wit
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from collections.abc import Mapping
@@ -169,11 +170,14 @@ def linked_pairs(site: Site) -> list[tuple[Framework, Framework, int]]:
 
 
 def warm(site: Site) -> None:
-    """Compute what the browsing pages read (frameworks, trees, mapping sets, and the crosswalks
-    the crosswalk list links, both ways: about a second on the shipped graph), so that the
-    server's forked workers share it and no reader waits for it."""
+    """Compute what the browsing pages read (frameworks, trees, mapping sets and their SSSOM
+    TSV, and the crosswalks the crosswalk list links, both ways: about a second on the shipped
+    graph), so that the server's forked workers share it and no reader waits for it."""
     element_hrefs(site)
     site.kept(("sssom-context",), lambda: _sssom_context(site))
+    for chosen in sets(site):
+        if chosen.mappings and chosen.graph:
+            site.kept(("sssom", chosen.key), functools.partial(_sssom, site, chosen))
     for a, b, _ in linked_pairs(site):
         crosswalk(site, a.key, b.key)
         crosswalk(site, b.key, a.key)
@@ -315,7 +319,7 @@ def set_sssom(key: str) -> Response:
     """A mapping set as SSSOM TSV, as ``govkg export-mappings`` writes it."""
     site = current_site()
     chosen = _exportable(site, key)
-    text = site.cached(("sssom", key), lambda: _sssom(site, chosen))
+    text = site.kept(("sssom", key), lambda: _sssom(site, chosen))
     return _download(text, "text/tab-separated-values", f"{key}.sssom.tsv")
 
 
@@ -331,7 +335,7 @@ def pair_sssom(a: str, b: str, key: str) -> Response:
 
     def make() -> str:
         converter = site.kept(("sssom-context",), lambda: _sssom_context(site))[0]
-        whole = site.cached(("sssom", key), lambda: _sssom(site, chosen))
+        whole = site.kept(("sssom", key), lambda: _sssom(site, chosen))
         return sssom_subset(whole, shown, converter.prefix_map)
 
     text = site.cached(("sssom", key, a, b), make)
