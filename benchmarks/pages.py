@@ -101,8 +101,8 @@ def _pages(client: Client, elements: int) -> list[str]:
     for path in crosswalks:
         found.append(path)
         found += [
-            c.replace("&amp;", "&")
-            for c in _links(client, path, re.escape(path) + r"\?row=[^\"#]+")[:1]
+            c.replace("&amp;", "&").split("#")[0]
+            for c in _links(client, path, re.escape(path) + r"\?row=[^\"]+")[:1]
         ]
     return found
 
