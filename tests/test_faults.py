@@ -63,7 +63,8 @@ def _checkout(layout: Layout, target: Path) -> Layout:
 def _submission(tmp_path: Path, key: str, predicate: str) -> Path:
     """A one-mapping set ``key``: aiverify:tc-1-1 PREDICATE airmf:govern-1-1."""
     lines = (MAPPINGS / "valid" / "minimal.sssom.tsv").read_text(encoding="utf-8").splitlines()
-    lines = lines[:13]
+    header = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    lines = lines[: header + 2]  # the metadata block, the header and the first mapping
     text = "\n".join(lines).replace("test-minimal", key).replace("skos:relatedMatch", predicate)
     path = tmp_path / f"{key}.sssom.tsv"
     path.write_text(text + "\n", encoding="utf-8")
