@@ -514,6 +514,28 @@ def test_named_query_parameters_are_bound_from_the_url(client):
     assert injected.status_code == 400
 
 
+def test_named_query_parameters_take_every_id_spelling(client):
+    """`/queries/NAME` reads ids as `govkg query --param` does: a key, an id path, a CURIE and
+    the IRI name one framework, and an unknown one is a 400 naming the close match."""
+    answers = []
+    for spelling in (
+        "oecd-ai-principles",
+        "framework/oecd-ai-principles",
+        "framework:oecd-ai-principles",
+        "https://w3id.org/govkg/id/framework/oecd-ai-principles",
+    ):
+        reply = client.get(
+            "/queries/list-framework-elements",
+            query_string={"framework": spelling, "format": "json"},
+        )
+        assert reply.status_code == 200, (spelling, reply.text)
+        answers.append(reply.json["results"]["bindings"])
+    assert answers[0] and all(answer == answers[0] for answer in answers)
+    unknown = client.get("/queries/list-framework-elements?framework=oecd-ai-principle")
+    assert unknown.status_code == 400
+    assert "framework/oecd-ai-principles" in unknown.text
+
+
 def test_unknown_named_query_is_404(client):
     assert client.get("/queries/cq99-nothing").status_code == 404
 

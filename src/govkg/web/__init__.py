@@ -23,8 +23,8 @@ from govkg.backends import Backend
 from govkg.build import DATASET_DUMP
 from govkg.build_cache import read_manifest
 from govkg.catalogue import NamedQuery, load_catalogue
+from govkg.identifiers import Resolver
 from govkg.namespaces import curie
-from govkg.paths import bundled_layout
 from govkg.progress import Progress
 from govkg.web import errors
 from govkg.web.browse import Browser
@@ -81,7 +81,10 @@ class Site:
 
         self.config = config
         self.backend = backend
-        self.catalogue: dict[str, NamedQuery] = load_catalogue(bundled_layout())
+        self.catalogue: dict[str, NamedQuery] = load_catalogue(config.layout)
+        #: Reads named-query parameters in every id spelling (``govkg.identifiers``), as the
+        #: command line does; its caches may be shared (a race only repeats a lookup).
+        self.resolver = Resolver(backend, config.layout)
         self.stats: DatasetStats = collect_stats(backend, config.builtin)
         self.describer = Describer(backend, max_incoming=MAX_INCOMING_LINKS)
         self.browser = Browser(backend, self.describer)

@@ -48,13 +48,16 @@ def listing() -> Response:
 def run(name: str) -> Response:
     """Run one named query; ``format`` and ``Accept`` choose the result format, and the other
     query-string parameters bind its ``?_name`` parameters (grlc style: ``?name=VALUE`` or
-    ``?_name=VALUE``; a value with a ``/`` is a govkg id or an IRI, anything else a string)."""
+    ``?_name=VALUE``), read as ``govkg query --param`` reads them: a parameter whose name says
+    what it holds (framework, element, set...) takes any spelling of an id and an unknown id is
+    a 400 naming the close matches; other values are ids or IRIs where they are plainly so,
+    else strings (``govkg.identifiers``)."""
     site = current_site()
     named = site.catalogue.get(name.removesuffix(".rq"))
     if named is None:
         raise UnknownQueryError(f"no named query {name!r}; see /queries/")
     values = {k: v for k, v in request.args.items() if k not in _RESERVED}
-    text = named.bind(values)
+    text = named.bind(site.resolver.parameter_values(named, values))
     shape = check_query(
         text, max_bytes=site.config.max_query_bytes, max_nesting=site.config.max_nesting
     )
