@@ -68,7 +68,11 @@ class Console:
     messages: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        return [m for m in self.messages if re.search(r"Content.Security.Policy|pageerror", m)]
+        """CSP violations, uncaught errors, and any resource other than the page itself that
+        failed to load (a missing stylesheet, script or icon)."""
+        return [
+            m for m in self.messages if re.search(r"Content.Security.Policy|pageerror|^http ", m)
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +120,14 @@ def page(browser: Browser, server: RunningServer) -> Iterator[tuple[Page, Consol
     console = Console()
     tab.on("console", lambda m: console.messages.append(f"{m.type}: {m.text}"))
     tab.on("pageerror", lambda e: console.messages.append(f"pageerror: {e}"))
+    tab.on(
+        "response",
+        lambda r: (
+            console.messages.append(f"http {r.status}: {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document"
+            else None
+        ),
+    )
     yield tab, console
     context.close()
 
