@@ -20,12 +20,8 @@ from govkg.namespaces import GK, SSSOM
 from govkg.paths import Layout
 from govkg.spreadsheets import write_sheet
 from govkg.submission.importing import import_submission
-from govkg.submission.olir import (
-    COLUMNS,
-    RELATIONSHIPS,
-    NotationIndex,
-    export_olir,
-)
+from govkg.submission.olir import COLUMNS, RELATIONSHIPS, NotationIndex
+from govkg.submission.olir_export import export_olir
 from govkg.submission.readers import detect_format, open_submission
 from govkg.submission.rows import Row
 from govkg.submission.validate import Context, validate_file

@@ -257,7 +257,7 @@ def export_mappings_command(args: argparse.Namespace) -> int:
 def _export_olir(args: argparse.Namespace) -> int:
     """Write mapping sets as OLIR relationship tables (contract 4); XLSX needs ``-o``."""
     try:
-        from govkg.submission.olir import export_olir
+        from govkg.submission.olir_export import export_olir
     except ImportError:
         raise InputError(
             f"--format {args.format}: this govkg has no OLIR writer (govkg.submission.olir)"
