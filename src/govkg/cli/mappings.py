@@ -24,6 +24,7 @@ from govkg.errors import ExitCode, InputError
 from govkg.progress import Progress
 from govkg.submission.exporting import EXPORT_FORMATS, export_mapping_sets
 from govkg.submission.findings import DEFAULT_LIMIT, FileReport
+from govkg.submission.frameworks import FRAMEWORK_FORMATS
 from govkg.submission.importing import (
     ImportRefused,
     ImportResult,
@@ -45,8 +46,10 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     reading = argparse.ArgumentParser(add_help=False)
     reading.add_argument(
         "--input-format",
-        choices=INPUT_FORMATS,
-        help="the files' format (default: from the extension)",
+        choices=(*INPUT_FORMATS, *FRAMEWORK_FORMATS),
+        help="the files' format (default: from the extension and, for a table, its header); "
+        "framework-csv/-tsv/-xlsx/-skos read a framework submission "
+        "(docs/framework-submissions.md)",
     )
     reading.add_argument(
         "--metadata",
