@@ -347,11 +347,15 @@ def test_a_misspelt_parameter_name_fails_before_any_build(capsys, tmp_path: Path
         "mset:ai-verify-ai-rmf-text-reuse",
     ],
 )
-def test_export_mappings_set_takes_every_spelling(capsys, build_dir: Path, spelling: str):
+@pytest.mark.parametrize(
+    "command", [("export", "--mappings"), ("export-mappings",)], ids=["export", "export-mappings"]
+)
+def test_export_mappings_set_takes_every_spelling(
+    capsys, build_dir: Path, spelling: str, command: tuple[str, ...]
+):
     code, out, err = _run(
         capsys,
-        "export",
-        "--mappings",
+        *command,
         "--format",
         "sssom-tsv",
         "--set",

@@ -31,9 +31,8 @@ from govkg.querying import open_backend, run_qc, run_query
 from govkg.reasoning import DEFAULT_ENGINE, ENGINES
 from govkg.results import RESULT_FORMATS, render
 
-#: ``govkg export`` formats that write mapping sets (``cli.mappings.export_mappings_command``):
-#: SSSOM TSV and the NIST OLIR relationship tables (``govkg.submission.olir.OLIR_FORMATS``).
-MAPPING_FORMATS = ("sssom-tsv", "olir-csv", "olir-xlsx")
+#: ``govkg export`` formats that write mapping sets (``cli.mappings.export_mappings_command``).
+MAPPING_FORMATS = cli_mappings.MAPPING_FORMATS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -320,9 +319,6 @@ def _export(args: argparse.Namespace) -> int:
             raise InputError(
                 f"--mappings writes mapping sets: use --format {' or '.join(MAPPING_FORMATS)}"
             )
-        if args.sets:
-            store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
-            args.sets = Resolver(store, layout).mapping_set_keys(args.sets)
         return cli_mappings.export_mappings_command(args)
     if args.sets:
         raise InputError("--set chooses mapping sets: use it with --mappings")

@@ -21,7 +21,9 @@ from types import ModuleType
 
 from govkg.cli.common import build_dir_for, layout_for, progress_for
 from govkg.errors import ExitCode, InputError
+from govkg.identifiers import Resolver
 from govkg.progress import Progress
+from govkg.querying import open_backend
 from govkg.submission.exporting import EXPORT_FORMATS, export_mapping_sets
 from govkg.submission.findings import DEFAULT_LIMIT, FileReport
 from govkg.submission.frameworks import FRAMEWORK_FORMATS
@@ -32,13 +34,16 @@ from govkg.submission.importing import (
     import_submission,
     load_context,
 )
+from govkg.submission.olir import OLIR_FORMATS
+from govkg.submission.olir_export import export_olir
 from govkg.submission.readers import INPUT_FORMATS
 from govkg.submission.render import OUTPUT_FORMATS, exit_code, render
 from govkg.submission.validate import Context, validate_file
 from govkg.submission.vocabulary import default_prefixes
 
-#: NIST OLIR relationship tables (contract 4, :mod:`govkg.submission.olir`).
-OLIR_FORMATS = ("olir-csv", "olir-xlsx")
+#: What ``export-mappings`` (and ``govkg export --mappings``) writes: SSSOM TSV, and NIST OLIR
+#: relationship tables.
+MAPPING_FORMATS = (*EXPORT_FORMATS, *OLIR_FORMATS)
 
 
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -122,7 +127,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         "with its YAML metadata block, or as a NIST OLIR relationship table (CSV, or XLSX "
         "with -o).",
     )
-    p.add_argument("--format", choices=(*EXPORT_FORMATS, *OLIR_FORMATS), default="sssom-tsv")
+    p.add_argument("--format", choices=MAPPING_FORMATS, default="sssom-tsv")
     p.add_argument(
         "--set",
         action="append",
@@ -234,9 +239,12 @@ def _import(args: argparse.Namespace) -> int:
 def export_mappings_command(args: argparse.Namespace) -> int:
     """Write mapping sets as SSSOM TSV (``export-mappings``, and ``export --mappings``), or
     as NIST OLIR tables (``--format olir-csv|olir-xlsx``, :mod:`govkg.submission.olir`)."""
+    layout = layout_for(args)
+    if args.sets:  # any spelling of a set's id (govkg.identifiers), as `govkg export --set`
+        store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
+        args.sets = Resolver(store, layout).mapping_set_keys(args.sets)
     if args.format in OLIR_FORMATS:
         return _export_olir(args)
-    layout = layout_for(args)
     build_dir = build_dir_for(args, layout)
     progress = progress_for(args)
     exported = export_mapping_sets(layout, build_dir, args.sets, progress)
@@ -259,12 +267,6 @@ def export_mappings_command(args: argparse.Namespace) -> int:
 
 def _export_olir(args: argparse.Namespace) -> int:
     """Write mapping sets as OLIR relationship tables (contract 4); XLSX needs ``-o``."""
-    try:
-        from govkg.submission.olir_export import export_olir
-    except ImportError:
-        raise InputError(
-            f"--format {args.format}: this govkg has no OLIR writer (govkg.submission.olir)"
-        ) from None
     output: Path | None = args.output
     if output is None and args.format == "olir-xlsx":
         raise InputError("--format olir-xlsx writes a binary file: name it with -o FILE (or DIR)")
