@@ -6,6 +6,7 @@ the export gives the same mappings."""
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from rdflib.namespace import OWL, RDFS
 
 from govkg.backends import Backend
 from govkg.build import build
+from govkg.cli import main
 from govkg.errors import InputError
 from govkg.namespaces import GK, SSSOM
 from govkg.paths import Layout
@@ -119,13 +121,25 @@ def test_notations_are_read_with_the_graphs_index(layout: Layout, store: Backend
     assert AIVERIFY + "tc-1-3" in subjects and AIVERIFY + "1-3" not in subjects
 
 
-def test_validate_names_the_line_of_an_element_the_graph_does_not_hold(
-    layout: Layout, build_dir: Path
+def test_validate_resolves_notations_from_the_cli(capsys, build_dir: Path) -> None:
+    """``govkg validate`` reads the OLIR table with the built graph's notations: ``1.3`` on
+    line 5 is AI Verify's tc-1-3, so the table is fit to accept."""
+    code = main(["validate", str(TABLE), "--build-dir", str(build_dir), "--format", "json"])
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    assert code == 0 and report["format"] == "olir-csv", report
+    assert report["mappings"] == 3 and report["findings"] == []
+
+
+def test_validate_names_the_line_of_a_notation_the_graph_does_not_hold(
+    capsys, tmp_path: Path, build_dir: Path
 ) -> None:
-    report = validate_file(TABLE, Context.load(layout, build_dir))
-    assert report.error is None and report.input_format == "olir-csv"
-    found = [(f.line, f.severity, f.shape.rsplit("#", 1)[-1]) for f in report.findings.findings()]
-    assert found == [(5, "Violation", "SubmittedMapping-subjectKnown")]
+    table = tmp_path / TABLE.name
+    table.write_text(TABLE.read_text(encoding="utf-8").replace(",1.3,", ",9.99,"), "utf-8")
+    shutil.copy(METADATA, tmp_path / METADATA.name)
+    code = main(["validate", str(table), "--build-dir", str(build_dir), "--format", "json"])
+    (report,) = json.loads(capsys.readouterr().out)["files"]
+    found = [(f["line"], f["severity"], f["shape"].rsplit("#", 1)[-1]) for f in report["findings"]]
+    assert code == 1 and found == [(5, "violation", "SubmittedMapping-subjectKnown")]
 
 
 def _bad_rows() -> list[list[str]]:

@@ -19,7 +19,6 @@ from rdflib import Graph, URIRef
 
 from govkg.errors import InputError
 from govkg.formats import syntax_for_path
-from govkg.paths import Layout, bundled_layout
 from govkg.progress import Progress
 from govkg.submission import limits
 from govkg.submission.findings import DEFAULT_LIMIT, FileReport, FindingCollector
@@ -221,14 +220,8 @@ def _without_replacement_warning(findings: FindingCollector) -> FindingCollector
     return kept
 
 
-def _layout(context: Context) -> Layout:
-    """The context's layout (its workspace included), else the bundled one."""
-    layout = getattr(context, "layout", None)
-    return layout if isinstance(layout, Layout) else bundled_layout()
-
-
 def _workspace(context: Context) -> Workspace | None:
-    return _layout(context).workspace
+    return context.layout.workspace
 
 
 def namespace_of(context: Context) -> Namespace:
@@ -281,7 +274,7 @@ def _checked(
 ) -> tuple[Minted, Draft, Path | None]:
     """Read, mint and check a submission into ``report``; return its graph, draft and the
     workspace file it would replace."""
-    layout = _layout(context)
+    layout = context.layout
     namespace = namespace_of(context)
     kinds = element_kinds(layout.ontology)
     with quiet_rdflib():

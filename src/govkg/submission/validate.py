@@ -22,6 +22,7 @@ from govkg.errors import InputError
 from govkg.namespaces import GK, PAV, SSSOM
 from govkg.paths import Layout
 from govkg.progress import Progress
+from govkg.querying import open_backend
 from govkg.submission import consistency as semantics
 from govkg.submission.consistency_checks import ConsistencyChecks
 from govkg.submission.coverage import ROLE_PROPERTIES, CoverageTally
@@ -32,6 +33,7 @@ from govkg.submission.findings import (
     Reporter,
     iri_writer,
 )
+from govkg.submission.olir import NotationIndex
 from govkg.submission.rdfinput import quiet_rdflib
 from govkg.submission.readers import detect_format, open_submission
 from govkg.submission.reference import ReferenceIndex
@@ -77,12 +79,17 @@ class Context:
         checker: The compiled mapping shapes.
         index: The built graph's facts.
         prefixes: Prefixes a submission may use undeclared.
+        layout: The sources the graph was built from; its workspace, when it has one, gives
+            the namespace of submitted frameworks and of foreign mapping sets.
+        notations: The built graph's element notations, for OLIR cells such as ``1.3``.
     """
 
     shapes: Graph
     checker: RowChecker
     index: ReferenceIndex
     prefixes: dict[str, str]
+    layout: Layout
+    notations: NotationIndex
 
     @classmethod
     def load(cls, layout: Layout, build_dir: Path, progress: Progress | None = None) -> Context:
@@ -94,6 +101,8 @@ class Context:
             checker=RowChecker(shapes),
             index=index,
             prefixes=default_prefixes(layout.data),
+            layout=layout,
+            notations=NotationIndex.from_store(open_backend(layout, build_dir, progress)),
         )
 
 
@@ -119,7 +128,9 @@ def validate_file(
     try:
         report.input_format = detect_format(path, input_format)
         with quiet_rdflib():
-            submission = open_submission(path, report.input_format, context.prefixes, metadata)
+            submission = open_submission(
+                path, report.input_format, context.prefixes, metadata, context.notations
+            )
             _Run(submission, context, report, progress or Progress(stream=None)).run()
     except InputError as exc:
         report.error = exc.message
@@ -140,7 +151,7 @@ def read_checked(
     fmt = detect_format(path, input_format)
     report = FileReport(path=path, input_format=fmt, findings=FindingCollector(DEFAULT_LIMIT))
     with quiet_rdflib():
-        submission = open_submission(path, fmt, context.prefixes, metadata)
+        submission = open_submission(path, fmt, context.prefixes, metadata, context.notations)
         kept: list[Row] = []
         checker = _Run(submission, context, report, Progress(stream=None), keep=kept)
         checker.run()
