@@ -19,6 +19,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from govkg.build import build
+from govkg.cli import main
 from govkg.errors import InputError
 from govkg.namespaces import GK
 from govkg.paths import Layout
@@ -46,7 +47,7 @@ POLICY = URIRef(ACME + "id/framework/acme-ai-policy")
 
 def _context(layout: Layout, build_dir: Path, workspace: Workspace | None) -> Context:
     context = Context.load(layout, build_dir)
-    context.layout = replace(layout, workspace=workspace)  # type: ignore[attr-defined]
+    context.layout = replace(layout, workspace=workspace)
     return context
 
 
@@ -135,6 +136,15 @@ def test_reports_render_in_every_output_format(context: Context, fmt: str):
     if fmt == "json":
         assert json.loads(out)["files"][0]["mappings"] == 4
         assert json.loads(out)["files"][0]["format"] == "framework-csv"
+
+
+def test_the_text_summary_counts_a_frameworks_elements(capsys, build_dir: Path):
+    """``govkg validate`` on a framework table says how many elements it holds, not mappings."""
+    code = main(["validate", str(EXAMPLE), "--build-dir", str(build_dir)])
+    summary = capsys.readouterr().out.splitlines()[-1]
+    assert code == 0
+    assert summary.startswith(f"{EXAMPLE}: 18 element(s) in framework <"), summary
+    assert "acme-ai-policy>" in summary and "mapping(s)" not in summary
 
 
 # -- bad and hostile input: the fixtures and their expected findings --

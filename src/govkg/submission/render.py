@@ -43,6 +43,25 @@ def render(
 # --- text -------------------------------------------------------------------------------------
 
 
+def _counted(report: FileReport, short: Callable[[str], str]) -> str:
+    """What a report counts: the mappings of a set, or the elements of a framework (whose
+    report's ``input_format`` starts with ``framework-``).
+
+    >>> from pathlib import Path
+    >>> report = FileReport(path=Path("p.csv"), input_format="framework-csv", mappings=18,
+    ...                     mapping_set="urn:x:framework/acme")
+    >>> _counted(report, str)
+    '18 element(s) in framework urn:x:framework/acme'
+    >>> _counted(FileReport(path=Path("m.tsv"), mappings=2), str)
+    '2 mapping(s) in no mapping set'
+    """
+    if (report.input_format or "").startswith("framework-"):
+        name = short(report.mapping_set) if report.mapping_set else "(no framework)"
+        return f"{report.mappings} element(s) in framework {name}"
+    name = short(report.mapping_set) if report.mapping_set else "no mapping set"
+    return f"{report.mappings} mapping(s) in {name}"
+
+
 def render_text(
     reports: Sequence[FileReport], prefixes: dict[str, str], strict: bool = False
 ) -> str:
@@ -67,8 +86,7 @@ def render_text(
             "fit to accept" if report.exit_code(strict) == ExitCode.OK else "NOT fit to accept"
         )
         lines.append(
-            f"{path}: {report.mappings} mapping(s) in "
-            f"{short(report.mapping_set) if report.mapping_set else 'no mapping set'}; "
+            f"{path}: {_counted(report, short)}; "
             f"{counts['violation']} violation(s), {counts['warning']} warning(s), "
             f"{counts['info']} info(s): {verdict}"
         )
