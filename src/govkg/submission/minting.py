@@ -10,6 +10,9 @@ change here renames shipped mappings.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from rdflib import URIRef
@@ -140,13 +143,38 @@ def new_source_iri(set_iri: str) -> str:
     return SOURCE_BASE + key
 
 
+#: Where a foreign set's IRI is minted: govkg's ``mapping-set/``, or, while a workspace's
+#: submission is read (:func:`foreign_sets_under`), the workspace's ``<namespace>id/mapping-set/``.
+_FOREIGN_SET_BASE: ContextVar[str] = ContextVar("foreign_set_base", default=MAPPING_SET_BASE)
+
+
+@contextmanager
+def foreign_sets_under(base: str | None) -> Iterator[None]:
+    """Mint the IRIs of foreign sets (and of sets without ``mapping_set_id``) under ``base``
+    while the block runs (None: under govkg's ``mapping-set/``, as outside any block).
+
+    >>> with foreign_sets_under("https://example.org/acme/id/mapping-set/"):
+    ...     str(set_iri_for("https://example.org/sets/record-id", "x.sssom.tsv"))
+    'https://example.org/acme/id/mapping-set/record-id'
+    >>> str(set_iri_for("https://example.org/sets/record-id", "x.sssom.tsv"))
+    'https://w3id.org/govkg/id/mapping-set/record-id'
+    """
+    token = _FOREIGN_SET_BASE.set(base or MAPPING_SET_BASE)
+    try:
+        yield
+    finally:
+        _FOREIGN_SET_BASE.reset(token)
+
+
 def set_iri_for(original: str | None, file_name: str) -> URIRef:
     """Return the govkg IRI of a mapping set whose ``mapping_set_id`` is ``original``.
 
     A govkg mapping-set IRI is the set's own (one with a bad key too: the submission shapes
-    report it). Any other identifier is foreign (SSSOM sets are named by their publisher): the
-    set gets ``mapping-set/{key}``, the key made from the identifier's last path segment without
-    its ``.sssom.tsv``-style extension, and the original is kept beside it
+    report it), and so is one under the base of :func:`foreign_sets_under` (a workspace's own
+    set). Any other identifier is foreign (SSSOM sets are named by their publisher): the
+    set gets ``mapping-set/{key}`` (under a workspace, ``<namespace>id/mapping-set/{key}``),
+    the key made from the identifier's last path segment without its ``.sssom.tsv``-style
+    extension, and the original is kept beside it
     (:data:`~govkg.submission.vocabulary.ORIGINAL_SET_ID`). A set without ``mapping_set_id``
     takes its key from the file's name.
 
@@ -159,12 +187,13 @@ def set_iri_for(original: str | None, file_name: str) -> URIRef:
     >>> str(set_iri_for("https://w3id.org/govkg/id/mapping-set/Bad_Key", "x"))
     'https://w3id.org/govkg/id/mapping-set/Bad_Key'
     """
+    base = _FOREIGN_SET_BASE.get()
     if original is not None and (
-        original.startswith(MAPPING_SET_BASE) or set_key(original) is not None
+        original.startswith((MAPPING_SET_BASE, base)) or set_key(original) is not None
     ):
         return URIRef(original)
     name = original.rstrip("/#") if original else file_name
     last = re.split(r"[/#:]", name)[-1]
     last = re.sub(r"(\.sssom)?\.(tsv|csv|ttl|json|jsonld|owl|rdf|ya?ml)$", "", last, flags=re.I)
     key = re.sub(r"[^a-z0-9]+", "-", last.lower()).strip("-") or "unnamed-submission"
-    return URIRef(MAPPING_SET_BASE + key)
+    return URIRef(base + key)

@@ -1,0 +1,78 @@
+"""Mapping sets in a workspace, through the CLI (``govkg init``, ``import``, ``build``,
+``validate``, ``export``): a set whose ``mapping_set_id`` is foreign gets its IRI in the
+workspace's namespace (``<namespace>id/mapping-set/{key}``), its original kept as
+``dcterms:identifier`` and written back as ``mapping_set_id``; a set with govkg's own id keeps
+it; the SSSOM export names the workspace's agents, frameworks and sources with prefixes of the
+workspace's name, and sssom-py (the SSSOM reference implementation) validates it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, XSD
+
+from govkg.cli import main
+from govkg.namespaces import SSSOM
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "workspace"
+SSSOM_FILE = EXAMPLE / "acme-ai-policy--nist-ai-rmf.sssom.tsv"
+OLIR_FILE = EXAMPLE / "acme-ai-policy--nist-ai-rmf.olir.csv"
+ACME = "https://example.org/acme/"
+FOREIGN = ACME + "mappings/acme-ai-policy--nist-ai-rmf.sssom.tsv"
+OWN_SET = ACME + "id/mapping-set/acme-ai-policy-nist-ai-rmf"
+GOVKG_SET = "https://w3id.org/govkg/id/mapping-set/acme-ai-policy-nist-ai-rmf-olir"
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    out, _ = capsys.readouterr()
+    return code, out
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace holding the example framework, built."""
+    root = tmp_path_factory.mktemp("walk") / "acme"
+    assert main(["init", str(root), "--namespace", ACME, "-q"]) == 0
+    framework = str(EXAMPLE / "frameworks" / "acme-ai-policy.csv")
+    assert main(["import", framework, "--workspace", str(root), "-q"]) == 0
+    assert main(["build", "--workspace", str(root), "-q"]) == 0
+    return root
+
+
+def test_a_foreign_set_is_minted_in_the_workspace_namespace(
+    capsys: pytest.CaptureFixture[str], workspace: Path
+) -> None:
+    code, out = _cli(
+        capsys, "validate", str(SSSOM_FILE), "--workspace", str(workspace), "--format", "json"
+    )
+    (report,) = json.loads(out)["files"]
+    assert code == 0 and report["mapping_set"] == OWN_SET, report
+    assert [f["severity"] for f in report["findings"]] == ["info"], report["findings"]
+    assert OWN_SET in report["findings"][0]["message"]
+
+
+def test_import_writes_the_workspace_iri_and_keeps_the_original(
+    capsys: pytest.CaptureFixture[str], workspace: Path
+) -> None:
+    code, out = _cli(capsys, "import", str(SSSOM_FILE), "--workspace", str(workspace), "-q")
+    assert code == 0 and OWN_SET in out, out
+    graph = Graph().parse(workspace / "crosswalks" / "acme-ai-policy-nist-ai-rmf.ttl")
+    assert (URIRef(OWN_SET), RDF.type, SSSOM.MappingSet) in graph
+    assert graph.value(URIRef(OWN_SET), DCTERMS.identifier) == Literal(FOREIGN, datatype=XSD.anyURI)
+    assert not any(
+        str(s).startswith("https://w3id.org/govkg/id/mapping-set/") for s in graph.subjects()
+    )
+
+
+def test_a_set_with_a_govkg_id_keeps_it(
+    capsys: pytest.CaptureFixture[str], workspace: Path
+) -> None:
+    code, out = _cli(
+        capsys, "validate", str(OLIR_FILE), "--workspace", str(workspace), "--format", "json"
+    )
+    (report,) = json.loads(out)["files"]
+    assert code == 0 and report["mapping_set"] == GOVKG_SET, report
