@@ -33,6 +33,7 @@ from govkg.cli import main
 from govkg.errors import ExitCode
 from govkg.namespaces import SSSOM
 from govkg.paths import Layout, bundled_layout
+from govkg.querying import open_backend, run_qc
 from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
     DATE,
@@ -203,6 +204,10 @@ def round_trip(workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -
         imported = [p for p in workspace.crosswalks.glob("*.ttl") if _holds(p)]
         assert len(imported) == 1
         assert main(["build", "-q"]) == ExitCode.OK
+        layout = _layout(workspace)
+        store = open_backend(layout, workspace.build)
+        failed = [r.query.name for r in run_qc(layout, store) if not r.passed]
+        assert failed == [], failed
         out = folder / "export"
         assert main(["export", "-q", "--mappings", "--format", "sssom-tsv", "-o", str(out)]) == 0
     exported = [p for p in out.rglob("*.sssom.tsv") if _holds(p)]

@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from govkg.build import build
 from govkg.cli import main
@@ -28,6 +28,8 @@ from govkg.submission.validate import Context, validate_file
 MAPPINGS = Path(__file__).parent / "data" / "mappings"
 MSET = "https://w3id.org/govkg/id/mapping-set/"
 LANDING_PAGE = URIRef("http://www.w3.org/ns/dcat#landingPage")
+#: A declared extension slot's property (outside govkg's vocabulary).
+ROUND = URIRef("https://example.org/ex/reviewRound")
 
 
 def _copy(layout: Layout, build_dir: Path, target: Path) -> tuple[Layout, Path]:
@@ -288,3 +290,34 @@ def test_a_set_with_objects_from_several_frameworks_states_each_mappings_object_
         (framework + "nist-ai-rmf-1-0/govern-1-1", framework + "nist-ai-rmf-1-0"),
         (framework + "nist-ai-600-1/confabulation", framework + "nist-ai-600-1"),
     }
+
+
+def test_a_declared_extension_slot_is_imported_labelled_and_sourced(
+    copy: tuple[Layout, Path], tmp_path: Path
+):
+    """SSSOM 1.1 "extension_definitions": the definition becomes a minted IRI under the set's
+    (no blank node in a data file), labelled and sourced as the data conventions ask of every
+    govkg resource, so the build and the QC queries pass; the values keep their type."""
+    layout, build_dir = copy
+    text = (MAPPINGS / "valid" / "minimal.sssom.tsv").read_text(encoding="utf-8")
+    header, table = text.split("subject_id", 1)
+    rows = ("subject_id" + table).splitlines()
+    extended = header.replace("#  gk: ", "#  xsd: http://www.w3.org/2001/XMLSchema#\n#  gk: ") + (
+        "#extension_definitions:\n#- slot_name: ext_round\n"
+        f"#  property: {ROUND}\n#  type_hint: xsd:integer\n#ext_round: 3\n"
+    )
+    body = [rows[0] + "\text_round", *(f"{row}\t{n}" for n, row in enumerate(rows[1:], 1))]
+    path = tmp_path / "extended.sssom.tsv"
+    path.write_text(extended + "\n".join(body) + "\n", encoding="utf-8")
+    done = import_submission(path, layout, build_dir)
+    graph = Graph().parse(done.path, format="turtle")
+    definition = URIRef(MSET + "test-minimal/extension/ext_round")
+    assert (URIRef(MSET + "test-minimal"), SSSOM.extension_definitions, definition) in graph
+    assert graph.value(definition, RDFS.label) is not None
+    assert graph.value(definition, DCTERMS.source) is not None
+    values = sorted(str(v) for v in graph.objects(None, ROUND))
+    assert values == ["1", "2", "3", "3"]
+    assert not [t for t in graph if any(isinstance(n, BNode) for n in t)]
+    build(layout, build_dir)
+    store = open_backend(layout, build_dir)
+    assert [r.query.name for r in run_qc(layout, store) if not r.passed] == []

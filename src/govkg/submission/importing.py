@@ -434,10 +434,19 @@ def canonical_graph(
     graph.add((set_node, RDF.type, SSSOM.MappingSet))
     graph.add((set_node, DCTERMS.title, title))
     graph.add((set_node, RDFS.label, title))
+    described: set[URIRef] = set()
     for subject, prop, value in set_statements(submission):
         if subject == set_node and str(prop) in _ENGLISH_SET:
             value = _en(value)
         graph.add((subject, prop, value))
+        if subject != set_node:
+            described.add(subject)
+    for definition in described:  # an extension definition: labelled and sourced as the set
+        name = graph.value(definition, SSSOM.slot_name)
+        text = f"extension slot {name}" if name is not None else str(definition).rsplit("/")[-1]
+        graph.add((definition, RDFS.label, Literal(f"{text} of mapping set {key}", lang="en")))
+        for source in sources:
+            graph.add((definition, DCTERMS.source, source))
     if not values.get(str(GK.crosswalkStatus)):
         graph.add((set_node, GK.crosswalkStatus, GK.Unofficial))
     object_frameworks = {str(v) for v in values.get(str(SSSOM.object_source), [])}
