@@ -307,10 +307,8 @@ def test_every_slot_survives_govkg_reading_and_writing(
     dump.write_text(dataset.serialize(format="nquads"), encoding="utf-8")
     store = OxigraphBackend()
     store.load_dump(dump)
-    converter = Converter.from_prefix_map(submission.prefixes)
-    text = exporting._export(
-        store, converter, {}, {}, "review-records", str(submission.set_node), str(graph_iri)
-    ).text
+    context = exporting.ExportContext(Converter.from_prefix_map(submission.prefixes), {}, {})
+    text = exporting.export_set(store, str(submission.set_node), context).text
     written = tmp_path / "written.sssom.tsv"
     written.write_text(text, encoding="utf-8")
     original = _parsed(path)

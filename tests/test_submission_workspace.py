@@ -11,8 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
+from sssom.parsers import parse_sssom_table
+from sssom.validators import validate
 
 from govkg.cli import main
 from govkg.namespaces import SSSOM
@@ -76,3 +79,51 @@ def test_a_set_with_a_govkg_id_keeps_it(
     )
     (report,) = json.loads(out)["files"]
     assert code == 0 and report["mapping_set"] == GOVKG_SET, report
+
+
+def test_the_export_names_the_workspace_with_its_prefixes_and_sssom_py_validates_it(
+    capsys: pytest.CaptureFixture[str], workspace: Path, tmp_path: Path
+) -> None:
+    """``acme-robotics`` (``<namespace>id/agent/``) is written ``acme_agent:acme-robotics``,
+    not ``ns1:...``; the file keeps the original ``mapping_set_id`` and passes sssom-py."""
+    if not (workspace / "crosswalks" / "acme-ai-policy-nist-ai-rmf.ttl").is_file():
+        assert main(["import", str(SSSOM_FILE), "--workspace", str(workspace), "-q"]) == 0
+    assert main(["build", "--workspace", str(workspace), "-q"]) == 0
+    written = tmp_path / "acme.sssom.tsv"
+    code, _ = _cli(
+        capsys,
+        *("export", "--workspace", str(workspace), "-q", "--format", "sssom-tsv"),
+        *("--set", "acme-ai-policy-nist-ai-rmf", "-o", str(written)),
+    )
+    assert code == 0
+    text = written.read_text(encoding="utf-8")
+    header = yaml.safe_load(
+        "".join(line[1:] + "\n" for line in text.splitlines() if line[:1] == "#")
+    )
+    assert header["mapping_set_id"] == FOREIGN
+    assert header["creator_id"] == ["acme_agent:acme-robotics"]
+    assert header["subject_source"] == "acme_framework:acme-ai-policy"
+    assert header["curie_map"]["acme_agent"] == ACME + "id/agent/"
+    assert not [p for p in header["curie_map"] if p.startswith("ns")], header["curie_map"]
+    msdf = parse_sssom_table(written)
+    problems = [
+        r.message for rep in validate(msdf, fail_on_error=False).values() for r in rep.results
+    ]
+    assert problems == [] and len(msdf.df) == 13
+
+
+def test_export_mappings_writes_a_workspace_set_under_its_key(
+    capsys: pytest.CaptureFixture[str], workspace: Path, tmp_path: Path
+) -> None:
+    if not (workspace / "crosswalks" / "acme-ai-policy-nist-ai-rmf.ttl").is_file():
+        assert main(["import", str(SSSOM_FILE), "--workspace", str(workspace), "-q"]) == 0
+    assert main(["build", "--workspace", str(workspace), "-q"]) == 0
+    out = tmp_path / "sets"
+    code, _ = _cli(
+        capsys,
+        *("export", "--workspace", str(workspace), "-q", "--mappings"),
+        *("--format", "sssom-tsv", "-o", str(out)),
+    )
+    assert code == 0
+    assert (out / "acme-ai-policy-nist-ai-rmf.sssom.tsv").is_file()
+    assert [p.name for p in out.iterdir() if p.is_dir()] == []

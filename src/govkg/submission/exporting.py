@@ -35,6 +35,7 @@ from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
     ENTITY,
     ENUM,
+    KEY,
     MAPPING_SLOTS,
     ORIGINAL_SET_ID,
     SET_SLOTS,
@@ -98,6 +99,57 @@ class ExportedSet:
     mappings: int
 
 
+@dataclass(frozen=True)
+class ExportContext:
+    """What writing any set of one store needs, read once: the prefixes, every element's
+    label and scheme, and the workspace whose IRIs get prefixes of its name.
+
+    Attributes:
+        converter: The known prefixes (govkg's, the data's, the workspace frameworks').
+        labels: Each element's English label.
+        schemes: Each element's framework.
+        workspace: (prefix, namespace) of the workspace, when there is one.
+    """
+
+    converter: curies.Converter
+    labels: dict[str, str]
+    schemes: dict[str, str]
+    workspace: tuple[str, str] | None = None
+
+    @classmethod
+    def read(cls, store: Backend, layout: Layout) -> ExportContext:
+        """Read the labels and schemes of ``store``'s elements; the prefixes from ``layout``."""
+        labels: dict[str, str] = {}
+        schemes: dict[str, str] = {}
+        for row in _rows(store, _LABELS):
+            schemes[row["e"]] = row["scheme"]
+            if row["label"] is not None:
+                labels.setdefault(row["e"], row["label"])
+        workspace = layout.workspace
+        return cls(
+            converter=curies.Converter.from_prefix_map(default_prefixes(layout.data)),
+            labels=labels,
+            schemes=schemes,
+            workspace=(
+                (workspace_prefix(workspace.name), workspace.namespace)
+                if workspace is not None
+                else None
+            ),
+        )
+
+
+def workspace_prefix(name: str) -> str:
+    """The prefix of a workspace's namespace in an exported ``curie_map``: its name, hyphens
+    made underscores (sssom-py 0.4 reads no prefix with a hyphen), when that is a prefix
+    name, else ``ws``.
+
+    >>> workspace_prefix("acme"), workspace_prefix("acme-labs"), workspace_prefix("2 teams")
+    ('acme', 'acme_labs', 'ws')
+    """
+    name = name.replace("-", "_")
+    return name if _PREFIX_NAME.match(name) else "ws"
+
+
 def export_mapping_sets(
     layout: Layout, build_dir: Path, keys: list[str] | None = None, progress: Progress | None = None
 ) -> list[ExportedSet]:
@@ -106,28 +158,24 @@ def export_mapping_sets(
     Args:
         layout: The sources.
         build_dir: Their build (built first when missing or stale).
-        keys: Only these sets (by key); all when None.
+        keys: Only these sets (by key, or by IRI); all when None.
 
     Raises:
         InputError: a key names no mapping set with mappings.
     """
     store = open_backend(layout, build_dir, progress)
-    converter = curies.Converter.from_prefix_map(default_prefixes(layout.data))
-    labels: dict[str, str] = {}
-    schemes: dict[str, str] = {}
-    for row in _rows(store, _LABELS):
-        schemes[row["e"]] = row["scheme"]
-        if row["label"] is not None:
-            labels.setdefault(row["e"], row["label"])
-    found = {set_key(r["set"]) or r["set"]: (r["set"], r["g"]) for r in _rows(store, _SETS)}
-    wanted = keys if keys is not None else sorted(found)
+    context = ExportContext.read(store, layout)
+    own = str(layout.workspace.iri("mapping-set/")) if layout.workspace is not None else None
+    found = {_key(r["set"], own): (r["set"], r["g"]) for r in _rows(store, _SETS)}
+    by_iri = {iri: key for key, (iri, _) in found.items()}
+    wanted = [by_iri.get(k, k) for k in keys] if keys is not None else sorted(found)
     missing = [k for k in wanted if k not in found]
     if missing:
         raise InputError(
             f"no mapping set with mappings called {', '.join(missing)} (known: "
             f"{', '.join(sorted(found))})"
         )
-    return [_export(store, converter, labels, schemes, key, *found[key]) for key in wanted]
+    return [export_set(store, found[key][0], context, found[key][1], key) for key in wanted]
 
 
 def _rows(store: Backend, query: str) -> list[dict[str, Any]]:
@@ -136,20 +184,53 @@ def _rows(store: Backend, query: str) -> list[dict[str, Any]]:
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]  # type: ignore[attr-defined]
 
 
-def _export(
+def _key(set_iri: str, own: str | None) -> str:
+    """A set's key: govkg's ``mapping-set/{key}`` or the workspace's own, else its IRI.
+
+    >>> _key("https://w3id.org/govkg/id/mapping-set/x", None)
+    'x'
+    >>> _key("urn:w:id/mapping-set/y", "urn:w:id/mapping-set/"), _key("urn:z", None)
+    ('y', 'urn:z')
+    """
+    key = set_key(set_iri)
+    if key is None and own is not None and set_iri.startswith(own):
+        rest = set_iri[len(own) :]
+        key = rest if KEY.match(rest) else None
+    return key or set_iri
+
+
+def export_set(
     store: Backend,
-    converter: curies.Converter,
-    labels: dict[str, str],
-    schemes: dict[str, str],
-    key: str,
     set_iri: str,
-    graph: str,
+    context: ExportContext,
+    graph: str | None = None,
+    key: str | None = None,
 ) -> ExportedSet:
+    """Write one mapping set of ``store`` as SSSOM TSV.
+
+    Args:
+        store: The built graph (or any store holding the set in a named graph).
+        set_iri: The set.
+        context: Prefixes, labels and schemes (:meth:`ExportContext.read`).
+        graph: The named graph holding the set (found in ``store`` when None).
+        key: Its key (default: its govkg key, else its IRI).
+
+    Raises:
+        InputError: the store holds no such set with mappings.
+    """
+    if graph is None:
+        graphs = [r["g"] for r in _rows(store, _SETS) if r["set"] == set_iri]
+        if not graphs:
+            raise InputError(f"no mapping set with mappings called {set_iri}")
+        graph = graphs[0]
     used: set[str] = set()
     minted: dict[str, str] = {}  # prefix -> namespace, for IRIs no known prefix covers
+    converter, labels, schemes = context.converter, context.labels, context.schemes
 
     def short(iri: str) -> str:
-        compressed = converter.compress(iri) or _minted_curie(iri, minted, converter)
+        compressed = converter.compress(iri) or _minted_curie(
+            iri, minted, converter, context.workspace
+        )
         if compressed is None:
             return iri
         used.add(compressed.split(":", 1)[0])
@@ -195,7 +276,7 @@ def _export(
         default_flow_style=False,
     )
     text = "".join(f"#{line}\n" for line in block.splitlines()) + table
-    return ExportedSet(key=key, text=text, mappings=len(mappings))
+    return ExportedSet(key=key or set_key(set_iri) or set_iri, text=text, mappings=len(mappings))
 
 
 def _texts(slot: Slot, values: list[str], short: Any) -> list[str]:
@@ -288,13 +369,49 @@ def fallback_prefix(iri: str, taken: set[str]) -> tuple[str, str] | None:
     return f"ns{number}", namespace
 
 
-def _minted_curie(iri: str, minted: dict[str, str], converter: curies.Converter) -> str | None:
+def _minted_curie(
+    iri: str,
+    minted: dict[str, str],
+    converter: curies.Converter,
+    workspace: tuple[str, str] | None = None,
+) -> str | None:
     """A CURIE for an IRI no known prefix covers, with a prefix minted for its namespace (and
-    recorded in ``minted``) unless one was already; None when it cannot be one."""
+    recorded in ``minted``) unless one was already; None when it cannot be one. Under a
+    workspace's namespace the prefix is the workspace's (``acme``), with the path after
+    ``id/`` (``acme_agent`` for ``<namespace>id/agent/``).
+
+    >>> conv = curies.Converter.from_prefix_map({})
+    >>> ws = ("acme", "https://example.org/acme/")
+    >>> minted = {}
+    >>> _minted_curie("https://example.org/acme/id/agent/acme-robotics", minted, conv, ws)
+    'acme_agent:acme-robotics'
+    >>> minted
+    {'acme_agent': 'https://example.org/acme/id/agent/'}
+    """
     found = fallback_prefix(iri, set(converter.prefix_map) | set(minted))
     if found is None:
         return None
     namespace = found[1]
-    prefix = next((p for p, ns in minted.items() if ns == namespace), found[0])
+    prefix = next((p for p, ns in minted.items() if ns == namespace), None)
+    if prefix is None:
+        prefix = _workspace_prefix(namespace, workspace, converter, minted) or found[0]
     minted[prefix] = namespace
     return f"{prefix}:{iri[len(namespace) :]}"
+
+
+def _workspace_prefix(
+    namespace: str,
+    workspace: tuple[str, str] | None,
+    converter: curies.Converter,
+    minted: dict[str, str],
+) -> str | None:
+    """The prefix of a namespace under the workspace's: its name, then the path after ``id/``
+    joined with ``_``; None outside the workspace or when that prefix is taken."""
+    if workspace is None or not namespace.startswith(workspace[1]):
+        return None
+    rest = namespace[len(workspace[1]) :].strip("/#")
+    rest = rest[3:] if rest.startswith("id/") else "" if rest == "id" else rest
+    parts = [workspace[0], *(p.replace("-", "_") for p in re.split(r"[/#]+", rest) if rest)]
+    prefix = "_".join(parts)
+    taken = set(converter.prefix_map) | set(minted)
+    return prefix if _PREFIX_NAME.match(prefix) and prefix not in taken else None

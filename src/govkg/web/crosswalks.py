@@ -20,13 +20,11 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import curies
 import yaml
 from flask import Blueprint, Response, redirect, render_template, request
 
 from govkg import coverage
 from govkg.submission import exporting
-from govkg.submission.vocabulary import default_prefixes
 from govkg.web import Site, current_site
 from govkg.web.browse_model import Element, Framework, MappingRow, MappingSet, Tree
 from govkg.web.errors import NotFoundError
@@ -334,7 +332,7 @@ def pair_sssom(a: str, b: str, key: str) -> Response:
     shown = {(p.row.subject, p.row.other) for p in found.pairs if p.row.mapping_set == chosen.iri}
 
     def make() -> str:
-        converter = site.kept(("sssom-context",), lambda: _sssom_context(site))[0]
+        converter = site.kept(("sssom-context",), lambda: _sssom_context(site)).converter
         whole = site.kept(("sssom", key), lambda: _sssom(site, chosen))
         return sssom_subset(whole, shown, converter.prefix_map)
 
@@ -386,26 +384,15 @@ def _exportable(site: Site, key: str) -> MappingSet:
 
 
 def _sssom(site: Site, chosen: MappingSet) -> str:
-    store = site.backend
-    converter, labels, schemes = site.kept(("sssom-context",), lambda: _sssom_context(site))
+    context = site.kept(("sssom-context",), lambda: _sssom_context(site))
     assert chosen.graph is not None
-    exported = exporting._export(
-        store, converter, labels, schemes, chosen.key, chosen.iri, chosen.graph
-    )
-    return exported.text
+    return exporting.export_set(site.backend, chosen.iri, context, chosen.graph, chosen.key).text
 
 
-def _sssom_context(site: Site) -> tuple[curies.Converter, dict[str, str], dict[str, str]]:
-    """What ``export_mapping_sets`` reads once for all sets: prefixes, labels and the scheme
-    of every element (the same queries, on the served store)."""
-    converter = curies.Converter.from_prefix_map(default_prefixes(site.config.layout.data))
-    labels: dict[str, str] = {}
-    schemes: dict[str, str] = {}
-    for row in exporting._rows(site.backend, exporting._LABELS):
-        schemes[row["e"]] = row["scheme"]
-        if row["label"] is not None:
-            labels.setdefault(row["e"], row["label"])
-    return converter, labels, schemes
+def _sssom_context(site: Site) -> exporting.ExportContext:
+    """What the export reads once for all sets (prefixes, labels, schemes), on the served
+    store."""
+    return exporting.ExportContext.read(site.backend, site.config.layout)
 
 
 def _group(found: Tree, iri: str) -> Element | None:
