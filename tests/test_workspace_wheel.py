@@ -78,13 +78,6 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text=True,
         check=True,
     ).stdout.strip()
-    # The dependencies of the environment running the tests, after the venv's own packages
-    # (a path line of a .pth file is appended to sys.path; its own .pth files are not read,
-    # so the editable govkg of that environment stays out).
-    paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    (Path(site) / "_test_dependencies.pth").write_text(
-        "".join(f"{p}\n" for p in sorted(paths)), encoding="utf-8"
-    )
     done = subprocess.run(
         [str(python), "-m", "pip", "install", "--no-index", "--no-deps", "-q", str(wheel)],
         capture_output=True,
@@ -93,6 +86,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    # Then the dependencies of the environment running the tests, after the venv's own packages
+    # (a path line of a .pth file is appended to sys.path; its own .pth files are not read,
+    # so an editable govkg of that environment stays out). Written after the install: pip
+    # would take a govkg installed there (as in CI, not editable) for this one and skip it.
+    paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    paths |= {
+        entry for entry in sys.path if entry.endswith("site-packages") and Path(entry).is_dir()
+    }
+    (Path(site) / "_test_dependencies.pth").write_text(
+        "".join(f"{p}\n" for p in sorted(paths)), encoding="utf-8"
+    )
     return venv / "bin"
 
 
