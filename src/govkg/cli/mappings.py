@@ -32,7 +32,6 @@ from govkg.submission.importing import (
     ImportResult,
     import_framework,
     import_submission,
-    load_context,
 )
 from govkg.submission.olir import OLIR_FORMATS
 from govkg.submission.olir_export import export_olir
@@ -150,7 +149,7 @@ def _context(args: argparse.Namespace) -> tuple[Context, Progress]:
     layout = layout_for(args)
     progress = progress_for(args)
     build_dir = build_dir_for(args, layout)
-    return load_context(layout, build_dir, progress), progress
+    return Context.load(layout, build_dir, progress), progress
 
 
 def _frameworks() -> ModuleType | None:

@@ -218,7 +218,7 @@ def _import_locked(
     folder = _target_folder(layout)
     if writable:
         _remove_temporaries(folder)
-    context = load_context(layout, build_dir, progress)
+    context = Context.load(layout, build_dir, progress)
     report, submission, rows = read_checked(path, context, input_format, metadata)
     if report.exit_code(strict) != 0:
         raise ImportRefused(
@@ -305,7 +305,7 @@ def import_framework(
         )
     with locked(workspace.lock, workspace.root):
         _remove_temporaries(workspace.frameworks)
-        context = load_context(layout, build_dir, progress)
+        context = Context.load(layout, build_dir, progress)
         found = framework_for_import(path, context, input_format, metadata, strict, replace)
         target = workspace.frameworks / f"{found.key}.ttl"
         graph_iri = workspace.graph_iri("frameworks", found.key)
@@ -331,15 +331,6 @@ def import_framework(
         report=found.report,
         what="framework",
     )
-
-
-def load_context(layout: Layout, build_dir: Path, progress: Progress | None = None) -> Context:
-    """:meth:`Context.load`, the context carrying its layout (contract 2: framework checks
-    read the workspace from it)."""
-    context = Context.load(layout, build_dir, progress)
-    if getattr(context, "layout", None) is not layout:
-        vars(context)["layout"] = layout  # until Context.load records it itself
-    return context
 
 
 def _prefixes_of(graph: Graph) -> dict[str, str]:
