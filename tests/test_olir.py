@@ -340,7 +340,8 @@ def test_the_example_workspace_table_reads_as_csv_and_as_xlsx(
     workbook, made here, gives the same mappings."""
     table = EXAMPLE / "acme-ai-policy--nist-ai-rmf.olir.csv"
     rows, problems = _read(table, layout)
-    assert problems == [] and len(rows) == 14
+    # read outside its workspace, the set's id (in the workspace's namespace) is foreign
+    assert [p for p in problems if "is not a govkg IRI" not in p] == [] and len(rows) == 14
     assert all(not r.problems for r in rows)
     acme = "https://example.org/acme/id/framework/acme-ai-policy/"
     for subject, predicate, obj, rationale, comment, score in _triples(rows):

@@ -8,6 +8,7 @@ workspace's name, and sssom-py (the SSSOM reference implementation) validates it
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ ACME = "https://example.org/acme/"
 FOREIGN = ACME + "mappings/acme-ai-policy--nist-ai-rmf.sssom.tsv"
 OWN_SET = ACME + "id/mapping-set/acme-ai-policy-nist-ai-rmf"
 GOVKG_SET = "https://w3id.org/govkg/id/mapping-set/acme-ai-policy-nist-ai-rmf-olir"
+WORKSPACE_SET = "https://example.org/acme/id/mapping-set/acme-ai-policy-nist-ai-rmf-olir"
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -72,13 +74,28 @@ def test_import_writes_the_workspace_iri_and_keeps_the_original(
 
 
 def test_a_set_with_a_govkg_id_keeps_it(
+    capsys: pytest.CaptureFixture[str], workspace: Path, tmp_path: Path
+) -> None:
+    table = tmp_path / OLIR_FILE.name
+    shutil.copy(OLIR_FILE, table)
+    metadata = OLIR_FILE.with_suffix(".yml").read_text(encoding="utf-8")
+    assert WORKSPACE_SET in metadata
+    table.with_suffix(".yml").write_text(metadata.replace(WORKSPACE_SET, GOVKG_SET), "utf-8")
+    code, out = _cli(
+        capsys, "validate", str(table), "--workspace", str(workspace), "--format", "json"
+    )
+    (report,) = json.loads(out)["files"]
+    assert code == 0 and report["mapping_set"] == GOVKG_SET, report
+
+
+def test_a_set_with_the_workspaces_own_id_keeps_it(
     capsys: pytest.CaptureFixture[str], workspace: Path
 ) -> None:
     code, out = _cli(
         capsys, "validate", str(OLIR_FILE), "--workspace", str(workspace), "--format", "json"
     )
     (report,) = json.loads(out)["files"]
-    assert code == 0 and report["mapping_set"] == GOVKG_SET, report
+    assert code == 0 and report["mapping_set"] == WORKSPACE_SET, report
 
 
 def test_the_export_names_the_workspace_with_its_prefixes_and_sssom_py_validates_it(
