@@ -277,11 +277,6 @@ def test_the_export_keeps_a_declared_extension_slot(round_trip: RoundTrip) -> No
     assert sorted(r.get("ext_review_round", "") for r in back_rows) == ["1", "2"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exporting.py (not this task's) writes mapping_set_confidence as a YAML string "
-    "('0.5'), which sssom-py's JSON-schema validation refuses",
-)
 def test_sssom_py_validates_the_export(round_trip: RoundTrip) -> None:
     msdf = parse_sssom_table(round_trip.exported)
     reports = validate(msdf, fail_on_error=False).values()

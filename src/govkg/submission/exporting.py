@@ -33,6 +33,7 @@ from govkg.progress import Progress
 from govkg.querying import open_backend
 from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
+    DOUBLE,
     ENTITY,
     ENUM,
     KEY,
@@ -248,7 +249,9 @@ def export_set(
     for name, slot in SET_SLOTS.items():
         if slot.extension or name == "object_source" and len(objects) != 1:
             continue
-        texts = _texts(slot, meta.get(str(slot.prop), []), short)
+        texts: list[Any] = _texts(slot, meta.get(str(slot.prop), []), short)
+        if slot.kind == DOUBLE:  # a YAML number: sssom-py's JSON schema wants a double
+            texts = [float(text) for text in texts]
         if name == "creator_id" or texts:
             header[name] = texts if slot.multivalued else texts[0] if texts else ""
     # govkg's extensions after the standard slots (SSSOM/TSV: extension slots come last)
