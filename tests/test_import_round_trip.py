@@ -264,11 +264,6 @@ def test_every_stored_slot_survives_import_build_and_export(round_trip: RoundTri
     assert len(parse_sssom_table(round_trip.exported).df) == 2  # sssom-py reads it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exporting.py (not this task's) writes only govkg's own extension slots: a declared "
-    "extension slot's definition and values are not exported yet",
-)
 def test_the_export_keeps_a_declared_extension_slot(round_trip: RoundTrip) -> None:
     back_meta, back_rows = _read_tsv(round_trip.exported.read_text(encoding="utf-8"))
     names = [d["slot_name"] for d in back_meta.get("extension_definitions", [])]

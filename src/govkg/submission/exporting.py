@@ -77,6 +77,10 @@ _SETS = """PREFIX sssom: <https://w3id.org/sssom/>
 SELECT DISTINCT ?set ?g WHERE { GRAPH ?g { ?set a sssom:MappingSet ; sssom:mappings ?m } }
 ORDER BY ?set"""
 _SET = "SELECT ?p ?o WHERE { GRAPH <%s> { <%s> ?p ?o } }"
+_DECLARED = """PREFIX sssom: <https://w3id.org/sssom/>
+SELECT ?name ?property ?hint WHERE { GRAPH <%s> { <%s> sssom:extension_definitions ?d .
+  ?d sssom:slot_name ?name ; sssom:property ?property OPTIONAL { ?d sssom:type_hint ?hint } } }
+ORDER BY ?name"""
 _ROWS = """PREFIX sssom: <https://w3id.org/sssom/>
 SELECT ?m ?p ?o WHERE { GRAPH <%s> { <%s> sssom:mappings ?m . ?m ?p ?o } }"""
 _LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -261,11 +265,22 @@ def export_set(
         header["crosswalk_status"] = status[0]
     if meta.get(str(GK.granularity)):
         header["granularity"] = sorted(meta[str(GK.granularity)])[0]
+    own = {name for name, _, _ in EXTENSIONS}
+    declared = [r for r in _rows(store, _DECLARED % (graph, set_iri)) if r["name"] not in own]
+    for row in declared:  # the set's own extension slots (SSSOM 1.1), after govkg's
+        values = sorted(meta.get(row["property"], []))
+        if values:
+            header[row["name"]] = values[0] if len(values) == 1 else values
     header["extension_definitions"] = [
         {"slot_name": name, "property": short(prop), "type_hint": short(hint)}
         for name, prop, hint in EXTENSIONS
+    ] + [
+        {"slot_name": r["name"], "property": short(r["property"])}
+        | ({"type_hint": short(r["hint"])} if r["hint"] else {})
+        for r in declared
     ]
-    table = _table(mappings, labels, schemes, short, multi=len(objects) != 1)
+    extra = {r["name"]: r["property"] for r in declared}
+    table = _table(mappings, labels, schemes, short, multi=len(objects) != 1, extra=extra)
     curie_map = {
         p: ns
         for p, ns in sorted({**converter.prefix_map, **minted}.items())
@@ -304,13 +319,17 @@ def _table(
     schemes: dict[str, str],
     short: Any,
     multi: bool,
+    extra: dict[str, str],
 ) -> str:
+    """The mappings as SSSOM/TSV rows; ``extra``: the set's declared extension slots (name to
+    property), written as the last columns."""
     records = []
     for values in mappings.values():
         record = {
             name: "|".join(_texts(slot, values.get(str(slot.prop), []), short))
             for name, slot in MAPPING_SLOTS.items()
         }
+        record |= {name: "|".join(sorted(values.get(prop, []))) for name, prop in extra.items()}
         subject = _first(values, MAPPING_SLOTS["subject_id"])
         obj = _first(values, MAPPING_SLOTS["object_id"])
         record["subject_label"] = record["subject_label"] or labels.get(subject, "")
@@ -322,6 +341,7 @@ def _table(
     order = [c for c in order if not (c in MAPPING_SLOTS and MAPPING_SLOTS[c].extension)] + [
         c for c in order if c in MAPPING_SLOTS and MAPPING_SLOTS[c].extension
     ]
+    order += sorted(extra)
     columns = [
         c
         for c in order
