@@ -144,3 +144,29 @@ def test_export_mappings_writes_a_workspace_set_under_its_key(
     assert code == 0
     assert (out / "acme-ai-policy-nist-ai-rmf.sssom.tsv").is_file()
     assert [p.name for p in out.iterdir() if p.is_dir()] == []
+
+
+def test_the_set_pattern_admits_the_workspaces_set_iris_and_nothing_else() -> None:
+    """The loaded submission shapes of a workspace accept govkg's and the workspace's
+    ``mapping-set/{key}``, and still refuse a bad key or another namespace."""
+    import re
+
+    from rdflib.namespace import SH
+
+    from govkg.namespaces import SHAPES
+    from govkg.paths import bundled_layout
+    from govkg.submission.validate import SUBMISSION_SHAPES, admit_set_iris_under
+    from govkg.validation import load_shapes
+
+    shapes = load_shapes([bundled_layout().shapes / SUBMISSION_SHAPES])
+    admit_set_iris_under(shapes, "https://example.org/acme/id/mapping-set/")
+    (pattern,) = shapes.objects(SHAPES.SubmittedMappingSet, SH.pattern)
+    admitted = re.compile(str(pattern))
+    assert admitted.match("https://w3id.org/govkg/id/mapping-set/a-b")
+    assert admitted.match("https://example.org/acme/id/mapping-set/a-b")
+    for refused in (
+        "https://example.org/acme/id/mapping-set/A_b",
+        "https://example.org/other/id/mapping-set/a-b",
+        "https://w3id.org/govkg/id/mapping-set/a-b/c",
+    ):
+        assert not admitted.match(refused), refused

@@ -10,16 +10,17 @@ the shapes graph is ``shapes/mapping-submission.ttl`` alone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyshacl
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 from govkg.errors import InputError
-from govkg.namespaces import GK, PAV, SSSOM
+from govkg.namespaces import GK, PAV, SHAPES, SSSOM
 from govkg.paths import Layout
 from govkg.progress import Progress
 from govkg.querying import open_backend
@@ -41,8 +42,8 @@ from govkg.submission.reference import ReferenceIndex
 from govkg.submission.reference_checks import ReferenceChecks
 from govkg.submission.rows import Row, Submission, row_triples
 from govkg.submission.rowshapes import RowChecker
-from govkg.submission.vocabulary import KEY, default_prefixes, negates
-from govkg.validation import WARNING, Finding, findings_from, load_shapes, show
+from govkg.submission.vocabulary import default_prefixes, negates
+from govkg.validation import WARNING, findings_from, load_shapes, show
 
 #: The submission shapes file, in ``shapes/``.
 SUBMISSION_SHAPES = "mapping-submission.ttl"
@@ -96,6 +97,8 @@ class Context:
     def load(cls, layout: Layout, build_dir: Path, progress: Progress | None = None) -> Context:
         """Load the shapes and the built graph (building it first if needed)."""
         shapes = load_shapes([layout.shapes / SUBMISSION_SHAPES])
+        if layout.workspace is not None:
+            admit_set_iris_under(shapes, str(layout.workspace.iri("mapping-set/")))
         index = ReferenceIndex.from_build(layout, build_dir, progress)
         return cls(
             shapes=shapes,
@@ -165,12 +168,17 @@ def read_checked(
     return report, submission, kept
 
 
-def _is_govkg_set_pattern(finding: Finding) -> bool:
-    """The finding is the submission shapes' pattern for a set IRI in govkg's namespace."""
-    return (
-        finding.shape.endswith("#SubmittedMappingSet")
-        and finding.component == "PatternConstraintComponent"
-    )
+def admit_set_iris_under(shapes: Graph, base: str) -> None:
+    """Widen the set shape's IRI pattern (govkg's ``mapping-set/{key}``) to admit a workspace's
+    own ``<namespace>id/mapping-set/{key}`` too, in these loaded shapes only."""
+    shape = SHAPES.SubmittedMappingSet
+    for pattern in list(shapes.objects(shape, SH.pattern)):
+        govkg, sep, key = str(pattern).partition("mapping-set/")
+        if not sep:
+            continue
+        shapes.remove((shape, SH.pattern, pattern))
+        either = f"^(?:{govkg.removeprefix('^')}mapping-set/|{re.escape(base)})"
+        shapes.add((shape, SH.pattern, Literal(either + key)))
 
 
 class _Run:
@@ -336,13 +344,6 @@ class _Run:
                     sub.set_values.setdefault(str(prop), []).append(framework)
         self.references.mapping_set(sub, self.replaced)
 
-    def _workspace_set(self) -> bool:
-        """The set's IRI is the workspace's own ``<namespace>id/mapping-set/{key}`` (which the
-        submission shapes' govkg-only pattern for set IRIs does not know)."""
-        base = self.ctx.foreign_set_base()
-        iri = self.sub.set_iri() or ""
-        return base is not None and iri.startswith(base) and bool(KEY.match(iri[len(base) :]))
-
     def _shacl(self) -> None:
         """Run pySHACL on the set's metadata and the sampled mappings; merge its results with
         the compiled checks' (docs/decisions/0010-submission-streaming-checks.md)."""
@@ -361,10 +362,7 @@ class _Run:
             allow_infos=True,
         )
         set_focus = show(sub.set_node)
-        own = self._workspace_set()
         for finding in findings_from(results):
-            if own and finding.focus == set_focus and _is_govkg_set_pattern(finding):
-                continue
             excused = self.literal_rows.get(finding.focus or "")
             if (
                 excused
