@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from govkg_process import run_govkg
 
 from govkg.backends import Backend
 from govkg.build import DATASET_DUMP, BuildReport, build, ensure_built, verify_build
@@ -34,23 +35,6 @@ from govkg.results import rows
 
 MAPPINGS = Path(__file__).parent / "data" / "mappings"
 KILLED = -9
-
-
-def _govkg(
-    *args: str, fault: str | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "GOVKG_FAULT"}
-    if fault:
-        environment["GOVKG_FAULT"] = fault
-    return subprocess.run(
-        [sys.executable, "-m", "govkg", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=environment,
-        cwd=cwd,
-        check=False,
-    )
 
 
 def _checkout(layout: Layout, target: Path) -> Layout:
@@ -114,7 +98,7 @@ def test_a_build_killed_at_any_step_leaves_a_verified_build_served(
     target = tmp_path / "build"
     shutil.copytree(build_dir, target)  # a real folder, as an older govkg left it
     before = (target / DATASET_DUMP).read_bytes()
-    done = _govkg("build", "--force", "-q", "--build-dir", str(target), fault=point)
+    done = run_govkg("build", "--force", "-q", "--build-dir", str(target), fault=point)
     assert done.returncode == KILLED, (point, done.returncode, done.stderr)
     assert (target / DATASET_DUMP).read_bytes() == before
     assert verify_build(target).quads > 11000
@@ -154,7 +138,7 @@ def test_an_import_killed_at_any_step_loses_nothing(layout: Layout, tmp_path: Pa
     imported = checkout.data / "imported"
     before = _files(checkout.data)
     submission = MAPPINGS / "valid" / "minimal.sssom.tsv"
-    done = _govkg("import", "-q", "--data-dir", str(checkout.data), str(submission), fault=point)
+    done = run_govkg("import", "-q", "--data-dir", str(checkout.data), str(submission), fault=point)
     assert done.returncode == KILLED, (point, done.returncode, done.stderr)
     after = {
         name: body for name, body in _files(checkout.data).items() if not name.endswith(".tmp")
@@ -165,7 +149,7 @@ def test_an_import_killed_at_any_step_loses_nothing(layout: Layout, tmp_path: Pa
         load_sources(checkout)  # complete, and fit for the build
         return
     assert after == before
-    again = _govkg("import", "-q", "--data-dir", str(checkout.data), str(submission))
+    again = run_govkg("import", "-q", "--data-dir", str(checkout.data), str(submission))
     assert again.returncode == 0, again.stderr
     assert not list(imported.glob(".*.tmp"))
 
@@ -204,9 +188,9 @@ def test_contradicting_imports_one_after_the_other_into_a_data_dir(layout: Layou
     checkout = _checkout(layout, tmp_path / "co")
     related = _submission(tmp_path, "test-related", "skos:relatedMatch")
     exact = _submission(tmp_path, "test-exact", "skos:exactMatch")
-    first = _govkg("import", "-q", "--data-dir", str(checkout.data), str(related))
+    first = run_govkg("import", "-q", "--data-dir", str(checkout.data), str(related))
     assert first.returncode == 0, first.stderr
-    second = _govkg("import", "-q", "--data-dir", str(checkout.data), str(exact))
+    second = run_govkg("import", "-q", "--data-dir", str(checkout.data), str(exact))
     assert second.returncode == 1, second.stdout + second.stderr
     assert "contradicts mset:test-related/tc-1-1--govern-1-1" in second.stdout
     assert not (checkout.data / "imported" / "test-exact.ttl").exists()

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from govkg_process import run_govkg
 from rdflib import Graph, URIRef
 
 from govkg.build import MANIFEST, REPORT, build, is_current, verify_build
@@ -153,22 +154,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _govkg(*args: str, cwd: Path, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("GOVKG_FAULT", "GOVKG_WORKSPACE", "GOVKG_BUILD_DIR")
-    }
-    if fault:
-        environment["GOVKG_FAULT"] = fault
-    return subprocess.run(
-        [sys.executable, "-m", "govkg", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=environment,
-        cwd=cwd,
-        check=False,
-    )
+    return run_govkg(*args, cwd=cwd, fault=fault, unset=("GOVKG_WORKSPACE", "GOVKG_BUILD_DIR"))
 
 
 def _files(folder: Path) -> dict[str, bytes]:
