@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -32,6 +33,7 @@ from govkg.locking import build_lock_path, data_lock_path
 from govkg.paths import Layout
 from govkg.querying import open_backend, run_qc, run_query
 from govkg.results import rows
+from govkg.search_index import SEARCH_INDEX
 
 MAPPINGS = Path(__file__).parent / "data" / "mappings"
 KILLED = -9
@@ -268,6 +270,27 @@ def test_a_damaged_dump_is_never_served(layout: Layout, build_dir: Path, tmp_pat
     store = open_backend(layout, target)
     assert len(store) == quads == verify_build(target).quads
     assert {name: _cq(store, name, layout) for name in WHOLE_GRAPH_QUERIES} == answers
+
+
+@pytest.mark.parametrize("how", ["emptied", "cut-mid-line"])
+def test_a_damaged_search_index_is_never_used(
+    layout: Layout, build_dir: Path, tmp_path: Path, how: str
+):
+    """search.sqlite cut or emptied fails verification with one line naming it; the next
+    reader rebuilds, and the index is whole again (the same bytes as the intact build's)."""
+    target = tmp_path / "build"
+    shutil.copytree(build_dir, target)
+    index = target / SEARCH_INDEX
+    _cut(index, how)
+    with pytest.raises(DamagedBuildError) as damaged:
+        verify_build(target)
+    assert str(damaged.value).startswith(f"{index.resolve()}: damaged build")
+    ensure_built(layout, target)
+    verify_build(target)
+    assert index.read_bytes() == (build_dir / SEARCH_INDEX).read_bytes()
+    with sqlite3.connect(index) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    connection.close()
 
 
 def test_no_reuse_of_a_damaged_build(
