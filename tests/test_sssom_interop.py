@@ -26,7 +26,7 @@ from sssom.util import MappingSetDataFrame
 from sssom.validators import validate
 from sssom.writers import write_json, write_rdf, write_table
 
-from govkg.backends.oxigraph import OxigraphBackend
+from govkg.backends.embedded import EmbeddedStore as OxigraphBackend
 from govkg.cli import main
 from govkg.loading import load_sources
 from govkg.namespaces import GK, SSSOM

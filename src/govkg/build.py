@@ -35,7 +35,7 @@ from rdflib.term import Node
 
 from govkg import __version__, direct_mappings, faults, inference_sources
 from govkg.backends import create as create_backend
-from govkg.backends.oxigraph import OxigraphBackend
+from govkg.backends.embedded import EmbeddedStore as OxigraphBackend
 from govkg.build_cache import DATASET_DUMP as DATASET_DUMP
 from govkg.build_cache import MANIFEST as MANIFEST
 from govkg.build_cache import Manifest as Manifest

@@ -94,3 +94,7 @@ class Shortener:
 
 #: Shortens with :data:`DISPLAY_PREFIXES`, leaving other IRIs whole.
 curie = Shortener()
+
+#: The named graph where ``govkg publish`` records which build a store holds (its manifest's
+#: SHA-256, build id, graphs and time); never part of the served union default graph.
+PUBLICATION_GRAPH = URIRef(GRAPH["publication"])

@@ -10,10 +10,11 @@ import pyoxigraph as ox
 from govkg.errors import InputError, QueryError
 
 
-class OxigraphBackend:
+class EmbeddedStore:
     """An in-memory pyoxigraph store holding the built dataset."""
 
     name = "oxigraph"
+    kind = "embedded"
     named_graphs = True
     native_results = True
 
