@@ -1,0 +1,324 @@
+"""Publishing a build into a store (``govkg publish --store KIND:URL``).
+
+Readers of the store never see a half-published build:
+
+1. the build is verified against its manifest (:func:`govkg.build_cache.verify_build`);
+2. its N-Quads dump is split, line by line, into one N-Triples file per named graph;
+3. each graph is loaded under a staging name (``urn:govkg:staging:<build>:<n>``, noted in the
+   publication graph so a killed publish can be cleaned up) and its count checked against
+   the file's;
+4. ONE SPARQL 1.1 Update request (section 3.1: a request is a sequence of operations) moves
+   every staged graph onto its name (``MOVE SILENT``, section 3.2.5), drops govkg's graphs the
+   new build no longer has and replaces the publication record
+   (:mod:`govkg.publication`). On a store whose ``capabilities.atomic_update`` is False the
+   same operations are sent one request each, graphs first and the record last: readers may
+   then see some graphs of the new build beside others of the old one until the record
+   changes (the documented version switch; ``docs/stores.md``).
+
+Publishing the build a store already records (same manifest SHA-256, same counts) changes
+nothing. Graphs of other datasets in the store are never touched: only the graphs the old
+record names and govkg's own staging graphs are dropped.
+
+Blank nodes: a blank node's label is scoped to one loaded document, so a blank node that
+occurs in two graphs would become two nodes if each graph were loaded alone. When the build
+has such blank nodes, every triple holding a blank node is staged in one ``INSERT DATA``
+request instead (one request, one label scope: SPARQL 1.1 Update section 3.1.1).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from rdflib import URIRef
+
+from govkg import faults
+from govkg.backends import Dataset, Store, StoreError
+from govkg.build_cache import DATASET_DUMP, MANIFEST, file_digest, verify_build
+from govkg.errors import DamagedBuildError
+from govkg.namespaces import ID, PUBLICATION_GRAPH
+from govkg.progress import Progress
+from govkg.publication import GKS, record_update
+
+#: Graph names under which a publish stages the new build's graphs.
+STAGING_PREFIX = "urn:govkg:staging:"
+#: Where a publish notes its staging graphs (in the publication graph) before loading them.
+STAGING_NOTE = URIRef(ID["publication/staging"])
+#: Triples per ``INSERT DATA`` request when blank nodes are staged by update.
+_INSERT_BATCH = 20_000
+
+#: The fault points of a publish (``GOVKG_FAULT``, :mod:`govkg.faults`).
+FAULT_STAGED_SOME = "publish:staged-some"
+FAULT_STAGED = "publish:staged"
+FAULT_SWITCH = "publish:switch"
+FAULT_SWITCHED = "publish:switched"
+FAULT_POINTS = (FAULT_STAGED_SOME, FAULT_STAGED, FAULT_SWITCH, FAULT_SWITCHED)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish did.
+
+    Attributes:
+        build_id: The build's id (its manifest's ``build_id``).
+        manifest_sha256: SHA-256 of its ``manifest.json``.
+        graphs: Its named graphs, sorted.
+        quads: Its quads.
+        changed: False when the store already held this build (nothing was written).
+        seconds: How long it took.
+    """
+
+    build_id: str
+    manifest_sha256: str
+    graphs: tuple[str, ...]
+    quads: int
+    changed: bool
+    seconds: float
+
+
+@dataclass
+class GraphFile:
+    """One named graph of the dump as an N-Triples file."""
+
+    path: Path
+    triples: int = 0
+
+
+@dataclass
+class Split:
+    """A dump split by named graph.
+
+    Attributes:
+        graphs: Each graph's N-Triples file (without its blank-node triples when
+            ``blank_lines`` is set).
+        blank_lines: The triples holding a blank node, by graph, when some blank node occurs
+            in two graphs (they are staged in one update); None otherwise.
+    """
+
+    graphs: dict[str, GraphFile]
+    blank_lines: dict[str, list[str]] | None
+
+    @property
+    def quads(self) -> int:
+        return sum(f.triples for f in self.graphs.values())
+
+
+def publish(store: Store, build_dir: Path, progress: Progress | None = None) -> PublishResult:
+    """Publish the build in ``build_dir`` into ``store`` (see the module's description).
+
+    Args:
+        store: A writable store.
+        build_dir: A finished build folder (its ``manifest.json`` and ``govkg.nq``).
+        progress: Where to report the steps (None: silent).
+
+    Returns:
+        What was published, and whether anything changed.
+
+    Raises:
+        DamagedBuildError: the build fails verification (one line naming the file).
+        StoreError: the store refused or failed (one line naming its URL); the previous build
+            still answers.
+    """
+    started = time.perf_counter()
+    progress = progress or Progress(stream=None)
+    progress.total = progress.total or 5
+    if not store.capabilities.writable:
+        raise StoreError(f"the store at {store.location} is read-only; publish needs to write")
+    with progress.step("verify the build"):
+        manifest = verify_build(build_dir)
+        folder = build_dir.resolve()
+        sha256 = file_digest(folder / MANIFEST)
+    with tempfile.TemporaryDirectory(prefix="govkg-publish-") as temporary:
+        with progress.step("split the dump by graph"):
+            split = split_dump(folder / DATASET_DUMP, Path(temporary))
+            progress.note(f"{len(split.graphs)} graphs, {split.quads} quads")
+        graphs = tuple(sorted(split.graphs))
+
+        def result(changed: bool) -> PublishResult:
+            elapsed = time.perf_counter() - started
+            return PublishResult(manifest.build_id, sha256, graphs, split.quads, changed, elapsed)
+
+        with progress.step("read what the store holds"):
+            current = store.state()
+            leftovers = staging_graphs(store)
+            same = (
+                current.build_id == manifest.build_id
+                and current.manifest_sha256 == sha256
+                and set(current.graphs) == set(graphs)
+                and all(store.count(g) == split.graphs[g].triples for g in graphs)
+            )
+            if leftovers:
+                progress.note(f"{len(leftovers)} staging graphs of an unfinished publish")
+                _drop_staging(store, leftovers)
+        if same:
+            progress.note(f"the store already holds build {manifest.build_id[:12]}: unchanged")
+            return result(False)
+        staged = _stage(store, split, manifest.build_id, progress)
+        faults.point(FAULT_STAGED)
+        with progress.step("switch to the new build"):
+            for graph, staging in staged.items():
+                found = store.count(staging)
+                if found != split.graphs[graph].triples:
+                    raise StoreError(
+                        f"the store at {store.location} holds {found} triples of the "
+                        f"{split.graphs[graph].triples} loaded into {graph}; nothing switched"
+                    )
+            issued = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            operations = [
+                *(f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>" for g, s in staged.items()),
+                *(f"DROP SILENT GRAPH <{g}>" for g in sorted(set(current.graphs) - set(graphs))),
+                record_update(manifest.build_id, sha256, graphs, issued),
+            ]
+            faults.point(FAULT_SWITCH)
+            if store.capabilities.atomic_update:
+                store.update(" ;\n".join(operations))
+            else:
+                for operation in operations:
+                    store.update(operation)
+            faults.point(FAULT_SWITCHED)
+            left = staging_graphs(store)
+            if left:
+                _drop_staging(store, left)
+    return result(True)
+
+
+def _stage(store: Store, split: Split, build_id: str, progress: Progress) -> dict[str, str]:
+    """Load every graph under a staging name; return the staging name of each graph."""
+    staged = {
+        graph: f"{STAGING_PREFIX}{build_id[:16]}:{n}"
+        for n, graph in enumerate(sorted(split.graphs))
+    }
+    notes = " ".join(f"<{STAGING_NOTE}> <{GKS.stagingGraph}> <{s}> ." for s in staged.values())
+    store.update(f"INSERT DATA {{ GRAPH <{PUBLICATION_GRAPH}> {{ {notes} }} }}")
+    with progress.step(f"stage {len(staged)} graphs"):
+        for n, (graph, staging) in enumerate(staged.items()):
+            file = split.graphs[graph]
+            if file.path.stat().st_size:
+                store.load(staging, file.path)
+            progress.note(f"{graph}: {file.triples} triples")
+            if n == 0:
+                faults.point(FAULT_STAGED_SOME)
+        if split.blank_lines is not None:
+            _insert_blank_triples(store, split.blank_lines, staged)
+    return staged
+
+
+def _insert_blank_triples(
+    store: Store, lines: dict[str, list[str]], staged: dict[str, str]
+) -> None:
+    """Stage the triples holding blank nodes in ONE ``INSERT DATA`` request (one label scope,
+    so a blank node shared by two graphs stays one node)."""
+    parts = []
+    for graph, found in sorted(lines.items()):
+        if found:
+            parts.append(f"GRAPH <{staged[graph]}> {{\n" + "\n".join(found) + "\n}")
+    if parts:
+        store.update("INSERT DATA {\n" + "\n".join(parts) + "\n}")
+
+
+def staging_graphs(store: Store) -> list[str]:
+    """The staging graphs a publish left in the store: those noted in the publication graph,
+    and any graph named with :data:`STAGING_PREFIX` the store shows."""
+    noted = store.select(
+        f"SELECT ?g WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{STAGING_NOTE}> "
+        f"<{GKS.stagingGraph}> ?g }} }}",
+        Dataset(default=(), named=(str(PUBLICATION_GRAPH),)),
+    )
+    found = {str(g) for g in noted.column("g")}
+    named = store.select(
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+        f'FILTER STRSTARTS(STR(?g), "{STAGING_PREFIX}") }}'
+    )
+    found.update(str(g) for g in named.column("g"))
+    return sorted(found)
+
+
+def _drop_staging(store: Store, graphs: list[str]) -> None:
+    """Drop staging graphs and their notes (one request)."""
+    operations = [f"DROP SILENT GRAPH <{g}>" for g in graphs]
+    operations.append(
+        f"DELETE WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{STAGING_NOTE}> ?p ?o }} }}"
+    )
+    store.update(" ;\n".join(operations))
+
+
+def split_dump(dump: Path, folder: Path) -> Split:
+    """Split an N-Quads dump (one quad a line, as govkg writes it) into N-Triples files, one
+    per named graph, in ``folder``, streaming it line by line.
+
+    Raises:
+        DamagedBuildError: a quad in the default graph or in a blank-node graph (govkg keeps
+            every triple in a named graph), naming the file and line.
+    """
+    graphs: dict[str, GraphFile] = {}
+    handles: dict[str, TextIO] = {}
+    blank_lines: dict[str, list[str]] = {}
+    blank_graph: dict[str, str] = {}
+    shared = False
+    try:
+        with dump.open(encoding="utf-8") as source:
+            for number, line in enumerate(source, 1):
+                stripped = line.rstrip("\n").rstrip()
+                if not stripped or stripped.startswith("#"):
+                    continue
+                head, graph = _graph_of(stripped)
+                if graph is None:
+                    raise DamagedBuildError(f"line {number}: a quad outside any named graph", dump)
+                target = graphs.get(graph)
+                if target is None:
+                    target = graphs[graph] = GraphFile(folder / f"{len(graphs)}.nt")
+                    handles[graph] = target.path.open("w", encoding="utf-8")
+                target.triples += 1
+                triple = head + " .\n"
+                if "_:" in head:
+                    labels = _blank_labels(head)
+                    if labels:
+                        for label in labels:
+                            if blank_graph.setdefault(label, graph) != graph:
+                                shared = True
+                        blank_lines.setdefault(graph, []).append(triple.rstrip("\n"))
+                        continue
+                handles[graph].write(triple)
+        if not shared:
+            for graph, found in blank_lines.items():
+                handles[graph].write("\n".join(found) + "\n")
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return Split(graphs, blank_lines if shared else None)
+
+
+def _graph_of(line: str) -> tuple[str, str | None]:
+    """Split an N-Quads line (without its newline) into its triple's text and its graph IRI
+    (None: a triple of the default graph, or a blank-node graph)."""
+    if not line.endswith("."):
+        return line, None
+    body = line[:-1].rstrip()
+    cut = body.rfind(" <")
+    if cut < 0 or not body.endswith(">") or cut < body.rfind('"'):
+        return body, None
+    head = body[:cut]
+    if '"' not in head and head.count(" ") != 2:
+        return body, None
+    return head, body[cut + 2 : -1]
+
+
+def _blank_labels(head: str) -> list[str]:
+    """The blank-node labels of a triple's text (its subject and a non-literal object)."""
+    subject, _, rest = head.partition(" ")
+    _, _, obj = rest.partition(" ")
+    return [t for t in (subject, obj) if t.startswith("_:")]
+
+
+__all__ = [
+    "FAULT_POINTS",
+    "STAGING_PREFIX",
+    "PublishResult",
+    "publish",
+    "split_dump",
+    "staging_graphs",
+]
