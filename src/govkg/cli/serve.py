@@ -17,8 +17,9 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         help="serve the graph: SPARQL endpoint and linked data",
         description="Serve the graph over HTTP with granian: a read-only SPARQL 1.1 endpoint "
         "(/sparql), dereferenceable IRIs (/id/...), downloads and VoID. Builds the graph "
-        "(with the workspace's files, in a workspace) first when no current build exists. "
-        "See docs/endpoint.md.",
+        "(with the workspace's files, in a workspace) first when no current build exists; "
+        "with --store, serves the build published into that store instead (govkg publish). "
+        "See docs/endpoint.md and docs/stores.md.",
         epilog="Every limit also has an environment variable (flags win): GOVKG_HOST, "
         "GOVKG_PORT, GOVKG_WORKERS, GOVKG_THREADS, GOVKG_EVALUATORS, GOVKG_QUERY_TIMEOUT, "
         "GOVKG_MAX_QUEUED, GOVKG_QUEUE_TIMEOUT, GOVKG_MAX_STREAMS, GOVKG_SEND_TIMEOUT, "
@@ -26,7 +27,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         "GOVKG_HEADER_TIMEOUT, GOVKG_SHUTDOWN_TIMEOUT, GOVKG_BACKLOG, GOVKG_MAX_CONNECTIONS, "
         "GOVKG_MAX_QUERY_BYTES, "
         "GOVKG_MAX_NESTING, GOVKG_EVALUATOR_MEMORY_MB, GOVKG_PUBLIC_URL, GOVKG_ACCESS_LOG, "
-        "GOVKG_BUILD_DIR.",
+        "GOVKG_BUILD_DIR, GOVKG_STORE.",
     )
     p.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="TCP port (default 8000)")
@@ -47,6 +48,15 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         action="store_true",
         help="serve only the --data files, not the built-in graph",
     )
+    if "--store" not in p._option_string_actions:  # unless the common options have it
+        p.add_argument(
+            "--store",
+            default=None,
+            metavar="KIND:URL",
+            help="serve the govkg build published into this store (oxigraph:, virtuoso:, "
+            "fuseki:, sparql:; default GOVKG_STORE); the build folder then only gives the "
+            "downloads, when it holds the same build",
+        )
     p.set_defaults(run=_serve)
 
 
@@ -94,6 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
         max_streams=args.max_streams,
         send_timeout=args.send_timeout,
         max_uploads=args.max_uploads,
+        store=getattr(args, "store", None),
     )
     options = ServerOptions.from_env(
         host=args.host,

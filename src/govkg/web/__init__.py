@@ -1,9 +1,13 @@
 """The govkg web app: a SPARQL 1.1 endpoint, linked-data pages, downloads and VoID.
 
 :func:`create_app` is the Flask application factory (Flask's "application factory" pattern):
-it loads the served dataset once into a backend, attaches one :class:`Site` to
+it opens the served store once (the embedded store loaded from the build, or a remote store
+holding a published build: ``--store``), attaches one :class:`Site` to
 ``app.extensions["govkg"]``, and registers one blueprint per concern. The app is read-only;
-query evaluation happens in killable evaluator processes (:mod:`govkg.web.evaluator`).
+over the embedded store, query evaluation happens in killable evaluator processes
+(:mod:`govkg.web.evaluator`); over a remote store, in the request thread under the time limit
+(:class:`govkg.web.evaluation.RemoteQueries`). Over a remote store the server holds no state of
+its own: replicas on one store answer alike.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
 
 from govkg import __version__
-from govkg.backends import Backend
+from govkg.backends import Quad, Store
+from govkg.backends.embedded import EmbeddedStore
 from govkg.build import DATASET_DUMP
 from govkg.build_cache import read_manifest
 from govkg.catalogue import NamedQuery, load_catalogue
@@ -38,7 +42,7 @@ from govkg.web.config import (
 )
 from govkg.web.dataset import open_dataset
 from govkg.web.describe import Describer, ResourceView, link_href
-from govkg.web.evaluation import encode, make_task
+from govkg.web.evaluation import Evaluation, RemoteQueries, make_task, served_type
 from govkg.web.evaluator import EvaluatorPool, Reply
 from govkg.web.metadata import DatasetStats, collect_stats
 from govkg.web.negotiation import ResultFormat
@@ -73,41 +77,53 @@ class Site:
 
     Args:
         config: Limits and what to serve.
-        backend: The loaded store.
+        store: The opened store (holding a govkg build when remote).
     """
 
-    def __init__(self, config: WebConfig, backend: Backend):
+    def __init__(self, config: WebConfig, store: Store):
         from govkg.web.downloads import Artefacts  # the blueprint modules import this one
 
         self.config = config
-        self.backend = backend
+        self.store = store
+        #: Which build is served (its manifest's id; None: no built-in graph), and the build
+        #: folder holding exactly that build's files, if any (downloads, the search index).
+        self.build_id, self.build_folder = _served_build(config, store)
         self.catalogue: dict[str, NamedQuery] = load_catalogue(config.layout)
         #: Reads named-query parameters in every id spelling (``govkg.identifiers``), as the
         #: command line does; its caches may be shared (a race only repeats a lookup).
-        self.resolver = Resolver(backend, config.layout)
-        self.stats: DatasetStats = collect_stats(backend, config.builtin)
-        self.describer = Describer(backend, max_incoming=MAX_INCOMING_LINKS)
-        self.browser = Browser(backend, self.describer)
-        self.pool = EvaluatorPool(
-            make_task(backend),
-            size=config.evaluators,
-            memory_mb=config.evaluator_memory_mb,
-            max_queued=config.max_queued,
-            queue_timeout=config.queue_timeout,
-        )
+        self.resolver = Resolver(store, config.layout)
+        self.stats: DatasetStats = collect_stats(store, config.builtin)
+        self.describer = Describer(store, max_incoming=MAX_INCOMING_LINKS)
+        self.browser = Browser(store, self.describer)
+        #: The killable evaluators of the embedded store (None over a remote store, whose
+        #: queries :attr:`remote` sends from the request thread).
+        self.pool: EvaluatorPool | None = None
+        self.remote: RemoteQueries | None = None
+        if store.capabilities.in_process:
+            assert isinstance(store, EmbeddedStore)
+            self.pool = EvaluatorPool(
+                make_task(store),
+                size=config.evaluators,
+                memory_mb=config.evaluator_memory_mb,
+                max_queued=config.max_queued,
+                queue_timeout=config.queue_timeout,
+            )
+        else:
+            self.remote = RemoteQueries(
+                store, config.evaluators, config.max_queued, config.queue_timeout
+            )
         self.streams = StreamGate(config.max_streams, config.send_timeout)
-        # the versioned build folder whose dump the store loaded: downloads, VoID and the
-        # build id describe exactly that build, even if a new one was swapped in meanwhile
-        folder = next((p.parent for p in backend.loaded if p.name == DATASET_DUMP), None)
-        self.artefacts = Artefacts(folder if config.builtin else None)
-        manifest = read_manifest(folder) if folder is not None and config.builtin else None
-        #: Which build is served (its manifest's id; None: no built-in graph).
-        self.build_id: str | None = manifest.build_id if manifest is not None else None
+        self.artefacts = Artefacts(self.build_folder)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._kept: dict[tuple[Any, ...], Any] = {}
         self._results: OrderedDict[bytes, tuple[str, bytes]] = OrderedDict()
         self._result_bytes = 0
         self._cache_lock = threading.Lock()
+
+    @property
+    def backend(self) -> Store:
+        """Transitional: the old name of :attr:`store` (until every page reads ``store``)."""
+        return self.store
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """Return the cached value of ``key``, made by ``make()`` on a miss (LRU, bounded).
@@ -143,19 +159,26 @@ class Site:
         tabular: ResultFormat | None,
         graph: ResultFormat | None,
     ) -> Reply:
-        """Evaluate a checked query in an evaluator process under the time limit.
+        """Evaluate a checked query under the time limit: in an evaluator process over the
+        embedded store, from this thread over a remote store.
 
-        The served dataset never changes, so a complete answer of at most
+        The served build never changes, so a complete answer of at most
         ``RESULT_CACHE_ENTRY_BYTES`` is kept (LRU, ``RESULT_CACHE_BYTES`` in all per worker)
         and the same request (query, dataset, formats, base IRI) is answered from memory.
         """
-        payload = encode(query, base_iri, tabular, graph)
+        evaluation = Evaluation.of(query, base_iri, tabular, graph)
+        payload = evaluation.encode()
         with self._cache_lock:
             hit = self._results.get(payload)
             if hit is not None:
                 self._results.move_to_end(payload)
                 return Reply(media_type=hit[0], body=hit[1])
-        reply = self.pool.run(payload, self.config.query_timeout)
+        if self.pool is not None:
+            reply = self.pool.run(payload, self.config.query_timeout)
+            reply.media_type = served_type(reply.media_type)
+        else:
+            assert self.remote is not None
+            reply = self.remote.run(evaluation, self.config.query_timeout)
         if reply.spool is None and reply.size <= RESULT_CACHE_ENTRY_BYTES:
             with self._cache_lock:
                 self._results[payload] = (reply.media_type, reply.body)
@@ -169,7 +192,7 @@ class Site:
         """What the page of ``iri`` shows (None: the store knows nothing of it); cached."""
         return self.cached(("view", iri), lambda: self.describer.view(iri))
 
-    def description(self, iri: str) -> list[ox.Quad]:
+    def description(self, iri: str) -> list[Quad]:
         """The quads of the RDF description of ``iri``; cached."""
         return self.cached(("quads", iri), lambda: self.describer.description_quads(iri))
 
@@ -195,9 +218,35 @@ class Site:
     def close(self) -> None:
         """Let go of what this site holds open (the server switched to another build), and
         give what :meth:`warm` froze back to the collector so that this site can be freed."""
-        self.pool.close()
+        if self.pool is not None:
+            self.pool.close()
         self.artefacts.close()
+        if not self.store.capabilities.in_process:
+            self.store.close()  # a replaced embedded store is freed with its site
         gc.unfreeze()
+
+
+def _served_build(config: WebConfig, store: Store) -> tuple[str | None, Path | None]:
+    """The build served and the folder of its files, if any.
+
+    Over the embedded store: the versioned build folder whose dump it loaded (downloads, VoID
+    and the build id describe exactly that build, even if a new one was swapped in meanwhile).
+    Over a remote store: the build its publication record names; ``config.build_dir`` gives
+    the downloads only when it holds that same build (same manifest ``build_id``), else there
+    are none (the files of another build would not describe what is served).
+    """
+    if isinstance(store, EmbeddedStore):
+        folder = next((p.parent for p in store.loaded if p.name == DATASET_DUMP), None)
+        if folder is None or not config.builtin:
+            return None, None
+        manifest = read_manifest(folder)
+        return (manifest.build_id if manifest is not None else None), folder
+    build_id = store.state().build_id
+    folder = config.build_dir.resolve()
+    manifest = read_manifest(folder)
+    if manifest is None or manifest.build_id != build_id:
+        return build_id, None
+    return build_id, folder
 
 
 def current_site() -> Site:
@@ -213,16 +262,23 @@ def base_url() -> str:
 
 def create_app(
     config: WebConfig | None = None,
-    backend: Backend | None = None,
+    store: Store | None = None,
     progress: Progress | None = None,
+    *,
+    backend: Store | None = None,
 ) -> Flask:
     """Create the web app.
 
     Args:
         config: What to serve and the limits; by default from ``GOVKG_*`` variables.
-        backend: A loaded backend to serve (tests); by default the dataset ``config`` names
-            is loaded (building the built-in graph first when missing).
+        store: An opened store to serve (tests); by default the store ``config`` names
+            (``config.store``: it must hold a govkg build), or else the embedded store loaded
+            with the dataset ``config`` names (building the built-in graph first when missing).
         progress: Where build progress goes when a build is needed.
+        backend: Transitional: the old name of ``store``.
+
+    Raises:
+        StoreError: ``config.store`` is unreachable or holds no govkg build (one line).
 
     Example (Flask's test client)::
 
@@ -230,8 +286,9 @@ def create_app(
         assert app.test_client().get("/healthz").status_code == 200
     """
     config = config or WebConfig.from_env()
-    if backend is None:
-        backend = open_dataset(config, progress)
+    store = store if store is not None else backend
+    if store is None:
+        store = open_dataset(config, progress)
     here = Path(__file__).parent
     app = Flask(
         __name__,
@@ -241,7 +298,7 @@ def create_app(
     )
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = config.max_body_bytes
-    app.extensions[EXTENSION] = Site(config, backend)
+    app.extensions[EXTENSION] = Site(config, store)
     app.jinja_env.globals.update(version=__version__)
     app.jinja_env.filters["curie"] = curie
     app.jinja_env.filters["local_href"] = link_href

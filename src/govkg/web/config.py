@@ -71,6 +71,10 @@ class WebConfig:
         max_streams: Large bodies being sent at once per worker before 503.
         send_timeout: Longest time to send one large body, in seconds.
         max_uploads: Requests whose body is arriving at once, per worker, before 503.
+        store: The store to serve, ``KIND:URL`` (``--store``, ``GOVKG_STORE``); None: the
+            embedded store loaded from ``build_dir`` (and ``data_files``). A store must hold a
+            govkg build (``govkg publish``); ``build_dir`` then only provides the downloads,
+            when its build is the one the store holds.
     """
 
     build_dir: Path = field(default_factory=lambda: default_build_dir(bundled_layout()))
@@ -88,6 +92,7 @@ class WebConfig:
     max_streams: int = MAX_STREAMS
     send_timeout: float = SEND_TIMEOUT
     max_uploads: int = MAX_UPLOADS
+    store: str | None = None
 
     def __post_init__(self) -> None:
         if self.query_timeout <= 0:
@@ -101,6 +106,11 @@ class WebConfig:
             raise InputError("max-queued must be 0 or more")
         if self.queue_timeout <= 0 or self.send_timeout <= 0:
             raise InputError("the queue and send timeouts must be positive numbers of seconds")
+        if self.store is not None and (self.data_files or not self.builtin):
+            raise InputError(
+                "--data and --no-builtin cannot be used with --store: the store serves what "
+                "was published into it (govkg publish)"
+            )
         if not self.builtin and not self.data_files:
             raise InputError("--no-builtin needs at least one --data file to serve")
 
@@ -111,9 +121,9 @@ class WebConfig:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> WebConfig:
-        """Read ``GOVKG_*`` variables, then apply explicit ``overrides`` (not None ones). A
-        ``layout`` with a workspace, given without ``build_dir`` or ``GOVKG_BUILD_DIR``, serves
-        the workspace's build.
+        """Read ``GOVKG_*`` variables (``GOVKG_STORE`` among them), then apply explicit
+        ``overrides`` (not None ones). A ``layout`` with a workspace, given without
+        ``build_dir`` or ``GOVKG_BUILD_DIR``, serves the workspace's build.
 
         >>> WebConfig.from_env({"GOVKG_QUERY_TIMEOUT": "5"}).query_timeout
         5.0
@@ -132,6 +142,8 @@ class WebConfig:
         for name, key, kind in _ENV_NUMBERS:
             if env.get(key):
                 values[name] = _number(env[key], key, kind)
+        if env.get("GOVKG_STORE"):
+            values["store"] = env["GOVKG_STORE"]
         if env.get("GOVKG_PUBLIC_URL"):
             values["public_url"] = env["GOVKG_PUBLIC_URL"].rstrip("/")
         config = cls(**values)  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
-"""The dataset the endpoint serves: the built-in graph with the workspace's files, if any
-(built first when missing: ``WebConfig.layout``), and any ``--data`` files, loaded once into a
-store backend at start-up.
+"""The dataset the endpoint serves: a store that holds a published govkg build
+(``WebConfig.store``, ``govkg serve --store KIND:URL``), or else the built-in graph with the
+workspace's files, if any (built first when missing: ``WebConfig.layout``), and any ``--data``
+files, loaded once into the embedded store at start-up.
 
 Extra files go through :func:`govkg.loading.parse_file` (its guards run before any parser
 sees the bytes, and its errors name file and line). TriG and N-Quads files keep their named
@@ -18,13 +19,15 @@ from urllib.parse import quote
 from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from govkg.backends import Backend, create
+from govkg.backends import Store, open_embedded, open_store
+from govkg.backends.embedded import EmbeddedStore
 from govkg.build import ensure_built
 from govkg.errors import InputError
 from govkg.formats import syntax_for_path
 from govkg.loading import parse_file
 from govkg.namespaces import GRAPH
 from govkg.progress import Progress
+from govkg.publication import require_build
 from govkg.web.config import WebConfig
 
 #: Named graphs of ``--data`` files in a triple syntax: this prefix + the file's stem.
@@ -40,17 +43,21 @@ def extra_graph_iri(path: Path) -> str:
     return EXTRA_GRAPH + quote(path.stem, safe="-._~")
 
 
-def open_dataset(
-    config: WebConfig, progress: Progress | None = None, backend: str = "oxigraph"
-) -> Backend:
-    """Build if needed and load what ``config`` says to serve into a new backend.
+def open_dataset(config: WebConfig, progress: Progress | None = None) -> Store:
+    """Open the store ``config`` names, or build if needed and load what it says to serve into
+    a new embedded store.
 
     Raises:
+        StoreError: the store is unreachable, refuses the credentials, or holds no (or an
+            unknown) govkg build; one line naming its URL, never its credentials (exit 2).
         InputError: an extra file is unreadable, refused by a guard or malformed, or two
             extra files would share a named graph.
         DamagedBuildError: the build does not verify and cannot be rebuilt.
     """
-    store = create(backend)
+    if config.store is not None:
+        return open_published(config.store)
+    store = open_embedded()
+    assert isinstance(store, EmbeddedStore)
     if config.builtin:
         # The dump of the verified build, in its versioned folder (the live build folder
         # resolved once): a build swapped in meanwhile cannot mix into what is loaded.
@@ -61,7 +68,23 @@ def open_dataset(
     return store
 
 
-def load_extra(store: Backend, path: Path, seen: dict[str, Path] | None = None) -> int:
+def open_published(spec: str) -> Store:
+    """Open the store ``spec`` names and check that it holds a govkg build.
+
+    Raises:
+        StoreError: unreachable, wrong credentials or kind, or no (or an unknown) govkg
+            build in it; one line naming its URL without credentials.
+    """
+    store = open_store(spec)
+    try:
+        require_build(store.state(), store.location)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def load_extra(store: EmbeddedStore, path: Path, seen: dict[str, Path] | None = None) -> int:
     """Guard, parse and add one extra RDF file to ``store``; return its number of quads."""
     seen = {} if seen is None else seen
     syntax = syntax_for_path(path)

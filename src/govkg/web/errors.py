@@ -15,6 +15,12 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from govkg.backends import (
+    NotAcceptableAnswerError,
+    StoreError,
+    StoreTimeoutError,
+    StoreUnavailableError,
+)
 from govkg.errors import GovkgError, InputError, QueryError, UnknownQueryError
 from govkg.formats import negotiate
 from govkg.sparql_guard import GuardError
@@ -58,6 +64,7 @@ STATUS_TABLE: tuple[tuple[type[GovkgError], str | None, int], ...] = (
     (GuardError, "update", 403),
     (GuardError, "service", 403),
     (NotAcceptableError, None, 406),
+    (NotAcceptableAnswerError, None, 406),
     (UnsupportedMediaTypeError, None, 415),
     (NotFoundError, None, 404),
     (UnknownQueryError, None, 404),
@@ -67,6 +74,11 @@ STATUS_TABLE: tuple[tuple[type[GovkgError], str | None, int], ...] = (
     (ServiceBusyError, None, 503),
     (AnswerTooLargeError, None, 503),
     (EvaluatorFailedError, None, 500),
+    # a remote store (``govkg serve --store``): over the time limit or down now → 503 (try
+    # again), an engine that answered with an error of its own → 502 (Bad Gateway)
+    (StoreTimeoutError, None, 503),
+    (StoreUnavailableError, None, 503),
+    (StoreError, None, 502),
     (GovkgError, None, 500),
 )
 
@@ -80,6 +92,8 @@ def status_for(exc: GovkgError) -> int:
     403
     >>> status_for(QueryError("malformed query: ..."))
     400
+    >>> status_for(StoreUnavailableError("store http://127.0.0.1:7878 is unreachable"))
+    503
     """
     kind = getattr(exc, "kind", None)
     for cls, wanted_kind, status in STATUS_TABLE:
@@ -115,7 +129,8 @@ def register(app: Flask) -> None:
         status = status_for(exc)
         if status >= 500:
             log.warning("%s %s: %s", request.method, request.path, exc.message)
-        headers = {"Retry-After": "1"} if isinstance(exc, ServiceBusyError) else None
+        busy = isinstance(exc, ServiceBusyError | StoreUnavailableError)
+        headers = {"Retry-After": "1"} if busy else None
         return error_response(status, exc.message, headers)
 
     @app.errorhandler(HTTPException)

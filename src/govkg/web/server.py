@@ -11,8 +11,11 @@ forks its query evaluators' spawner (:mod:`govkg.web.evaluator`), and sets the k
 send deadline on the listening socket granian opens (:mod:`govkg.web.connections`). On
 SIGTERM granian stops accepting, lets requests in flight finish for up to
 ``shutdown_timeout`` seconds, then stops. A worker that dies is replaced. On SIGHUP the main
-process loads the build folder (and the ``--data`` files) again and granian replaces the
-workers one by one, so a new build is served without dropping a request.
+process loads the build folder (and the ``--data`` files) again, or over a store
+(``--store``) opens it again and reads which build it holds now (after ``govkg publish``),
+and granian replaces the workers one by one, so a new build is served without dropping a
+request. Over a store there are no evaluator processes: queries are sent from the request
+threads (:class:`govkg.web.evaluation.RemoteQueries`).
 """
 
 from __future__ import annotations
@@ -240,8 +243,10 @@ class _Live:
         if old is not None:
             old.close()
         log.info(
-            "serving build %s: %d quads in %d graphs",
+            "serving build %s from the %s store %s: %d quads in %d graphs",
             site.build_id or "(none)",
+            site.store.kind,
+            site.store.location,
             site.stats.quads,
             len(site.stats.graphs),
         )
@@ -308,7 +313,8 @@ def serve(config: WebConfig, options: ServerOptions, progress: Progress | None =
         # granian forks the worker and calls this before its threads start: the one moment
         # the worker may fork the evaluators' spawner safely.
         site, application = live.current()
-        site.pool.start()
+        if site.pool is not None:
+            site.pool.start()
         watch_listener(options.port, config.send_timeout)
         return application
 

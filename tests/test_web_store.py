@@ -1,0 +1,432 @@
+"""``govkg serve --store`` over a real Oxigraph server (issue 13, points 5 and 7).
+
+Every server here is real: Oxigraph servers started on free 127.0.0.1 ports
+(:mod:`stores`), the build published into them with :func:`govkg.publish.publish`, and
+``govkg serve`` under its production server, granian (:mod:`web_server`). The same requests
+go to a server over the embedded store and to servers over the Oxigraph server; their answers
+must be the same: SELECT, ASK and CONSTRUCT in several formats, named queries, the guard's
+refusals, a linked-data page. A slow query is stopped at the time limit (503), an engine
+killed answers 503 with one line and a restarted one answers again, a store without a govkg
+build is refused (exit 2, one line naming its URL), and two replicas on one store answer
+alike.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import http.client
+import io
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import to_isomorphic
+from stores import ServerInfo, oxigraph_binary, oxigraph_server
+from web_server import RunningServer, start_server, stop_server
+
+from govkg.backends import open_store
+from govkg.build_cache import read_manifest
+from govkg.cli import main
+from govkg.publish import publish
+
+#: Requests compared between the embedded and the store-backed servers: (query, Accept).
+#: Each SELECT is ordered, so that rows compare in order.
+COMPARED = (
+    (
+        "SELECT ?f ?label WHERE { ?f a <https://w3id.org/govkg/ontology#Framework> ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?f ?label",
+        "application/sparql-results+json",
+    ),
+    (
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+        "text/csv",
+    ),
+    (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+        "text/tab-separated-values",
+    ),
+    (
+        "SELECT ?s ?o WHERE { ?s <http://www.w3.org/2004/02/skos/core#inScheme> ?o } "
+        "ORDER BY ?s ?o LIMIT 50",
+        "application/sparql-results+xml",
+    ),
+    ("ASK { ?s a <https://w3id.org/govkg/ontology#Framework> }", "application/sparql-results+json"),
+    (
+        "CONSTRUCT { ?f ?p ?o } WHERE { ?f a <https://w3id.org/govkg/ontology#Framework> ; ?p ?o }",
+        "text/turtle",
+    ),
+    (
+        "DESCRIBE <https://w3id.org/govkg/id/framework/nist-ai-rmf-1-0>",
+        "application/n-triples",
+    ),
+)
+#: Named queries compared (``/queries/NAME``).
+NAMED = ("cq01-fact-sheet-principles",)
+#: A query that runs for minutes on any engine: a three-way cross product of the graph.
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+#: The time limit of the servers that meet :data:`SLOW`, and how late a 503 may come.
+LIMIT_SECONDS = 2.0
+LATE_SECONDS = 6.0
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> Iterator[ServerInfo]:
+    """An Oxigraph server holding the session's build, published by govkg."""
+    with oxigraph_server(tmp_path_factory.mktemp("store")) as info:
+        store = open_store(info.spec)
+        try:
+            publish(store, build_dir)
+        finally:
+            store.close()
+        yield info
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> Iterator[RunningServer]:
+    """govkg serve over the embedded store."""
+    server = start_server(build_dir, tmp_path_factory.mktemp("embedded") / "serve.log")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def replicas(
+    tmp_path_factory: pytest.TempPathFactory, build_dir: Path, published: ServerInfo
+) -> Iterator[tuple[RunningServer, RunningServer]]:
+    """Two govkg serve instances over the one Oxigraph server (the first one with the build
+    folder, for its downloads; the second without any)."""
+    folder = tmp_path_factory.mktemp("replicas")
+    first = start_server(build_dir, folder / "one.log", "--store", published.spec)
+    try:
+        second = start_server(folder / "no-build", folder / "two.log", "--store", published.spec)
+    except BaseException:
+        stop_server(first)
+        raise
+    yield first, second
+    stop_server(second)
+    stop_server(first)
+
+
+def _query(server: RunningServer, query: str, accept: str) -> tuple[int, str, bytes]:
+    status, headers, body = server.request(
+        "GET", "/sparql?" + urllib.parse.urlencode({"query": query}), headers={"Accept": accept}
+    )
+    return status, headers.get("content-type", ""), body
+
+
+def _comparable(media_type: str, body: bytes) -> object:
+    """An answer in a form that compares equal when two answers mean the same."""
+    bare = media_type.split(";")[0]
+    if bare == "application/sparql-results+json":
+        data = json.loads(body)
+        return data.get("boolean"), data["head"].get("vars"), data.get("results")
+    if bare in ("text/csv", "text/tab-separated-values"):
+        delimiter = "," if bare == "text/csv" else "\t"
+        return list(csv.reader(io.StringIO(body.decode("utf-8")), delimiter=delimiter))
+    if bare == "application/sparql-results+xml":
+        return _xml_rows(body)
+    graph = Graph().parse(data=body, format={"text/turtle": "turtle"}.get(bare, "nt"))
+    return to_isomorphic(graph)
+
+
+def _xml_rows(body: bytes) -> list[list[tuple[str, str]]]:
+    import xml.etree.ElementTree as ET
+
+    ns = "{http://www.w3.org/2005/sparql-results#}"
+    rows = []
+    for result in ET.fromstring(body).iter(ns + "result"):
+        rows.append(
+            sorted(
+                (binding.attrib["name"], "".join(binding.itertext()).strip())
+                for binding in result.iter(ns + "binding")
+            )
+        )
+    return rows
+
+
+@pytest.mark.parametrize(("query", "accept"), COMPARED, ids=[a for _, a in COMPARED])
+def test_the_endpoint_answers_as_the_embedded_store_does(
+    embedded: RunningServer,
+    replicas: tuple[RunningServer, RunningServer],
+    query: str,
+    accept: str,
+) -> None:
+    expected_status, expected_type, expected = _query(embedded, query, accept)
+    assert expected_status == 200, expected
+    for server in replicas:
+        status, media_type, body = _query(server, query, accept)
+        assert status == 200, body
+        assert media_type == expected_type
+        assert _comparable(media_type, body) == _comparable(expected_type, expected)
+
+
+@pytest.mark.parametrize("name", NAMED)
+def test_named_queries_answer_as_on_the_embedded_store(
+    embedded: RunningServer, replicas: tuple[RunningServer, RunningServer], name: str
+) -> None:
+    accept = {"Accept": "application/sparql-results+json"}
+    status, _, expected = embedded.request("GET", f"/queries/{name}", headers=accept)
+    assert status == 200, expected
+    assert json.loads(expected)["results"]["bindings"], "the named query answers something"
+    for server in replicas:
+        status, _, body = server.request("GET", f"/queries/{name}", headers=accept)
+        assert status == 200, body
+        assert _comparable("application/sparql-results+json", body) == _comparable(
+            "application/sparql-results+json", expected
+        )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "content_type", "status"),
+    [
+        (
+            "GET",
+            "/sparql?"
+            + urllib.parse.urlencode(
+                {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}
+            ),
+            None,
+            None,
+            403,
+        ),
+        (
+            "POST",
+            "/sparql",
+            "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+            "application/sparql-update",
+            403,
+        ),
+        ("POST", "/sparql", "update=DROP+ALL", "application/x-www-form-urlencoded", 403),
+        ("GET", "/sparql?query=SELECT+*+WHERE+%7B", None, None, 400),
+    ],
+    ids=["service", "update-body", "update-form", "malformed"],
+)
+def test_refusals_are_the_same(
+    embedded: RunningServer,
+    replicas: tuple[RunningServer, RunningServer],
+    method: str,
+    path: str,
+    body: str | None,
+    content_type: str | None,
+    status: int,
+) -> None:
+    headers = {"Accept": "text/plain", **({"Content-Type": content_type} if content_type else {})}
+    got, _, expected = embedded.request(method, path, body, headers)
+    assert got == status
+    for server in replicas:
+        answer = server.request(method, path, body, headers)
+        assert answer[0] == status
+        if status == 403:  # the guard's refusals, before any store: word for word
+            assert answer[2] == expected
+        assert len(answer[2].decode().strip().splitlines()) == 1
+
+
+def test_the_update_was_refused_before_the_store(published: ServerInfo) -> None:
+    store = open_store(published.spec)
+    try:
+        assert not store.ask("ASK { GRAPH ?g { <urn:a> <urn:b> <urn:c> } }")
+        assert not store.ask("ASK { <urn:a> <urn:b> <urn:c> }")
+    finally:
+        store.close()
+
+
+def test_linked_data_pages_as_on_the_embedded_store(
+    embedded: RunningServer, replicas: tuple[RunningServer, RunningServer]
+) -> None:
+    path = "/id/framework/nist-ai-rmf-1-0"
+    status, _, page = embedded.request("GET", path, headers={"Accept": "text/html"})
+    assert status == 200
+    status, _, expected = embedded.request("GET", path, headers={"Accept": "application/n-triples"})
+    assert status == 200
+    for server in replicas:
+        status, headers, body = server.request("GET", path, headers={"Accept": "text/html"})
+        assert status == 200
+        assert headers["content-type"].startswith("text/html")
+        assert b"AI Risk Management Framework" in body
+        assert (b"AI Risk Management Framework" in page) is True
+        status, _, body = server.request("GET", path, headers={"Accept": "application/n-triples"})
+        assert status == 200
+        assert _comparable("application/n-triples", body) == _comparable(
+            "application/n-triples", expected
+        )
+
+
+def test_healthz_names_the_store_and_its_build(
+    build_dir: Path, published: ServerInfo, replicas: tuple[RunningServer, RunningServer]
+) -> None:
+    manifest = read_manifest(build_dir.resolve())
+    assert manifest is not None
+    for server in replicas:
+        status, headers, body = server.request("GET", "/healthz")
+        assert status == 200
+        assert headers["cache-control"] == "no-store"
+        state = json.loads(body)
+        assert state["status"] == "ok"
+        assert state["build"] == state["storeBuild"] == manifest.build_id
+        assert state["store"] == {
+            "kind": "oxigraph",
+            "location": published.url,
+            "reachable": True,
+        }
+
+
+def test_downloads_come_from_a_build_folder_of_the_same_build(
+    build_dir: Path, replicas: tuple[RunningServer, RunningServer]
+) -> None:
+    with_build, without = replicas
+    listing = {"Accept": "application/json"}
+    status, _, body = with_build.request("GET", "/downloads/", headers=listing)
+    assert status == 200
+    names = {item["name"] for item in json.loads(body)["downloads"]}
+    assert "govkg.nq" in names
+    status, _, dump = with_build.request("GET", "/downloads/govkg.nq")
+    assert status == 200
+    assert dump == (build_dir / "govkg.nq").read_bytes()
+    status, _, body = without.request("GET", "/downloads/", headers=listing)
+    assert status == 200
+    assert json.loads(body)["downloads"] == []
+    assert without.request("GET", "/downloads/govkg.nq")[0] == 404
+
+
+def test_void_counts_come_from_the_store(
+    embedded: RunningServer, replicas: tuple[RunningServer, RunningServer]
+) -> None:
+    query = (
+        "SELECT ?n WHERE { ?d <http://rdfs.org/ns/void#triples> ?n ; "
+        "<http://rdfs.org/ns/void#sparqlEndpoint> ?e }"
+    )
+    expected = _void_counts(embedded, query)
+    assert expected
+    for server in replicas:
+        assert _void_counts(server, query) == expected
+
+
+def _void_counts(server: RunningServer, query: str) -> list[str]:
+    status, _, body = server.request("GET", "/.well-known/void", headers={"Accept": "text/turtle"})
+    assert status == 200
+    graph = Graph().parse(data=body, format="turtle")
+    return sorted(str(row[0]) for row in graph.query(query))  # type: ignore[index]
+
+
+def test_a_store_without_a_build_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with oxigraph_server(tmp_path) as empty:
+        code = main(["serve", "--store", empty.spec, "--build-dir", str(tmp_path / "none")])
+    assert code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert empty.url in lines[0] and "no govkg build" in lines[0]
+
+
+def test_data_files_are_refused_with_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    code = main(["serve", "--store", "oxigraph:http://127.0.0.1:9", "--data", str(extra)])
+    assert code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "--store" in lines[0]
+
+
+def test_credentials_are_never_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["serve", "--store", "oxigraph:http://someone:s3cret@127.0.0.1:9"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "s3cret" not in err and "127.0.0.1:9" in err
+
+
+def test_time_limit_then_engine_down_then_back(tmp_path: Path, build_dir: Path) -> None:
+    """A slow query → 503 at the limit; the engine killed → 503, one line, /healthz 503; the
+    engine restarted on its port → the same server answers again."""
+    with oxigraph_server(tmp_path / "engine") as engine:
+        store = open_store(engine.spec)
+        try:
+            publish(store, build_dir)
+        finally:
+            store.close()
+        server = start_server(
+            build_dir,
+            tmp_path / "serve.log",
+            "--store",
+            engine.spec,
+            workers=1,
+            timeout=LIMIT_SECONDS,
+        )
+        try:
+            started = time.monotonic()
+            status, _, body = _query(server, SLOW, "application/sparql-results+json")
+            took = time.monotonic() - started
+            assert status == 503, body
+            assert b"time limit" in body
+            assert took < LIMIT_SECONDS + LATE_SECONDS
+
+            _kill(engine.process)
+            status, _, body = _query(server, "ASK { ?s ?p ?o }", "text/plain")
+            assert status == 503, body
+            assert len(body.decode().strip().splitlines()) == 1
+            assert engine.url in body.decode()
+            status, _, body = server.request("GET", "/healthz")
+            assert status == 503
+            assert json.loads(body)["store"]["reachable"] is False
+
+            with _restarted(engine):
+                status, _, body = _query(server, "ASK { ?s ?p ?o }", "application/json")
+                assert status == 200, body
+                assert json.loads(body)["boolean"] is True
+                assert server.request("GET", "/healthz")[0] == 200
+        finally:
+            stop_server(server)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def _restarted(engine: ServerInfo) -> Iterator[subprocess.Popen[bytes]]:
+    """The engine started again on its port with its database (waited for, bounded)."""
+    command = [
+        str(oxigraph_binary()),
+        "serve",
+        "--location",
+        str(engine.folder / "db"),
+        "--bind",
+        f"127.0.0.1:{engine.port}",
+    ]
+    with (engine.folder / "restart.log").open("ab") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(engine.port):
+            assert process.poll() is None, (engine.folder / "restart.log").read_text()
+            assert time.monotonic() < deadline, "the engine did not restart within 60 s"
+            time.sleep(0.2)
+        yield process
+    finally:
+        _kill(process)
+
+
+def _answers(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/query?query=ASK%7B%7D")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        connection.close()
