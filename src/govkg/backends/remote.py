@@ -1,0 +1,613 @@
+"""A remote SPARQL 1.1 server as a :class:`govkg.backends.Store`, over HTTP (httpx).
+
+Stores are named ``KIND:URL`` (:mod:`govkg.backends.spec` has each kind's URL layout, the
+environment variables and the quirks); :func:`open_remote` opens one.
+
+Protocol (SPARQL 1.1 Protocol sections 2.1 and 2.2): queries are POSTed form-encoded to the
+query endpoint, with an explicit dataset; updates are POSTed as ``update=`` to the update
+endpoint; graphs are loaded with the Graph Store Protocol (section 5.5, POST: add the
+N-Triples file's triples, streamed from the file).
+
+Dataset rule (:func:`govkg.backends.Dataset`, SPARQL 1.1 Query section 13): govkg's graphs
+are the ones the store's publication record names (:mod:`govkg.publication`, read again
+after :data:`RECORD_TTL` seconds so replicas see a publish quickly). Every query is sent with
+``default-graph-uri`` and ``named-graph-uri`` parameters:
+
+1. a protocol dataset: its graphs;
+2. else the query's FROM / FROM NAMED, taken out of its text (Virtuoso would add them to the
+   protocol's graphs instead of giving way to them);
+3. else the default graph is the merge of govkg's graphs and each of them is named.
+
+A graph that is not govkg's (nor the publication graph or a publish's staging graph, named
+explicitly) is replaced by :data:`NO_GRAPH`, an empty graph; an empty part of the dataset is
+that empty graph too. So another dataset sharing the store is never visible.
+
+HTTP client: one pooled keep-alive :class:`httpx.Client` per store, connect and read
+timeouts, environment proxies ignored (``trust_env=False``); reads (queries, counts, the
+record) are retried with backoff after a refused connection, a dropped connection or a
+502/503/504, never updates or loads. Credentials (:mod:`govkg.backends.spec`) go to the
+server as basic or digest authentication and never into a message, a log or a repr.
+
+Errors (every message one line naming the store's URL without credentials): a timeout
+raises :class:`StoreTimeoutError`; a refused connection or a 5xx,
+:class:`StoreUnavailableError`; 401/403, :class:`StoreError` (wrong credentials); 400,
+:class:`QueryError` with the engine's first line; 404 on an endpoint or another engine's
+``Server`` header, :class:`StoreError` (not a store of that kind).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx
+
+from govkg.backends import (
+    NO_DATASET,
+    Accept,
+    Answer,
+    AnswerKind,
+    Dataset,
+    NotAcceptableAnswerError,
+    Rows,
+    StoreError,
+    StoreState,
+    StoreTimeoutError,
+    StoreUnavailableError,
+    Triple,
+)
+from govkg.backends.spec import GRAPH_ALIASES, ROWS_ALIASES, StoreSpec, parse_spec
+from govkg.backends.wire import read_ntriples, read_results, split_dataset
+from govkg.errors import GovkgError, QueryError
+from govkg.namespaces import PUBLICATION_GRAPH
+from govkg.publication import RECORD_QUERY, RecordState, record_from
+from govkg.sparql_guard import scan
+
+#: The empty graph a query gets in place of a graph that is not govkg's.
+NO_GRAPH = "urn:govkg:no-graph"
+#: Graph names of a publish in progress (:mod:`govkg.publish`), visible when named.
+STAGING_PREFIX = "urn:govkg:staging:"
+#: Seconds the publication record is trusted before it is read again.
+RECORD_TTL = 2.0
+#: Seconds to connect; to wait for a query's answer when the caller gives no limit; to
+#: wait for an update or a load.
+CONNECT_TIMEOUT = 5.0
+QUERY_TIMEOUT = 300.0
+WRITE_TIMEOUT = 3600.0
+#: Pauses before the retries of a read (so at most len + 1 attempts).
+RETRY_BACKOFF = (0.2, 0.5, 1.0)
+#: Statuses after which a read is tried again.
+RETRY_STATUSES = frozenset({502, 503, 504})
+#: Bytes read of an error answer, for its first line.
+ERROR_BYTES = 4096
+#: Bytes per chunk read from a file being loaded.
+LOAD_CHUNK = 1 << 20
+#: Engines named in ``Server`` headers, by kind.
+SERVERS = {"oxigraph": ("oxigraph",), "virtuoso": ("virtuoso",), "fuseki": ("fuseki", "jena")}
+#: Prefixes Virtuoso predeclares for its SQL built-ins, refused unless the query declares them.
+VIRTUOSO_BUILTIN_PREFIXES = frozenset({"bif", "sql"})
+_JSON = "application/sparql-results+json"
+_NTRIPLES = "application/n-triples"
+_KINDS: dict[str, AnswerKind] = {
+    "SELECT": "rows",
+    "ASK": "boolean",
+    "CONSTRUCT": "graph",
+    "DESCRIBE": "graph",
+}
+
+
+def open_remote(spec: str) -> RemoteStore:
+    """Open the remote store a ``KIND:URL`` spec names (no request is made yet).
+
+    Raises:
+        InputError: an unknown kind or a malformed URL.
+    """
+    return RemoteStore(parse_spec(spec))
+
+
+class RemoteStore:
+    """A SPARQL 1.1 server reached over HTTP (see the module docstring).
+
+    Args:
+        spec: The parsed store spec.
+        connect_timeout: Seconds to connect.
+        query_timeout: Seconds a query may take when its caller gives no limit.
+    """
+
+    def __init__(
+        self,
+        spec: StoreSpec,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        query_timeout: float = QUERY_TIMEOUT,
+    ):
+        self.spec = spec
+        self.kind = spec.kind
+        self.location = spec.location
+        self.capabilities = spec.capabilities
+        self.connect_timeout = connect_timeout
+        self.query_timeout = query_timeout
+        self._client = httpx.Client(
+            limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            timeout=httpx.Timeout(query_timeout, connect=connect_timeout),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        self._read_auth: httpx.Auth | None = None
+        self._write_auth: httpx.Auth | None = None
+        if spec.user is not None:
+            password = spec.password or ""
+            if not spec.layout.digest:
+                self._read_auth = httpx.BasicAuth(spec.user, password)
+                self._write_auth = self._read_auth
+            else:
+                self._write_auth = httpx.DigestAuth(spec.user, password)
+        self._record: tuple[float, RecordState] | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<RemoteStore {self.kind} {self.location}>"
+
+    # Queries -------------------------------------------------------------------------------
+
+    def select(
+        self,
+        query: str,
+        dataset: Dataset = NO_DATASET,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> Rows:
+        """Answer a SELECT query as rows of rdflib terms."""
+        answer = self._read_answer(query, dataset, base_iri, timeout, _JSON)
+        if not isinstance(answer, Rows):
+            raise QueryError(f"the {self.kind} store at {self.location}: not a SELECT answer")
+        return answer
+
+    def ask(
+        self,
+        query: str,
+        dataset: Dataset = NO_DATASET,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Answer an ASK query."""
+        answer = self._read_answer(query, dataset, base_iri, timeout, _JSON)
+        if not isinstance(answer, bool):
+            raise QueryError(f"the {self.kind} store at {self.location}: not an ASK answer")
+        return answer
+
+    def construct(
+        self,
+        query: str,
+        dataset: Dataset = NO_DATASET,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> list[Triple]:
+        """Answer a CONSTRUCT or DESCRIBE query as triples."""
+        data = self._read_bytes(query, dataset, base_iri, timeout, _NTRIPLES)
+        try:
+            return read_ntriples(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise StoreError(
+                f"the {self.kind} store at {self.location} answered unreadable N-Triples: {exc}"
+            ) from None
+
+    def stream(
+        self,
+        query: str,
+        accept: Accept,
+        dataset: Dataset = NO_DATASET,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> Answer:
+        """Pass on the engine's own serialisation of the answer, in the first acceptable
+        media type of its kind that the engine serves.
+
+        Raises:
+            NotAcceptableAnswerError: no acceptable media type of that kind is served.
+        """
+        kind = _KINDS.get(scan(query).operation)
+        if kind is None:
+            raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+        media_type, asked = self._choose(kind, accept)
+        limit = timeout or self.query_timeout
+        deadline = time.monotonic() + limit
+        response = self._query(query, dataset, base_iri, limit, asked)
+        return Answer(kind, media_type, self._chunks(response, deadline, limit), response.close)
+
+    def _choose(self, kind: AnswerKind, accept: Accept) -> tuple[str, str]:
+        """The first acceptable media type the engine serves, and the type to ask it for."""
+        layout = self.spec.layout
+        served, aliases = (
+            (layout.graph, GRAPH_ALIASES) if kind == "graph" else (layout.rows, ROWS_ALIASES)
+        )
+        for media_type in accept.graph if kind == "graph" else accept.rows:
+            bare = media_type.split(";", 1)[0].strip().lower()
+            asked = aliases.get(bare, bare)
+            if asked in served:
+                return media_type, asked
+        what = "graph (CONSTRUCT, DESCRIBE)" if kind == "graph" else "results (SELECT, ASK)"
+        raise NotAcceptableAnswerError(
+            f"the {self.kind} store at {self.location} serves {what} answers as "
+            f"{', '.join(served)}; none of them is acceptable"
+        )
+
+    def _read_answer(
+        self, query: str, dataset: Dataset, base_iri: str | None, timeout: float | None, asked: str
+    ) -> Rows | bool:
+        data = self._read_bytes(query, dataset, base_iri, timeout, asked)
+        try:
+            return read_results(data)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise StoreError(
+                f"the {self.kind} store at {self.location} answered unreadable JSON results"
+            ) from None
+
+    def _read_bytes(
+        self, query: str, dataset: Dataset, base_iri: str | None, timeout: float | None, asked: str
+    ) -> bytes:
+        limit = timeout or self.query_timeout
+        deadline = time.monotonic() + limit
+        response = self._query(query, dataset, base_iri, limit, asked)
+        return b"".join(self._chunks(response, deadline, limit))
+
+    def _query(
+        self, query: str, dataset: Dataset, base_iri: str | None, limit: float, asked: str
+    ) -> httpx.Response:
+        text, default, named = self._dataset(query, dataset, base_iri)
+        return self._post_query(text, default, named, asked, limit)
+
+    def _dataset(
+        self, query: str, dataset: Dataset, base_iri: str | None
+    ) -> tuple[str, list[str], list[str]]:
+        """The text to send and its protocol dataset (the module docstring's rule)."""
+        clauses = split_dataset(query, base_iri)
+        if self.kind == "virtuoso" and clauses.undeclared & VIRTUOSO_BUILTIN_PREFIXES:
+            raise QueryError("Virtuoso's SQL built-ins (bif:, sql:) are not accepted")
+        text = clauses.text if clauses.given else query
+        if base_iri:
+            text = f"BASE <{base_iri}>\n{text}"
+        own = self._record_state().graphs
+        if dataset.given:
+            default, named = dataset.default or (), dataset.named or ()
+        elif clauses.given:
+            default, named = clauses.default, clauses.named
+        else:
+            default = named = own
+        allowed = set(own)
+        return text, self._restrict(default, allowed), self._restrict(named, allowed)
+
+    @staticmethod
+    def _restrict(graphs: tuple[str, ...], allowed: set[str]) -> list[str]:
+        kept: list[str] = []
+        for graph in graphs:
+            visible = (
+                graph in allowed
+                or graph == str(PUBLICATION_GRAPH)
+                or graph.startswith(STAGING_PREFIX)
+            )
+            name = graph if visible else NO_GRAPH
+            if name not in kept:
+                kept.append(name)
+        return kept or [NO_GRAPH]
+
+    def _post_query(
+        self, text: str, default: list[str], named: list[str], asked: str, limit: float
+    ) -> httpx.Response:
+        form = [("query", text)]
+        form += [("default-graph-uri", g) for g in default]
+        form += [("named-graph-uri", g) for g in named]
+        return self._send(
+            "POST",
+            self.spec.query_url,
+            data=form,
+            headers={"Accept": asked},
+            auth=self._read_auth,
+            timeout=limit,
+            retry=True,
+        )
+
+    def _chunks(self, response: httpx.Response, deadline: float, limit: float) -> Iterator[bytes]:
+        """The answer's bytes, each read within the query's deadline."""
+        try:
+            for chunk in response.iter_bytes():
+                if time.monotonic() > deadline:
+                    raise self._timeout(limit)
+                yield chunk
+        except httpx.TimeoutException:
+            raise self._timeout(limit) from None
+        except httpx.TransportError as exc:
+            raise StoreUnavailableError(
+                f"the {self.kind} store at {self.location} broke off its answer "
+                f"({type(exc).__name__})"
+            ) from None
+        finally:
+            response.close()
+
+    # What the store holds ------------------------------------------------------------------
+
+    def _record_state(self, fresh: bool = False) -> RecordState:
+        """The publication record, read again after :data:`RECORD_TTL` seconds."""
+        with self._lock:
+            cached = self._record
+        now = time.monotonic()
+        if cached is not None and not fresh and now - cached[0] < RECORD_TTL:
+            return cached[1]
+        response = self._post_query(
+            RECORD_QUERY, [NO_GRAPH], [str(PUBLICATION_GRAPH)], _JSON, self.query_timeout
+        )
+        data = b"".join(self._chunks(response, now + self.query_timeout, self.query_timeout))
+        try:
+            rows = read_results(data)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            rows = None
+        if not isinstance(rows, Rows):
+            raise StoreError(
+                f"the {self.kind} store at {self.location} answered unreadable JSON results"
+            )
+        state = record_from(rows, 0)
+        with self._lock:
+            self._record = (now, state)
+        return state
+
+    def graphs(self) -> list[str]:
+        """govkg's named graphs (as the publication record names them), sorted."""
+        return sorted(self._record_state().graphs)
+
+    def count(self, graph: str | None = None) -> int:
+        """Quads in one named graph (any graph of the store, by name), or in govkg's."""
+        graphs = [graph] if graph is not None else list(self._record_state().graphs)
+        if not graphs:
+            return 0
+        query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        response = self._post_query(query, [NO_GRAPH], graphs, _JSON, self.query_timeout)
+        deadline = time.monotonic() + self.query_timeout
+        rows = read_results(b"".join(self._chunks(response, deadline, self.query_timeout)))
+        values = rows.column("n") if isinstance(rows, Rows) else []
+        try:
+            return int(str(values[0])) if values else 0
+        except ValueError:
+            raise StoreError(
+                f"the {self.kind} store at {self.location} answered a count that is no number"
+            ) from None
+
+    def state(self) -> StoreState:
+        """The publication record as read now (a :class:`RecordState`), with the quads of
+        the graphs it names."""
+        record = self._record_state(fresh=True)
+        quads = self.count() if record.graphs else 0
+        return RecordState(
+            build_id=record.build_id,
+            manifest_sha256=record.manifest_sha256,
+            graphs=record.graphs,
+            quads=quads,
+            published=record.published,
+            format_version=record.format_version,
+        )
+
+    # Writes --------------------------------------------------------------------------------
+
+    def update(self, text: str) -> None:
+        """Run a SPARQL 1.1 Update (never retried).
+
+        Raises:
+            StoreError: the store has no update endpoint, or refused the update.
+        """
+        if self.spec.update_url is None:
+            raise StoreError(
+                f"the {self.kind} store at {self.location} has no update URL "
+                f"(GOVKG_STORE_UPDATE_URL)"
+            )
+        self._forget_record()
+        response = self._send(
+            "POST",
+            self.spec.update_url,
+            data=[("update", text)],
+            headers={"Accept": f"{_JSON}, */*;q=0.1"},
+            auth=self._write_auth,
+            timeout=WRITE_TIMEOUT,
+            retry=False,
+        )
+        response.read()
+        response.close()
+        self._forget_record()
+
+    def load(self, graph: str, path: Path) -> None:
+        """Add an N-Triples file's triples to ``graph`` (Graph Store Protocol POST, the file
+        streamed; never retried, except once when a digest challenge went stale before any
+        byte was taken).
+
+        Raises:
+            StoreError: no Graph Store URL, the file cannot be read, or the store refused.
+        """
+        url = self.spec.gsp_url
+        if url is None:
+            raise StoreError(
+                f"the {self.kind} store at {self.location} has no Graph Store Protocol URL "
+                f"(GOVKG_STORE_GSP_URL)"
+            )
+        self._forget_record()
+        params = {self.spec.layout.graph_parameter: graph}
+        if isinstance(self._write_auth, httpx.DigestAuth):
+            self._prime_digest(url)
+        for attempt in range(2):
+            try:
+                with path.open("rb") as file:
+                    response = self._send(
+                        "POST",
+                        url,
+                        params=params,
+                        content=_file_chunks(file),
+                        headers={"Content-Type": _NTRIPLES},
+                        auth=self._write_auth,
+                        timeout=WRITE_TIMEOUT,
+                        retry=False,
+                    )
+                    response.read()
+                    response.close()
+                    break
+            except httpx.StreamConsumed:
+                if attempt:
+                    raise StoreError(
+                        f"the {self.kind} store at {self.location} refused the credentials "
+                        f"while loading {path}"
+                    ) from None
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        self._forget_record()
+
+    def _prime_digest(self, url: str) -> None:
+        """Obtain a digest challenge with a small request, so a streamed load is sent with
+        its credentials at once (a streamed body cannot be sent twice)."""
+        response = self._send(
+            "GET",
+            url,
+            params={self.spec.layout.graph_parameter: NO_GRAPH},
+            headers={"Accept": _NTRIPLES},
+            auth=self._write_auth,
+            timeout=self.query_timeout,
+            retry=True,
+            accept_statuses=frozenset({404}),
+        )
+        response.read()
+        response.close()
+
+    def _forget_record(self) -> None:
+        with self._lock:
+            self._record = None
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._client.close()
+
+    # HTTP ----------------------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        auth: httpx.Auth | None,
+        timeout: float,
+        retry: bool,
+        params: dict[str, str] | None = None,
+        data: list[tuple[str, str]] | None = None,
+        content: Iterator[bytes] | None = None,
+        accept_statuses: frozenset[int] = frozenset(),
+    ) -> httpx.Response:
+        """Send one request (reads retried), and return its response, checked and open."""
+        pauses = RETRY_BACKOFF if retry else ()
+        deadline = time.monotonic() + timeout
+        body = urllib.parse.urlencode(data).encode("ascii") if data is not None else None
+        if body is not None:
+            headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+        attempt = 0
+        while True:
+            left = max(deadline - time.monotonic(), 0.001)
+            request = self._client.build_request(
+                method,
+                url,
+                params=params,
+                content=body if body is not None else content,
+                headers=headers,
+                timeout=httpx.Timeout(left, connect=min(self.connect_timeout, left)),
+            )
+            try:
+                response = self._client.send(request, auth=auth, stream=True)
+            except httpx.TimeoutException:
+                raise self._timeout(timeout) from None
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                failure: GovkgError = StoreUnavailableError(
+                    f"cannot reach the {self.kind} store at {self.location} ({_reason(exc)})"
+                )
+                response = None
+            if response is not None:
+                if response.status_code not in RETRY_STATUSES:
+                    return self._check(response, url, accept_statuses)
+                failure = self._failure(response, url)
+            if attempt >= len(pauses) or time.monotonic() + pauses[attempt] >= deadline:
+                raise failure
+            time.sleep(pauses[attempt])
+            attempt += 1
+
+    def _check(
+        self, response: httpx.Response, url: str, accept_statuses: frozenset[int]
+    ) -> httpx.Response:
+        server = response.headers.get("server", "").lower()
+        others = [e for k, names in SERVERS.items() if k != self.kind for e in names]
+        if self.kind in SERVERS and any(name in server for name in others):
+            response.close()
+            raise StoreError(
+                f"{self.location} is not a {self.kind} store (its server says "
+                f"{response.headers.get('server', '')!r})"
+            )
+        if response.is_success or response.status_code in accept_statuses:
+            return response
+        raise self._failure(response, url)
+
+    def _failure(self, response: httpx.Response, url: str) -> GovkgError:
+        """The error an unsuccessful answer means (its body read, the response closed)."""
+        status = response.status_code
+        try:
+            first = _first_line(response)
+        finally:
+            response.close()
+        where = f"the {self.kind} store at {self.location}"
+        if status == 400:
+            return QueryError(f"{where} refused the query: {first}")
+        if status in (401, 403):
+            if self.spec.user is None:
+                return StoreError(
+                    f"{where} asks for credentials (give them in the URL's user part or "
+                    f"GOVKG_STORE_USER / GOVKG_STORE_PASSWORD)"
+                )
+            return StoreError(f"wrong credentials for {where} (HTTP {status})")
+        if status == 404:
+            path = url.removeprefix(self.location) or "/"
+            return StoreError(f"{self.location} is not a {self.kind} store: {path} is not found")
+        if status == 406:
+            return NotAcceptableAnswerError(f"{where} cannot serve the answer: {first}")
+        if status >= 500:
+            return StoreUnavailableError(f"{where} failed (HTTP {status}): {first}")
+        return StoreError(f"{where} answered HTTP {status}: {first}")
+
+    def _timeout(self, limit: float) -> StoreTimeoutError:
+        return StoreTimeoutError(
+            f"the {self.kind} store at {self.location} did not answer within {limit:g} s"
+        )
+
+
+def _first_line(response: httpx.Response) -> str:
+    """The first non-empty line of an error answer (HTML tags left out), at most 300
+    characters."""
+    data = b""
+    try:
+        for chunk in response.iter_bytes():
+            data += chunk
+            if len(data) >= ERROR_BYTES:
+                break
+    except httpx.HTTPError:
+        pass
+    text = data[:ERROR_BYTES].decode("utf-8", errors="replace")
+    if "html" in response.headers.get("content-type", ""):
+        text = re.sub(r"<[^>]*>", "\n", text)
+    for line in text.splitlines():
+        if line.strip():
+            return " ".join(line.split())[:300]
+    return response.reason_phrase or "no reason given"
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "connection refused" if "refused" in str(exc).lower() else "cannot connect"
+    return "connection dropped"
+
+
+def _file_chunks(file: BinaryIO) -> Iterator[bytes]:
+    while chunk := file.read(LOAD_CHUNK):
+        yield chunk

@@ -1,0 +1,254 @@
+"""Naming a remote store: ``KIND:URL`` specs, each kind's URL layout, media types and
+capabilities.
+
+Each kind's endpoints, relative to the spec's URL (for ``sparql``: the URL itself, and the
+update and Graph Store Protocol URLs from the environment):
+
+* ``oxigraph:URL`` (Oxigraph server): ``/query``, ``/update``, ``/store?graph=``;
+* ``virtuoso:URL`` (Virtuoso 7): ``/sparql``, ``/sparql-auth`` (digest),
+  ``/sparql-graph-crud-auth?graph-uri=`` (digest);
+* ``fuseki:URL/DATASET`` (Apache Jena Fuseki): ``/query``, ``/update``, ``/data?graph=``;
+* ``sparql:URL`` (any SPARQL 1.1 server): queries to ``URL``, updates to
+  ``GOVKG_STORE_UPDATE_URL``, graphs to ``GOVKG_STORE_GSP_URL`` (``?graph=``); without them
+  the store is read-only for govkg.
+
+Credentials come from the URL's user part (``virtuoso:http://dba:secret@host:8890``) or from
+``GOVKG_STORE_USER`` / ``GOVKG_STORE_PASSWORD`` (the URL's win). They are sent as HTTP basic
+credentials, except to Virtuoso's ``-auth`` endpoints, which take digest (RFC 7616). They are
+never part of :attr:`StoreSpec.location`, a message, a log line or a repr.
+
+Dataset quirks each kind is known for (the remote store sends every query an explicit
+protocol dataset, SPARQL 1.1 Protocol section 2.1.4, so none of them shows through):
+Oxigraph keeps a separate default graph; Virtuoso queries every graph of the store without a
+dataset and *adds* a query's FROM graphs to protocol ``default-graph-uri`` ones (so the remote
+store strips FROM / FROM NAMED from the text before sending it); Fuseki may serve the union
+of its graphs (``unionDefaultGraph``) as default graph.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from dataclasses import dataclass, field
+
+from govkg.backends import REMOTE_KINDS, Capabilities
+from govkg.errors import InputError
+
+#: Environment: the store spec, its user and password, and the generic kind's other URLs.
+ENV_STORE = "GOVKG_STORE"
+ENV_USER = "GOVKG_STORE_USER"
+ENV_PASSWORD = "GOVKG_STORE_PASSWORD"
+ENV_UPDATE_URL = "GOVKG_STORE_UPDATE_URL"
+ENV_GSP_URL = "GOVKG_STORE_GSP_URL"
+
+#: Media types of SELECT/ASK answers every kind serves (as asked for: aliases map to these).
+_RESULTS = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv")
+#: Media types of CONSTRUCT/DESCRIBE answers every kind serves.
+_GRAPHS = ("application/n-triples", "text/turtle", "application/rdf+xml")
+#: Media type aliases callers may accept, and the type asked of the engine.
+ROWS_ALIASES = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/xml": "application/sparql-results+xml",
+}
+GRAPH_ALIASES = {
+    "application/x-turtle": "text/turtle",
+    "application/turtle": "text/turtle",
+    "application/xml": "application/rdf+xml",
+    "text/xml": "application/rdf+xml",
+    "application/json": "application/ld+json",
+}
+
+
+@dataclass(frozen=True)
+class KindLayout:
+    """How one kind of store is reached and what it can do.
+
+    Attributes:
+        query: Path of the query endpoint, relative to the store's URL.
+        update: Path of the update endpoint (None: the kind has no fixed one).
+        gsp: Path of the Graph Store Protocol endpoint (None: no fixed one).
+        graph_parameter: The Graph Store Protocol parameter naming the graph.
+        digest: Writes authenticate with digest rather than basic credentials.
+        server: A word the engine's ``Server`` header holds (None: not checked).
+        rows: SELECT/ASK media types the engine serves.
+        graph: CONSTRUCT/DESCRIBE media types the engine serves.
+        capabilities: What the store can do (``writable`` and ``graph_store`` only where
+            the update / Graph Store URL is known).
+    """
+
+    query: str
+    update: str | None
+    gsp: str | None
+    graph_parameter: str
+    digest: bool
+    server: str | None
+    rows: tuple[str, ...]
+    graph: tuple[str, ...]
+    capabilities: Capabilities
+
+
+def _capabilities(atomic_update: bool) -> Capabilities:
+    return Capabilities(
+        in_process=False,
+        native_streaming=True,
+        cancellation=False,
+        atomic_update=atomic_update,
+        graph_store=True,
+        writable=True,
+    )
+
+
+#: The kinds (:data:`govkg.backends.REMOTE_KINDS`). ``atomic_update``: Oxigraph applies one
+#: update request in one transaction, as Fuseki (TDB2) does; Virtuoso applies the operations
+#: of a request one by one (an INSERT stays when a later LOAD fails: measured with 7.2.5,
+#: ``tests/test_store_remote.py``); the generic kind promises nothing.
+KINDS: dict[str, KindLayout] = {
+    "oxigraph": KindLayout(
+        "/query",
+        "/update",
+        "/store",
+        "graph",
+        False,
+        "oxigraph",
+        (*_RESULTS, "text/tab-separated-values"),
+        (*_GRAPHS, "application/n-quads", "application/trig", "application/ld+json"),
+        _capabilities(atomic_update=True),
+    ),
+    "virtuoso": KindLayout(
+        "/sparql",
+        "/sparql-auth",
+        "/sparql-graph-crud-auth",
+        "graph-uri",
+        True,
+        "virtuoso",
+        _RESULTS,
+        _GRAPHS,
+        _capabilities(atomic_update=False),
+    ),
+    "fuseki": KindLayout(
+        "/query",
+        "/update",
+        "/data",
+        "graph",
+        False,
+        "fuseki",
+        (*_RESULTS, "text/tab-separated-values"),
+        (*_GRAPHS, "application/n-quads", "application/trig", "application/ld+json"),
+        _capabilities(atomic_update=True),
+    ),
+    "sparql": KindLayout(
+        "", None, None, "graph", False, None, _RESULTS, _GRAPHS, _capabilities(False)
+    ),
+}
+assert tuple(KINDS) == REMOTE_KINDS
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """A parsed ``KIND:URL`` spec.
+
+    Attributes:
+        kind: One of :data:`KINDS`.
+        location: The store's URL without credentials (for every message).
+        query_url: The SPARQL query endpoint.
+        update_url: The SPARQL update endpoint (None: the store is read-only for govkg).
+        gsp_url: The Graph Store Protocol endpoint (None: graphs are loaded by update).
+        user: The user to authenticate as (None: none).
+        password: That user's password (never shown).
+    """
+
+    kind: str
+    location: str
+    query_url: str
+    update_url: str | None
+    gsp_url: str | None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def layout(self) -> KindLayout:
+        return KINDS[self.kind]
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """The kind's capabilities, writable only where an update URL is known."""
+        base = self.layout.capabilities
+        return Capabilities(
+            in_process=base.in_process,
+            native_streaming=base.native_streaming,
+            cancellation=base.cancellation,
+            atomic_update=base.atomic_update,
+            graph_store=self.gsp_url is not None,
+            writable=self.update_url is not None,
+        )
+
+
+def _hidden(spec: str) -> str:
+    """A spec with any ``user:password@`` part of its URL masked, for messages."""
+    kind, sep, rest = spec.partition(":")
+    try:
+        parts = urllib.parse.urlsplit(rest)
+    except ValueError:
+        return f"{kind}{sep}…"
+    if "@" not in parts.netloc:
+        return spec
+    host = parts.netloc.rsplit("@", 1)[1]
+    return f"{kind}{sep}" + urllib.parse.urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
+def parse_spec(spec: str, environ: dict[str, str] | None = None) -> StoreSpec:
+    """Parse a ``KIND:URL`` store spec.
+
+    Args:
+        spec: ``oxigraph:URL``, ``virtuoso:URL``, ``fuseki:URL/DATASET`` or ``sparql:URL``.
+        environ: Where the ``GOVKG_STORE_*`` variables are read (default: the process's).
+
+    Returns:
+        The spec, with each endpoint's URL and the credentials.
+
+    Raises:
+        InputError: an unknown kind or a malformed URL (one line, credentials masked).
+
+    >>> s = parse_spec("virtuoso:http://dba:dba@127.0.0.1:8890/", {})
+    >>> (s.location, s.update_url, s.user)
+    ('http://127.0.0.1:8890', 'http://127.0.0.1:8890/sparql-auth', 'dba')
+    >>> parse_spec("fuseki:http://h:3030/ds", {}).gsp_url
+    'http://h:3030/ds/data'
+    """
+    env = os.environ if environ is None else environ
+    kind, sep, url = spec.strip().partition(":")
+    shown = _hidden(spec.strip())
+    if not sep or kind not in KINDS:
+        raise InputError(
+            f"store {shown!r}: unknown kind {kind!r} (known: {', '.join(KINDS)}; written KIND:URL)"
+        )
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise InputError(f"store {shown!r}: malformed URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"store {shown!r}: the URL must be http:// or https:// with a host")
+    if parts.query or parts.fragment:
+        raise InputError(f"store {shown!r}: the URL takes no query or fragment")
+    user = urllib.parse.unquote(parts.username) if parts.username else env.get(ENV_USER)
+    password = urllib.parse.unquote(parts.password) if parts.password else env.get(ENV_PASSWORD)
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = host if port is None else f"{host}:{port}"
+    path = parts.path.rstrip("/")
+    location = urllib.parse.urlunsplit((parts.scheme, netloc, path, "", ""))
+    layout = KINDS[kind]
+    if kind == "fuseki" and not path:
+        raise InputError(f"store {shown!r}: a Fuseki URL names its dataset (URL/DATASET)")
+    if kind == "sparql":
+        query_url = location if path else location + "/"
+        update_url, gsp_url = env.get(ENV_UPDATE_URL) or None, env.get(ENV_GSP_URL) or None
+        for name, value in ((ENV_UPDATE_URL, update_url), (ENV_GSP_URL, gsp_url)):
+            if value is not None and urllib.parse.urlsplit(value).scheme not in ("http", "https"):
+                raise InputError(f"{name}: not an http:// or https:// URL")
+    else:
+        query_url = location + layout.query
+        update_url = location + layout.update if layout.update else None
+        gsp_url = location + layout.gsp if layout.gsp else None
+    return StoreSpec(kind, location, query_url, update_url, gsp_url, user or None, password)
