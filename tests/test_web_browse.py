@@ -20,11 +20,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from govkg import coverage
-from govkg.backends import Backend
+from govkg.backends import Store
 from govkg.catalogue import load_catalogue
 from govkg.paths import Layout
-from govkg.querying import run_query
-from govkg.results import rows
 from govkg.submission.exporting import export_mapping_sets
 from govkg.web import create_app
 from govkg.web.config import WebConfig
@@ -69,8 +67,8 @@ WORKSPACE_DATA = f"""\
 
 
 @pytest.fixture(scope="module")
-def app(store: Backend, build_dir: Path) -> Flask:
-    app = create_app(WebConfig(build_dir=build_dir), backend=store)
+def app(store: Store, build_dir: Path) -> Flask:
+    app = create_app(WebConfig(build_dir=build_dir), store=store)
     yield app
     app.extensions["govkg"].pool.close()
 
@@ -131,8 +129,8 @@ def _click(client: FlaskClient, path: str, text: str) -> str:
     return urljoin(path, targets.pop())
 
 
-def _select(store: Backend, query: str) -> list[dict[str, str]]:
-    return rows(run_query(store, query))
+def _select(store: Store, query: str) -> list[dict[str, str]]:
+    return store.select(query).dicts()
 
 
 # -- frameworks -----------------------------------------------------------------------------------

@@ -8,16 +8,15 @@ import gzip
 import hashlib
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
-from govkg.backends import Backend
+from govkg.backends import Store, open_embedded
 from govkg.namespaces import curie
-from govkg.results import render
+from govkg.results import render_table
 from govkg.web import create_app
 from govkg.web.config import WebConfig
 from govkg.web.describe import iri_for_path, local_href
@@ -32,8 +31,8 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 
 
 @pytest.fixture(scope="module")
-def app(store: Backend, build_dir: Path) -> Flask:
-    app = create_app(WebConfig(build_dir=build_dir), backend=store)
+def app(store: Store, build_dir: Path) -> Flask:
+    app = create_app(WebConfig(build_dir=build_dir), store=store)
     yield app
     app.extensions["govkg"].pool.close()
 
@@ -426,11 +425,11 @@ SHORTENED = [
 
 def test_html_results_and_the_cli_table_shorten_iris_alike(client):
     """The HTML results table (the ``curie`` filter) and ``govkg query --format table``
-    (:func:`govkg.results.render`) both write :func:`govkg.namespaces.curie` of an IRI."""
+    (:func:`govkg.results.render_table`) both write :func:`govkg.namespaces.curie` of an IRI."""
     values = " ".join(f"<{iri}>" for iri in SHORTENED)
     query = f"SELECT ?x WHERE {{ VALUES ?x {{ {values} }} }}"
     html = client.get("/sparql", query_string={"query": query, "format": "html"}).text
-    table = render(ox.Store().query(query), "table")
+    table = render_table(open_embedded().select(query))
     assert curie(SHORTENED[0]) == "id:principle-list/us-sg-ai-fact-sheet-2024-06-05/accountability"
     assert curie(SHORTENED[1]) == "gks:Indicator-qualifier"
     assert curie(SHORTENED[3]) == SHORTENED[3]

@@ -19,7 +19,7 @@ from typing import Any
 
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDFS, SKOS
 
-from govkg.backends import Backend
+from govkg.backends import Store
 from govkg.namespaces import GK, PAV, SSSOM, curie
 from govkg.submission.vocabulary import negates
 from govkg.web.browse_model import (
@@ -67,19 +67,22 @@ PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in _G.items())
 
 
 class Browser:
-    """Reads the browsing pages' content from a backend (pyoxigraph results)."""
+    """Reads the browsing pages' content from a store (:class:`~govkg.backends.Store`).
 
-    def __init__(self, backend: Backend, describer: Describer):
-        self.backend = backend
+    Args:
+        store: The store serving the graph (a store that is down raises
+            :class:`~govkg.backends.StoreUnavailableError`, left to the web's error table).
+        describer: Reads labels.
+    """
+
+    def __init__(self, store: Store, describer: Describer):
+        self.store = store
         self.describer = describer
 
     def _select(self, text: str) -> list[dict[str, Any]]:
-        results = self.backend.query(PREFIXES + text)
-        names = [v.value for v in results.variables]  # type: ignore[attr-defined]
-        return [
-            {n: (s[n].value if s[n] is not None else None) for n in names}
-            for s in results  # type: ignore[attr-defined]
-        ]
+        """Each solution as plain values (an IRI, a literal's lexical form), None if unbound."""
+        rows = self.store.select(PREFIXES + text)
+        return [{n: row.get(n) for n in rows.variables} for row in rows.dicts()]
 
     # -- frameworks ------------------------------------------------------------------------------
 

@@ -94,7 +94,7 @@ def crosswalk(site: Site, a_key: str, b_key: str) -> Crosswalk:
 
 
 def _crosswalk(site: Site, a: Framework, b: Framework) -> Crosswalk:
-    matrix = coverage.compute(site.config.layout, site.backend, a.iri, b.iri)
+    matrix = coverage.compute(site.config.layout, site.store, a.iri, b.iri)
     tree_a, tree_b = tree(site, a.key), tree(site, b.key)
     largest = max(matrix.cells.values(), default=0)
     base = f"/crosswalks/{a.key}/{b.key}"
@@ -386,13 +386,13 @@ def _exportable(site: Site, key: str) -> MappingSet:
 def _sssom(site: Site, chosen: MappingSet) -> str:
     context = site.kept(("sssom-context",), lambda: _sssom_context(site))
     assert chosen.graph is not None
-    return exporting.export_set(site.backend, chosen.iri, context, chosen.graph, chosen.key).text
+    return exporting.export_set(site.store, chosen.iri, context, chosen.graph, chosen.key).text
 
 
 def _sssom_context(site: Site) -> exporting.ExportContext:
     """What the export reads once for all sets (prefixes, labels, schemes), on the served
     store."""
-    return exporting.ExportContext.read(site.backend, site.config.layout)
+    return exporting.ExportContext.read(site.store, site.config.layout)
 
 
 def _group(found: Tree, iri: str) -> Element | None:

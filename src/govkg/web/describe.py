@@ -12,19 +12,19 @@ URIs"), whose page has one section per term.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote
 
-import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
-from govkg.backends import Backend
+from govkg.backends import Quad, Store
+from govkg.backends import Term as RDFTerm
 from govkg.namespaces import BASE, GK, GRAPH, INFERRED_GRAPH, ONTOLOGY_IRI, SSSOM, curie
+from govkg.web.rdfdoc import quad_key
 
-# Plain strings, made once: they are compared with and hashed like pyoxigraph term values,
-# which an rdflib URIRef is not equal to.
+# Plain strings, made once: the views key dicts by an IRI's text (``str`` of a URIRef).
 ONTOLOGY = str(ONTOLOGY_IRI)
 ONTOLOGY_GRAPHS = str(GRAPH) + "ontology/"
 #: Path prefixes (below ``BASE``) of slash IRIs that dereference on this server.
@@ -192,18 +192,25 @@ class ResourceView:
 
 
 class Describer:
-    """Reads resource views and RDF descriptions from a backend (pyoxigraph results)."""
+    """Reads resource views and RDF descriptions from a store (:class:`~govkg.backends.Store`).
 
-    def __init__(self, backend: Backend, max_incoming: int):
-        self.backend = backend
+    Every read is a small SELECT of govkg's own; a store that is down raises
+    :class:`~govkg.backends.StoreUnavailableError`, which is left to the web's error table.
+
+    Args:
+        store: The store serving the graph.
+        max_incoming: How many incoming links a page lists (the rest are counted).
+    """
+
+    def __init__(self, store: Store, max_incoming: int):
+        self.store = store
         self.max_incoming = max_incoming
 
     # -- queries -----------------------------------------------------------------------------
 
-    def _select(self, text: str) -> list[dict[str, Any]]:
-        results = self.backend.query(text)
-        names = [v.value for v in results.variables]  # type: ignore[attr-defined]
-        return [{n: s[n] for n in names} for s in results]  # type: ignore[attr-defined]
+    def _select(self, text: str) -> list[dict[str, RDFTerm]]:
+        """The solutions of a SELECT, each a dict of its bound variables' terms."""
+        return self.store.select(text).terms()
 
     def labels(self, iris: Iterable[str]) -> dict[str, str]:
         """Return the best label of each IRI that has one (English first)."""
@@ -217,14 +224,14 @@ class Describer:
                 f"VALUES ?p {{ {preds} }} ?x ?p ?l }}"
             ):
                 literal = row["l"]
-                if not isinstance(literal, ox.Literal):
+                if not isinstance(literal, Literal):
                     continue
-                rank = LABELS.index(row["p"].value) * 2 + (
+                rank = LABELS.index(str(row["p"])) * 2 + (
                     0 if literal.language in ("en", None) else 1
                 )
-                key = row["x"].value
+                key = str(row["x"])
                 if key not in found or rank < found[key][0]:
-                    found[key] = (rank, literal.value)
+                    found[key] = (rank, str(literal))
         return {k: v for k, (_, v) in found.items()}
 
     # -- the page ----------------------------------------------------------------------------
@@ -241,28 +248,26 @@ class Describer:
             return None
         incoming_total = len(incoming)
         if incoming_total > self.max_incoming:
-            incoming_total = int(
-                self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }}")[
-                    0
-                ]["n"].value
+            incoming_total = _number(
+                self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }}")
             )
             incoming = incoming[: self.max_incoming]
         mappings = self._select(_mappings_query(iri))
 
-        iris = {iri} | {r["p"].value for r in out} | {r["g"].value for r in out}
-        iris |= {r["o"].value for r in out if isinstance(r["o"], ox.NamedNode)}
-        iris |= {r["s"].value for r in incoming if isinstance(r["s"], ox.NamedNode)}
-        iris |= {r["p"].value for r in incoming}
+        iris = {iri} | {str(r["p"]) for r in out} | {str(r["g"]) for r in out}
+        iris |= {str(r["o"]) for r in out if isinstance(r["o"], URIRef)}
+        iris |= {str(r["s"]) for r in incoming if isinstance(r["s"], URIRef)}
+        iris |= {str(r["p"]) for r in incoming}
         for row in mappings:
-            iris |= {t.value for t in row.values() if isinstance(t, ox.NamedNode)}
+            iris |= {str(t) for t in row.values() if isinstance(t, URIRef)}
         labels = self.labels(iris)
 
         grouped: dict[str, dict[tuple[str, str, str | None, str | None], Statement]] = {}
         for row in out:
             term = _term(row["o"], labels)
             key = (term.kind, term.value, term.language, term.datatype)
-            statement = grouped.setdefault(row["p"].value, {}).setdefault(key, Statement(term))
-            statement.graphs.append(row["g"].value)
+            statement = grouped.setdefault(str(row["p"]), {}).setdefault(key, Statement(term))
+            statement.graphs.append(str(row["g"]))
         types = [s.term for s in grouped.get(TYPE, {}).values()]
         texts = [(_iri_term(p, labels), s.term) for p in TEXTS for s in grouped.get(p, {}).values()]
         sources = [s.term for s in grouped.get(SOURCE, {}).values()]
@@ -274,8 +279,8 @@ class Describer:
         ]
         backlinks: dict[str, list[Term]] = {}
         for row in incoming:
-            backlinks.setdefault(row["p"].value, []).append(_term(row["s"], labels))
-        graphs = sorted({row["g"].value for row in out})
+            backlinks.setdefault(str(row["p"]), []).append(_term(row["s"], labels))
+        graphs = sorted({str(row["g"]) for row in out})
         return ResourceView(
             iri=iri,
             label=labels.get(iri),
@@ -299,19 +304,16 @@ class Describer:
         """
         rows = self._select(f"SELECT DISTINCT ?p ?o WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
         successors = {
-            r["o"].value
-            for r in rows
-            if r["p"].value == REPLACED_BY and isinstance(r["o"], ox.NamedNode)
+            str(r["o"]) for r in rows if str(r["p"]) == REPLACED_BY and isinstance(r["o"], URIRef)
         }
-        extras = {r["p"].value for r in rows} - {REPLACED_BY} - _SUPERSEDED_EXTRAS
+        extras = {str(r["p"]) for r in rows} - {REPLACED_BY} - _SUPERSEDED_EXTRAS
         if len(successors) != 1 or extras:
             return None
         return successors.pop()
 
     def _graph_size(self, iri: str) -> int | None:
         rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
-        count = int(rows[0]["n"].value) if rows else 0
-        return count or None
+        return _number(rows) or None
 
     def ontology_views(self) -> tuple[ResourceView | None, list[ResourceView]]:
         """Return the ontology header's view and one view per term, classes first."""
@@ -320,7 +322,7 @@ class Describer:
             f'FILTER(STRSTARTS(STR(?g), "{ONTOLOGY_GRAPHS}") && '
             f'STRSTARTS(STR(?s), "{ONTOLOGY}#")) }}'
         )
-        terms = [v for v in (self.view(r["s"].value) for r in rows) if v is not None]
+        terms = [v for v in (self.view(str(r["s"])) for r in rows) if v is not None]
 
         def rank(view: ResourceView) -> tuple[int, str]:
             kinds = [_TERM_ORDER.get(t.value, 4) for t in view.types] or [5]
@@ -330,23 +332,24 @@ class Describer:
 
     # -- RDF documents -----------------------------------------------------------------------
 
-    def description_quads(self, iri: str) -> list[ox.Quad]:
-        """The resource's own quads plus the label quads of the IRIs it links to."""
+    def description_quads(self, iri: str) -> list[Quad]:
+        """The resource's own quads plus the label quads of the IRIs it links to, each once, in
+        the order of their N-Quads lines (:func:`govkg.web.rdfdoc.quad_key`)."""
         preds = " ".join(f"<{p}>" for p in LABELS)
         rows = self._select(
             f"SELECT ?s ?p ?o ?g WHERE {{ {{ GRAPH ?g {{ <{iri}> ?p ?o }} BIND(<{iri}> AS ?s) }}"
             f" UNION {{ GRAPH ?h {{ <{iri}> ?q ?s }} FILTER(isIRI(?s)) "
             f"VALUES ?p {{ {preds} }} GRAPH ?g {{ ?s ?p ?o }} }} }}"
         )
-        return sorted({ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}, key=str)
+        return sorted(set(_quads(rows)), key=quad_key)
 
-    def ontology_quads(self) -> list[ox.Quad]:
-        """Every quad of the ontology's named graphs."""
+    def ontology_quads(self) -> list[Quad]:
+        """Every quad of the ontology's named graphs, in the order of their N-Quads lines."""
         rows = self._select(
             f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
             f'FILTER(STRSTARTS(STR(?g), "{ONTOLOGY_GRAPHS}")) }}'
         )
-        return sorted((ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows), key=str)
+        return sorted(_quads(rows), key=quad_key)
 
 
 def _mappings_query(iri: str) -> str:
@@ -361,26 +364,40 @@ SELECT ?m ?source ?pred ?target ?conf ?just ?set WHERE {{
 }} ORDER BY ?source ?target"""
 
 
-def _term(node: Any, labels: dict[str, str]) -> Term:
-    if isinstance(node, ox.NamedNode):
-        return _iri_term(node.value, labels)
-    if isinstance(node, ox.Literal):
-        datatype = node.datatype.value
-        plain = datatype in _PLAIN_LITERALS
+def _quads(rows: list[dict[str, RDFTerm]]) -> Iterator[Quad]:
+    """The quads of rows binding ``?s ?p ?o ?g`` (rows whose terms cannot form a quad, which
+    a store does not answer to govkg's queries, are left out)."""
+    for row in rows:
+        s, p, o, g = row["s"], row["p"], row["o"], row["g"]
+        if isinstance(s, (URIRef, BNode)) and isinstance(p, URIRef) and isinstance(g, URIRef):
+            yield s, p, o, g
+
+
+def _number(rows: list[dict[str, RDFTerm]]) -> int:
+    """The integer of ``?n`` in the first row of a COUNT (0 without a row)."""
+    return int(str(rows[0]["n"])) if rows else 0
+
+
+def _term(node: RDFTerm, labels: dict[str, str]) -> Term:
+    if isinstance(node, URIRef):
+        return _iri_term(str(node), labels)
+    if isinstance(node, Literal):
+        datatype = str(node.datatype) if node.datatype is not None else None
+        plain = datatype is None or datatype in _PLAIN_LITERALS
         return Term(
-            node.value,
+            str(node),
             "literal",
             language=node.language,
-            datatype=None if plain else curie(datatype),
+            datatype=None if plain or datatype is None else curie(datatype),
         )
-    return Term(str(getattr(node, "value", node)), "bnode")
+    return Term(str(node), "bnode")
 
 
 def _iri_term(iri: str, labels: dict[str, str]) -> Term:
     return Term(iri, "iri", label=labels.get(iri), href=link_href(iri))
 
 
-def _mapping(row: dict[str, Any], labels: dict[str, str]) -> Mapping:
+def _mapping(row: dict[str, RDFTerm], labels: dict[str, str]) -> Mapping:
     def opt(name: str) -> Term | None:
         return _term(row[name], labels) if row.get(name) is not None else None
 
@@ -390,7 +407,7 @@ def _mapping(row: dict[str, Any], labels: dict[str, str]) -> Mapping:
         source=_term(row["source"], labels),
         predicate=_term(row["pred"], labels),
         target=_term(row["target"], labels),
-        confidence=conf.value if conf is not None else None,
+        confidence=str(conf) if conf is not None else None,
         justification=opt("just"),
         mapping_set=opt("set"),
     )

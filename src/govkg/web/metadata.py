@@ -7,14 +7,12 @@ the SPARQL 1.1 Service Description (W3C Recommendation 2013-03-21, section 3).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-import pyoxigraph as ox
-from rdflib import Namespace
+from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from govkg import __version__
-from govkg.backends import Backend
+from govkg.backends import Store, Term, Triple
 from govkg.build import DATASET_IRI
 from govkg.namespaces import ID, ONTOLOGY_IRI, VOID
 from govkg.void import Description
@@ -24,12 +22,6 @@ from govkg.web.negotiation import GRAPH, TABULAR
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 #: W3C "Unique URIs for File Formats".
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
-_TYPE = ox.NamedNode(str(RDF.type))
-_INTEGER = ox.NamedNode(str(XSD.integer))
-
-
-def _iri(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(str(iri))  # rdflib terms are str subclasses; pyoxigraph wants str
 
 
 #: W3C "Unique URIs for File Formats" of the result formats (``sd:resultFormat``).
@@ -76,16 +68,21 @@ class DatasetStats:
         return sum(self.graphs.values())
 
 
-def collect_stats(backend: Backend, builtin: bool) -> DatasetStats:
-    """Count what VoID and the service description report."""
+def collect_stats(store: Store, builtin: bool) -> DatasetStats:
+    """Count what VoID and the service description report (five SELECTs over ``store``;
+    a store that is down raises :class:`~govkg.backends.StoreUnavailableError`).
 
-    def rows(text: str) -> list[Any]:
-        results: Any = backend.query(text)
-        return list(results)
+    Args:
+        store: The store serving the graph.
+        builtin: True when it serves the built-in govkg graph.
+    """
+
+    def rows(text: str) -> list[dict[str, str]]:
+        return store.select(text).dicts()
 
     stats = DatasetStats(builtin=builtin)
     stats.graphs = {
-        r["g"].value: int(r["n"].value)
+        r["g"]: int(r["n"])
         for r in rows(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
         )
@@ -95,16 +92,16 @@ def collect_stats(backend: Backend, builtin: bool) -> DatasetStats:
         f"SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?s1) "
         f"(COUNT(DISTINCT ?o) AS ?o1) WHERE {union}"
     )[0]
-    stats.triples, stats.subjects, stats.objects = (int(totals[k].value) for k in ("t", "s1", "o1"))
+    stats.triples, stats.subjects, stats.objects = (int(totals[k]) for k in ("t", "s1", "o1"))
     stats.classes = {
-        r["c"].value: int(r["n"].value)
+        r["c"]: int(r["n"])
         for r in rows(
             "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } FILTER(isIRI(?c)) }"
             " GROUP BY ?c ORDER BY ?c"
         )
     }
     stats.properties = {
-        r["p"].value: int(r["n"].value)
+        r["p"]: int(r["n"])
         for r in rows(f"SELECT ?p (COUNT(*) AS ?n) WHERE {union} GROUP BY ?p ORDER BY ?p")
     }
     licence = rows(
@@ -112,7 +109,7 @@ def collect_stats(backend: Backend, builtin: bool) -> DatasetStats:
         f"(<{ONTOLOGY_IRI}> 1) }} ?x <{DCTERMS.license}> ?l FILTER(isIRI(?l)) }} "
         f"ORDER BY ?rank ?l LIMIT 1"
     )
-    stats.license = licence[0]["l"].value if licence else None
+    stats.license = licence[0]["l"] if licence else None
     return stats
 
 
@@ -149,54 +146,50 @@ def void_description(stats: DatasetStats, base_url: str, dumps: list[str]) -> De
     )
 
 
-def service_description(stats: DatasetStats, base_url: str) -> list[ox.Triple]:
+def service_description(stats: DatasetStats, base_url: str) -> list[Triple]:
     """The SPARQL 1.1 Service Description of ``{base_url}/sparql``, as triples.
 
     The default graph is described as the union of every named graph
     (``sd:feature sd:UnionDefaultGraph``); each named graph is listed with its size.
     """
     endpoint = f"{base_url}/sparql"
-    service = ox.NamedNode(endpoint + "#service")
-    dataset = ox.NamedNode(endpoint + "#dataset")
-    default = ox.NamedNode(endpoint + "#default-graph")
-    out: list[ox.Triple] = []
+    service = URIRef(endpoint + "#service")
+    dataset = URIRef(endpoint + "#dataset")
+    default = URIRef(endpoint + "#default-graph")
+    out: list[Triple] = []
 
-    def add(s: Any, p: str, o: Any) -> None:
-        out.append(ox.Triple(s, _iri(p), o))
+    def add(s: URIRef | BNode, p: URIRef, o: Term) -> None:
+        out.append((s, p, o))
 
-    def count(n: int) -> ox.Literal:
-        return ox.Literal(str(n), datatype=_INTEGER)
+    def count(n: int) -> Literal:
+        return Literal(str(n), datatype=XSD.integer)
 
-    add(service, _TYPE.value, _iri(SD.Service))
-    add(
-        service,
-        str(RDFS.label),
-        ox.Literal("govkg SPARQL 1.1 endpoint (read-only)", language="en"),
-    )
-    add(service, SD.endpoint, ox.NamedNode(endpoint))
-    add(service, SD.supportedLanguage, _iri(SD.SPARQL11Query))
-    add(service, SD.feature, _iri(SD.UnionDefaultGraph))
+    add(service, RDF.type, SD.Service)
+    add(service, RDFS.label, Literal("govkg SPARQL 1.1 endpoint (read-only)", lang="en"))
+    add(service, SD.endpoint, URIRef(endpoint))
+    add(service, SD.supportedLanguage, SD.SPARQL11Query)
+    add(service, SD.feature, SD.UnionDefaultGraph)
     for fmt in TABULAR + GRAPH:
         if fmt.name in FORMAT_IRIS:
-            add(service, SD.resultFormat, _iri(FORMATS[FORMAT_IRIS[fmt.name]]))
+            add(service, SD.resultFormat, FORMATS[FORMAT_IRIS[fmt.name]])
     add(service, SD.defaultDataset, dataset)
-    add(dataset, _TYPE.value, _iri(SD.Dataset))
-    add(dataset, DCTERMS.source, ox.NamedNode(f"{base_url}/.well-known/void"))
+    add(dataset, RDF.type, SD.Dataset)
+    add(dataset, DCTERMS.source, URIRef(f"{base_url}/.well-known/void"))
     add(dataset, SD.defaultGraph, default)
-    add(default, _TYPE.value, _iri(SD.Graph))
+    add(default, RDF.type, SD.Graph)
     add(
         default,
         DCTERMS.description,
-        ox.Literal("The union of all named graphs of the dataset.", language="en"),
+        Literal("The union of all named graphs of the dataset.", lang="en"),
     )
     add(default, VOID.triples, count(stats.triples))
     for index, (iri, n) in enumerate(stats.graphs.items()):  # fixed labels: one ETag
-        named = ox.BlankNode(f"namedGraph{index}")
-        graph = ox.BlankNode(f"graph{index}")
+        named = BNode(f"namedGraph{index}")
+        graph = BNode(f"graph{index}")
         add(dataset, SD.namedGraph, named)
-        add(named, _TYPE.value, _iri(SD.NamedGraph))
-        add(named, SD.name, ox.NamedNode(iri))
+        add(named, RDF.type, SD.NamedGraph)
+        add(named, SD.name, URIRef(iri))
         add(named, SD.graph, graph)
-        add(graph, _TYPE.value, _iri(SD.Graph))
+        add(graph, RDF.type, SD.Graph)
         add(graph, VOID.triples, count(n))
     return out

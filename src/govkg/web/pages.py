@@ -23,10 +23,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS, SKOS
 
+from govkg.backends import Triple
+from govkg.errors import InputError
 from govkg.namespaces import BASE
 from govkg.paths import bundled_layout
 from govkg.web import current_site
@@ -34,7 +36,7 @@ from govkg.web.describe import ONTOLOGY, iri_for_path, local_href, valid_iri
 from govkg.web.errors import NotAcceptableError, NotFoundError
 from govkg.web.frameworks import element_hrefs, frameworks
 from govkg.web.negotiation import GRAPH, TABULAR, ResultFormat, choose, graph_format_by_extension
-from govkg.web.rdfdoc import rdf_response, serialise
+from govkg.web.rdfdoc import quad_key, rdf_response, serialise
 
 bp = Blueprint("pages", __name__)
 _HTML = next(f for f in TABULAR if f.name == "html")
@@ -117,9 +119,9 @@ def page(rest: str) -> Response:
         return _document(html.encode("utf-8"), _HTML, "ontology", ONTOLOGY)
     if rest.startswith("ontology/"):
         version = rest.removeprefix("ontology/")
-        quads = _release_quads(version)
+        triples = _release_quads(version)
         key = ("ontology-release-page", version)
-        html = site.cached(key, lambda: _release_page(version, quads))
+        html = site.cached(key, lambda: _release_page(version, triples))
         return _document(html.encode("utf-8"), _HTML, rest, _version_iri(version))
     _moved(rest, "/page")
     iri = _known(rest)
@@ -172,9 +174,9 @@ def data(rest: str) -> Response:
         return _document(body, fmt, path, ONTOLOGY)
     if path.startswith("ontology/"):
         version = path.removeprefix("ontology/")
-        quads = _release_quads(version)
+        triples = _release_quads(version)
         iri = _version_iri(version)
-        body = site.cached(("data", iri, fmt.name), lambda: serialise(quads, fmt))
+        body = site.cached(("data", iri, fmt.name), lambda: serialise(triples, fmt))
         return _document(body, fmt, path, iri)
     _moved(path, "/data", f".{extension}")
     iri = _known(path)
@@ -231,31 +233,40 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else -1 for part in version.split("."))
 
 
-def _release_quads(version: str) -> list[ox.Quad]:
-    """The triples of an archived release (404 for a version not archived)."""
+def _release_quads(version: str) -> list[Triple]:
+    """The triples of an archived release (404 for a version not archived), in the order of
+    their N-Triples lines."""
     path = _release_path(version)
 
-    def parse() -> list[ox.Quad]:
-        return sorted(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), key=str)
+    def parse() -> list[Triple]:
+        graph = Graph(bind_namespaces="none")
+        try:
+            graph.parse(path, format="turtle")
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise InputError(f"cannot read the archived ontology release: {exc}", path) from None
+        triples: list[Triple] = [
+            (s, p, o)
+            for s, p, o in graph
+            if isinstance(s, URIRef | BNode)
+            and isinstance(p, URIRef)
+            and isinstance(o, URIRef | BNode | Literal)
+        ]
+        return sorted(triples, key=quad_key)
 
     return current_site().cached(("ontology-release", version), parse)
 
 
-def _release_page(version: str, quads: list[ox.Quad]) -> str:
+def _release_page(version: str, triples: list[Triple]) -> str:
     """The HTML page of an archived release: one entry per term, ``id="Term"``, so an old term
     IRI ``ontology#Term`` is found at ``/ontology/VERSION#Term``."""
-    statements = [
-        (q.subject.value, q.predicate.value, q.object)
-        for q in quads
-        if isinstance(q.subject, ox.NamedNode)
-    ]
+    statements = [(str(s), str(p), o) for s, p, o in triples if isinstance(s, URIRef)]
     fields: dict[str, dict[str, str]] = {
         s: {} for s, p, _ in statements if p == _DEFINED_BY and s.startswith(ONTOLOGY + "#")
     }
     for subject, predicate, value in statements:
         name = _RELEASE_FIELDS.get(predicate)
-        if name and subject in fields and isinstance(value, ox.Literal):
-            fields[subject].setdefault(name, value.value)
+        if name and subject in fields and isinstance(value, Literal):
+            fields[subject].setdefault(name, str(value))
     terms = [
         {"name": iri.split("#", 1)[1], **values}
         for iri, values in sorted(fields.items(), key=lambda item: item[0].lower())

@@ -3,8 +3,9 @@ without JavaScript, or JSON by ``Accept`` (or ``?format=json``), over the build'
 (:mod:`govkg.search_index`).
 
 The index is the served build's ``search.sqlite``. When the server serves more than the build
-(``--data``, ``--no-builtin``) or the build has no index of this version, one is made from the
-loaded store once per process, in a private temporary file (0.3 s on the shipped graph).
+(``--data``, ``--no-builtin``), has no build folder of the store's build (``--store``) or the
+build has no index of this version, one is made from the served store once per process, in a
+private temporary file (0.3 s on the shipped embedded graph).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
 
-from govkg.build import DATASET_DUMP
 from govkg.errors import InputError
 from govkg.formats import negotiate
 from govkg.search_index import (
@@ -217,13 +217,13 @@ def _connect(site: Site) -> _Connection:
 
 def index_path(site: Site) -> Path:
     """The index answering for ``site``: the served build's when it covers what is served and
-    is of this schema version, else one made from the loaded store (once per process)."""
+    is of this schema version, else one made from the served store (once per process)."""
     key = id(site)
     with _lock:
         chosen = _made.get(key)
         if chosen is not None and chosen.is_file():
             return chosen
-        folder = next((p.parent for p in site.backend.loaded if p.name == DATASET_DUMP), None)
+        folder = site.build_folder
         if folder is not None and site.config.builtin and not site.config.data_files:
             built = folder / SEARCH_INDEX
             try:
@@ -233,13 +233,14 @@ def index_path(site: Site) -> Path:
             else:
                 _made[key] = built
                 return built
-        store = getattr(site.backend, "store", None)
-        if store is None:
-            raise InputError("search needs the embedded store or a build with an index")
         handle, name = tempfile.mkstemp(prefix="govkg-search-", suffix=".sqlite")
         os.close(handle)
         made = Path(name)
-        write_search_index(store, made)
+        try:
+            write_search_index(site.store, made)
+        except BaseException:
+            made.unlink(missing_ok=True)  # the store failed (down, too slow): nothing kept
+            raise
         atexit.register(_remove, made, os.getpid())
         _made[key] = made
         return made
