@@ -1,67 +1,85 @@
-"""Rendering query results for the command line.
+"""Rendering query answers for the command line.
 
 ``csv``, ``tsv`` and ``json`` are the SPARQL 1.1 Query Results CSV/TSV and JSON formats
-(W3C Recommendations 2013-03-21), written by the store itself: in CSV, IRIs are written as the
-IRI and literals as their lexical form. ``table`` is an aligned plain-text table for people,
-with IRIs shortened by :data:`govkg.namespaces.curie` (``id:…``, ``skos:…``).
+(W3C Recommendations 2013-03-21), written by the store itself (:meth:`Store.stream`): in CSV,
+IRIs are written as the IRI and literals as their lexical form. ``table`` is an aligned
+plain-text table for people, with IRIs shortened by :data:`govkg.namespaces.curie`
+(``id:…``, ``skos:…``). A CONSTRUCT or DESCRIBE answer is a graph: written as N-Triples by the
+store for ``table``, ``csv`` and ``tsv``, and refused for ``json``.
 """
 
 from __future__ import annotations
 
-import io
+from typing import BinaryIO
 
-import pyoxigraph as ox
+from rdflib import URIRef
 
+from govkg.backends import Accept, NotAcceptableAnswerError, Rows, Store, Term
 from govkg.errors import InputError
 from govkg.namespaces import curie
+from govkg.querying import answer_kind, run_query, stream_query
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json")
-_NATIVE = {
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "json": ox.QueryResultsFormat.JSON,
+
+#: The media types of the formats the store writes (SPARQL 1.1 Query Results).
+RESULT_MEDIA_TYPES = {
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "json": "application/sparql-results+json",
 }
 
+#: What a graph answer is written as (``table``, ``csv``, ``tsv``).
+GRAPH_MEDIA_TYPE = "application/n-triples"
 
-def render(results: object, fmt: str) -> str:
-    """Render SELECT/ASK results in ``fmt``, or CONSTRUCT/DESCRIBE results as N-Triples
-    (``table``/``csv``/``tsv``) or Turtle (``json`` is refused for graphs).
+
+def accept_for(fmt: str) -> Accept:
+    """What a result format accepts of each kind of answer.
+
+    >>> accept_for("csv")
+    Accept(rows=('text/csv',), graph=('application/n-triples',))
 
     Raises:
-        InputError: the format does not fit the result kind.
+        InputError: an unknown format.
     """
     if fmt not in RESULT_FORMATS:
         raise InputError(f"unknown result format {fmt!r} (known: {', '.join(RESULT_FORMATS)})")
-    if isinstance(results, ox.QueryTriples):
-        if fmt == "json":
-            raise InputError("a CONSTRUCT or DESCRIBE result is a graph; use --format table")
-        out = io.BytesIO()
-        results.serialize(out, ox.RdfFormat.N_TRIPLES)
-        return out.getvalue().decode("utf-8")
-    if fmt == "table":
-        return _table(results)
-    out = io.BytesIO()
-    results.serialize(out, _NATIVE[fmt])  # type: ignore[attr-defined]
-    return out.getvalue().decode("utf-8")
+    rows = RESULT_MEDIA_TYPES.get(fmt, RESULT_MEDIA_TYPES["json"])
+    return Accept(rows=(rows,), graph=() if fmt == "json" else (GRAPH_MEDIA_TYPE,))
 
 
-def rows(results: object) -> list[dict[str, str]]:
-    """Return SELECT solutions as dicts of variable name to plain value (IRI or lexical form)."""
-    if not isinstance(results, ox.QuerySolutions):
-        raise InputError("not a SELECT result")
-    names = [v.value for v in results.variables]
-    return [
-        {name: solution[name].value for name in names if solution[name] is not None}
-        for solution in results
-    ]
+def write_answer(store: Store, text: str, fmt: str, out: BinaryIO) -> None:
+    """Answer a query from ``store`` and write it to ``out`` in ``fmt``: a table made here, or
+    the store's own serialisation.
+
+    Raises:
+        InputError: an unknown format, or ``json`` for a graph.
+        QueryError: the query is refused, malformed or fails.
+    """
+    accept = accept_for(fmt)
+    if fmt == "table" and answer_kind(text) != "graph":
+        answer = run_query(store, text)
+        assert not isinstance(answer, list)
+        out.write(render_table(answer).encode("utf-8"))
+        return
+    try:
+        stream = stream_query(store, text, accept)
+    except NotAcceptableAnswerError:
+        raise InputError(
+            "a CONSTRUCT or DESCRIBE result is a graph; use --format table (N-Triples)"
+        ) from None
+    try:
+        for chunk in stream.chunks:
+            out.write(chunk)
+    finally:
+        stream.close()
 
 
-def _table(results: object) -> str:
-    if isinstance(results, ox.QueryBoolean):
-        return "true\n" if bool(results) else "false\n"
-    assert isinstance(results, ox.QuerySolutions)
-    names = [v.value for v in results.variables]
-    body = [[_cell(solution[name]) for name in names] for solution in results]
+def render_table(answer: Rows | bool) -> str:
+    """An aligned plain-text table of a SELECT answer (``true``/``false`` for ASK)."""
+    if isinstance(answer, bool):
+        return "true\n" if answer else "false\n"
+    names = answer.variables
+    body = [[_cell(term) for term in row] for row in answer.rows]
     widths = [max([len(name)] + [len(row[i]) for row in body]) for i, name in enumerate(names)]
     widths = [min(w, 80) for w in widths]
     lines = [
@@ -76,12 +94,24 @@ def _table(results: object) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(term: object) -> str:
+def rows(answer: Rows | bool | list[object]) -> list[dict[str, str]]:
+    """Transitional: :meth:`Rows.dicts` of a SELECT answer (kept for the tests that read
+    ``rows(run_query(...))``).
+
+    Raises:
+        InputError: not a SELECT answer.
+    """
+    if not isinstance(answer, Rows):
+        raise InputError("not a SELECT result")
+    return answer.dicts()
+
+
+def _cell(term: Term | None) -> str:
     if term is None:
         return ""
-    if isinstance(term, ox.NamedNode):
-        return curie(term.value)
-    return str(getattr(term, "value", term)).replace("\n", " ")
+    if isinstance(term, URIRef):
+        return curie(str(term))
+    return str(term).replace("\n", " ")
 
 
 def _clip(text: str, width: int) -> str:

@@ -10,26 +10,37 @@ folder (try again when it has finished).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from govkg import __version__, coverage
+from govkg.backends import Store, StoreState
 from govkg.build import REPORT, BuildReport, build, ensure_built, is_current
 from govkg.catalogue import NamedQuery, load_catalogue, read_query, resolve
 from govkg.cli import mappings as cli_mappings
+from govkg.cli import publish as cli_publish
 from govkg.cli import serve as cli_serve
 from govkg.cli import workspace as cli_workspace
-from govkg.cli.common import build_dir_for, layout_for, progress_for
+from govkg.cli.common import (
+    add_store_option,
+    build_dir_for,
+    layout_for,
+    progress_for,
+    store_for,
+    store_spec,
+)
 from govkg.errors import ExitCode, GovkgError, InputError, QueryError, environment_error
 from govkg.formats import RDF_SYNTAXES, syntax_by_name
 from govkg.identifiers import Resolver, parameter_kind
-from govkg.querying import open_backend, run_qc, run_query
+from govkg.querying import export_store, run_qc, run_select
 from govkg.reasoning import DEFAULT_ENGINE, ENGINES
-from govkg.results import RESULT_FORMATS, render
+from govkg.results import RESULT_FORMATS, render_table, write_answer
 
 #: ``govkg export`` formats that write mapping sets (``cli.mappings.export_mappings_command``).
 MAPPING_FORMATS = cli_mappings.MAPPING_FORMATS
@@ -145,6 +156,7 @@ def _parser() -> argparse.ArgumentParser:
         "other takes an IRI, CURIE or id path as an IRI and the rest, or a value in double "
         "quotes, as a string",
     )
+    add_store_option(p)
     p.set_defaults(run=_query)
 
     p = sub.add_parser(
@@ -160,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check", parents=[common], help="run the quality-control queries (each must return no rows)"
     )
+    add_store_option(p)
     p.set_defaults(run=_check)
 
     p = sub.add_parser(
@@ -196,9 +209,19 @@ def _parser() -> argparse.ArgumentParser:
         help="with --mappings: only this mapping set (repeatable), as its key "
         "(xw-ai-rmf-ai-verify-2023), id path (mapping-set/...), IRI or CURIE (mset:...)",
     )
+    add_store_option(p)
     p.set_defaults(run=_export)
 
-    p = sub.add_parser("stats", parents=[common], help="triples per graph and per class")
+    p = sub.add_parser(
+        "stats",
+        parents=[common],
+        help="what the store holds: its build, graphs, quads, and resources per class",
+        description="Show the store (kind and location, never credentials), the govkg build "
+        "it holds (build id, manifest SHA-256, when published), its graphs and quads, and "
+        "how many resources of each class the graph holds.",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="text or json")
+    add_store_option(p)
     p.set_defaults(run=_stats)
 
     p = sub.add_parser(
@@ -223,11 +246,13 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("."),
         help="where to write <A>--<B>.csv and .svg (default: current folder)",
     )
+    add_store_option(p)
     p.set_defaults(run=_report)
 
     cli_serve.add_commands(sub, common)
     cli_mappings.add_commands(sub, common)
     cli_workspace.add_commands(sub, common)
+    cli_publish.register(sub, common)
     return parser
 
 
@@ -256,13 +281,15 @@ def _query(args: argparse.Namespace) -> int:
     values = _parameters(args.param)
     for name in values:  # a misspelt name fails before any build
         query.parameter_key(name)
-    store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
+    store = store_for(args, progress_for(args))
     text = query.bind(Resolver(store, layout).parameter_values(query, values))
+    sys.stdout.flush()
     try:
-        results = run_query(store, text)
+        write_answer(store, text, args.format, sys.stdout.buffer)
     except QueryError as exc:
         raise query_error_in(query, exc) from None
-    sys.stdout.write(render(results, args.format))
+    finally:
+        store.close()
     return ExitCode.OK
 
 
@@ -301,7 +328,7 @@ def _placeholder(parameter: str) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     layout = layout_for(args)
-    store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
+    store = store_for(args, progress_for(args))
     failed = 0
     for result in run_qc(layout, store):
         status = "ok" if result.passed else f"FAIL ({len(result.rows)} rows)"
@@ -315,6 +342,11 @@ def _check(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     layout = layout_for(args)
     if args.mappings or args.format in MAPPING_FORMATS:
+        if args.store:
+            raise InputError(
+                "--store exports the graph in an RDF syntax; mapping sets are exported "
+                "from the build (leave out --store)"
+            )
         if args.format not in MAPPING_FORMATS:
             raise InputError(
                 f"--mappings writes mapping sets: use --format {' or '.join(MAPPING_FORMATS)}"
@@ -322,6 +354,18 @@ def _export(args: argparse.Namespace) -> int:
         return cli_mappings.export_mappings_command(args)
     if args.sets:
         raise InputError("--set chooses mapping sets: use it with --mappings")
+    if store_spec(args) is not None:  # the graph the store holds, as it holds it
+        store = store_for(args, progress_for(args))
+        try:
+            if args.output:
+                with _written(args.output) as out:
+                    export_store(store, syntax_by_name(args.format), out)
+            else:
+                sys.stdout.flush()
+                export_store(store, syntax_by_name(args.format), sys.stdout.buffer)
+        finally:
+            store.close()
+        return ExitCode.OK
     folder = ensure_built(layout, build_dir_for(args, layout), progress_for(args)).parent
     syntax = syntax_by_name(args.format)
     data = (folder / f"govkg.{syntax.extension}").read_bytes()
@@ -335,9 +379,19 @@ def _export(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+@contextlib.contextmanager
+def _written(path: Path) -> Iterator[BinaryIO]:
+    """A file opened for writing; a failure is one line naming it (exit 2)."""
+    try:
+        with path.open("wb") as out:
+            yield out
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path) from None
+
+
 def _report(args: argparse.Namespace) -> int:
     layout = layout_for(args)
-    store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
+    store = store_for(args, progress_for(args))
     a = coverage.resolve_framework(store, args.framework_a, layout)
     b = coverage.resolve_framework(store, args.framework_b, layout)
     result = coverage.compute(layout, store, a, b)
@@ -350,14 +404,48 @@ def _report(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     layout = layout_for(args)
-    build_dir = build_dir_for(args, layout)
-    store = open_backend(layout, build_dir, progress_for(args))
-    report = json.loads((build_dir.resolve() / REPORT).read_text(encoding="utf-8"))
-    print(f"quads in store: {len(store)}")
-    print(
-        f"named graphs: {len(report['graphs'])}, asserted triples: {report['asserted']}, "
-        f"inferred triples: {report['inferred']}"
-    )
-    query = read_query(layout.queries / "count-instances-per-class.rq")
-    sys.stdout.write(render(run_query(store, query.text), "table"))
+    store = store_for(args, progress_for(args))
+    try:
+        state = store.state()
+        query = read_query(layout.queries / "count-instances-per-class.rq")
+        classes = run_select(store, query.text)
+    finally:
+        store.close()
+    report = None
+    if store_spec(args) is None:  # the embedded store over the build: its report too
+        path = build_dir_for(args, layout).resolve() / REPORT
+        report = json.loads(path.read_text(encoding="utf-8"))
+    if args.format == "json":
+        summary = {
+            "store": {"kind": store.kind, "location": store.location},
+            "build_id": state.build_id,
+            "manifest_sha256": state.manifest_sha256,
+            "published": state.published,
+            "graphs": list(state.graphs),
+            "quads": state.quads,
+            "classes": {row["class"]: int(row["instances"]) for row in classes.dicts()},
+        }
+        if report is not None:
+            summary["asserted"], summary["inferred"] = report["asserted"], report["inferred"]
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return ExitCode.OK
+    _print_state(store, state)
+    if report is not None:
+        print(
+            f"named graphs: {len(report['graphs'])}, asserted triples: {report['asserted']}, "
+            f"inferred triples: {report['inferred']}"
+        )
+    sys.stdout.write(render_table(classes))
     return ExitCode.OK
+
+
+def _print_state(store: Store, state: StoreState) -> None:
+    """The store and the build it holds, as ``govkg stats`` prints them."""
+    print(f"store: {store.kind} {store.location}")
+    if state.build_id is None:
+        print("build: none recorded (no or an unknown govkg build)")
+    else:
+        print(f"build: {state.build_id}")
+        print(f"manifest SHA-256: {state.manifest_sha256}")
+        print(f"published: {state.published or 'not recorded'}")
+    print(f"graphs: {len(state.graphs)}, quads in store: {state.quads}")
