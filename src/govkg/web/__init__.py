@@ -206,11 +206,17 @@ class Site:
         cyclic garbage collector's reach (``gc.freeze``, as the Python documentation advises
         before forking): a full collection would otherwise walk some 95 000 long-lived objects
         (70-160 ms on the shipped graph) in the middle of some request, and touching them
-        would copy the workers' shared pages."""
+        would copy the workers' shared pages.
+
+        Over a remote store only the ontology page is made before forking: the browsing
+        pages' content (every crosswalk both ways) costs the engine dozens of queries, so each
+        worker makes what its readers ask for, when they ask (start-up does not wait for it).
+        """
         from govkg.web.crosswalks import warm
 
         self.ontology_views()
-        warm(self)
+        if self.store.capabilities.in_process:
+            warm(self)
         self.artefacts.compress_all()
         gc.collect()
         gc.freeze()

@@ -13,6 +13,11 @@ read position each request, through ``/proc/self/fd``): a rebuild that replaces 
 folder while the server runs cannot change the bytes behind a size, SHA-256 or ETag already
 announced, and a ``Range`` request with an old ``If-Range`` validator gets the whole new file
 (RFC 9110 section 13.1.5) only from a server that has switched to the new build.
+
+Over a remote store (``govkg serve --store``) the files come from the build folder only when
+it holds the very build the store holds (the same manifest ``build_id``): a replica deployed
+with its build folder serves them; one without lists no downloads (404), as files of another
+build would not describe what is served (:attr:`govkg.web.Site.build_folder`).
 """
 
 from __future__ import annotations
