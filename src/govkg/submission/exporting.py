@@ -25,12 +25,12 @@ import yaml
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from govkg.backends import Backend
+from govkg.backends import Store
 from govkg.errors import InputError
 from govkg.namespaces import GK, SSSOM
 from govkg.paths import Layout
 from govkg.progress import Progress
-from govkg.querying import open_backend
+from govkg.querying import open_built
 from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
     DOUBLE,
@@ -122,13 +122,13 @@ class ExportContext:
     workspace: tuple[str, str] | None = None
 
     @classmethod
-    def read(cls, store: Backend, layout: Layout) -> ExportContext:
+    def read(cls, store: Store, layout: Layout) -> ExportContext:
         """Read the labels and schemes of ``store``'s elements; the prefixes from ``layout``."""
         labels: dict[str, str] = {}
         schemes: dict[str, str] = {}
-        for row in _rows(store, _LABELS):
+        for row in store.select(_LABELS).dicts():
             schemes[row["e"]] = row["scheme"]
-            if row["label"] is not None:
+            if "label" in row:
                 labels.setdefault(row["e"], row["label"])
         workspace = layout.workspace
         return cls(
@@ -156,22 +156,30 @@ def workspace_prefix(name: str) -> str:
 
 
 def export_mapping_sets(
-    layout: Layout, build_dir: Path, keys: list[str] | None = None, progress: Progress | None = None
+    layout: Layout,
+    build_dir: Path,
+    keys: list[str] | None = None,
+    progress: Progress | None = None,
+    store: Store | None = None,
 ) -> list[ExportedSet]:
     """Write the graph's mapping sets (those with mappings) as SSSOM TSV.
 
     Args:
-        layout: The sources.
-        build_dir: Their build (built first when missing or stale).
+        layout: The sources (their prefixes and workspace).
+        build_dir: Their build (built first when missing or stale), read when no ``store``
+            is given.
         keys: Only these sets (by key, or by IRI); all when None.
+        progress: Progress reporting (building).
+        store: The store holding the graph (``--store``); default: the build's embedded one.
 
     Raises:
         InputError: a key names no mapping set with mappings.
     """
-    store = open_backend(layout, build_dir, progress)
+    if store is None:
+        store = open_built(layout, build_dir, progress)
     context = ExportContext.read(store, layout)
     own = str(layout.workspace.iri("mapping-set/")) if layout.workspace is not None else None
-    found = {_key(r["set"], own): (r["set"], r["g"]) for r in _rows(store, _SETS)}
+    found = {_key(r["set"], own): (r["set"], r["g"]) for r in store.select(_SETS).dicts()}
     by_iri = {iri: key for key, (iri, _) in found.items()}
     wanted = [by_iri.get(k, k) for k in keys] if keys is not None else sorted(found)
     missing = [k for k in wanted if k not in found]
@@ -181,12 +189,6 @@ def export_mapping_sets(
             f"{', '.join(sorted(found))})"
         )
     return [export_set(store, found[key][0], context, found[key][1], key) for key in wanted]
-
-
-def _rows(store: Backend, query: str) -> list[dict[str, Any]]:
-    result = store.query(query)
-    names = [v.value for v in result.variables]  # type: ignore[attr-defined]
-    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]  # type: ignore[attr-defined]
 
 
 def _key(set_iri: str, own: str | None) -> str:
@@ -205,7 +207,7 @@ def _key(set_iri: str, own: str | None) -> str:
 
 
 def export_set(
-    store: Backend,
+    store: Store,
     set_iri: str,
     context: ExportContext,
     graph: str | None = None,
@@ -224,7 +226,7 @@ def export_set(
         InputError: the store holds no such set with mappings.
     """
     if graph is None:
-        graphs = [r["g"] for r in _rows(store, _SETS) if r["set"] == set_iri]
+        graphs = [r["g"] for r in store.select(_SETS).dicts() if r["set"] == set_iri]
         if not graphs:
             raise InputError(f"no mapping set with mappings called {set_iri}")
         graph = graphs[0]
@@ -242,10 +244,10 @@ def export_set(
         return compressed
 
     meta: dict[str, list[str]] = defaultdict(list)
-    for row in _rows(store, _SET % (graph, set_iri)):
+    for row in store.select(_SET % (graph, set_iri)).dicts():
         meta[row["p"]].append(row["o"])
     mappings: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for row in _rows(store, _ROWS % (graph, set_iri)):
+    for row in store.select(_ROWS % (graph, set_iri)).dicts():
         mappings[row["m"]][row["p"]].append(row["o"])
     objects = sorted(meta.get(str(SSSOM.object_source), []))
     original = sorted(meta.get(str(ORIGINAL_SET_ID), []))
@@ -266,7 +268,9 @@ def export_set(
     if meta.get(str(GK.granularity)):
         header["granularity"] = sorted(meta[str(GK.granularity)])[0]
     own = {name for name, _, _ in EXTENSIONS}
-    declared = [r for r in _rows(store, _DECLARED % (graph, set_iri)) if r["name"] not in own]
+    declared = [
+        r for r in store.select(_DECLARED % (graph, set_iri)).dicts() if r["name"] not in own
+    ]
     for row in declared:  # the set's own extension slots (SSSOM 1.1), after govkg's
         values = sorted(meta.get(row["property"], []))
         if values:
@@ -276,7 +280,7 @@ def export_set(
         for name, prop, hint in EXTENSIONS
     ] + [
         {"slot_name": r["name"], "property": short(r["property"])}
-        | ({"type_hint": short(r["hint"])} if r["hint"] else {})
+        | ({"type_hint": short(r["hint"])} if r.get("hint") else {})
         for r in declared
     ]
     extra = {r["name"]: r["property"] for r in declared}

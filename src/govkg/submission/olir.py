@@ -54,6 +54,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from govkg.backends import Store
 from govkg.errors import InputError
 from govkg.namespaces import GK, SSSOM
 from govkg.spreadsheets import cell_name, read_sheet, sheet_names
@@ -209,13 +210,13 @@ class NotationIndex:
         return cls({key: next(iter(v)) for key, v in found.items() if len(v) == 1})
 
     @classmethod
-    def from_store(cls, store: Any) -> NotationIndex:
-        """Index the notations of a built graph's elements (a :class:`govkg.backends.Backend`)."""
-        result = store.query(
+    def from_store(cls, store: Store) -> NotationIndex:
+        """Index the notations of the elements of the graph a store holds."""
+        rows = store.select(
             "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
             "SELECT ?e ?f ?n WHERE { ?e skos:inScheme ?f ; skos:notation ?n }"
-        )
-        return cls.from_pairs([(s["e"].value, s["f"].value, s["n"].value) for s in result])
+        ).dicts()
+        return cls.from_pairs([(r["e"], r["f"], r["n"]) for r in rows])
 
     def find(self, framework: str, notation: str) -> str | None:
         return self.elements.get((framework, notation.strip()))

@@ -14,6 +14,7 @@ from typing import Any
 
 from rdflib import URIRef
 
+from govkg.backends import Store
 from govkg.errors import InputError
 from govkg.namespaces import GK, SSSOM
 from govkg.paths import Layout
@@ -71,15 +72,16 @@ class _Elements:
     description: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_rows(cls, rows: list[dict[str, str | None]]) -> _Elements:
+    def from_rows(cls, rows: list[dict[str, str]]) -> _Elements:
         found = cls()
         notations: dict[tuple[str, str], set[str]] = {}
-        for row in sorted(rows, key=lambda r: tuple(v or "" for v in r.values())):
-            element, scheme = str(row["e"]), str(row["scheme"])
+        order = ("e", "scheme", "notation", "label", "text")
+        for row in sorted(rows, key=lambda r: tuple(r.get(name, "") for name in order)):
+            element, scheme = row["e"], row["scheme"]
             found.scheme.setdefault(element, scheme)
-            if row["notation"]:
+            if row.get("notation"):
                 notations.setdefault((scheme, row["notation"]), set()).add(element)
-            text = row["text"] or row["label"]
+            text = row.get("text") or row.get("label")
             if text:
                 found.description.setdefault(element, text)
         unique = {
@@ -108,6 +110,7 @@ def export_olir(
     sets: list[str] | None,
     fmt: str,
     progress: Progress | None = None,
+    store: Store | None = None,
 ) -> list[ExportedOlir]:
     """Write the graph's mapping sets (those with mappings) as OLIR relationship tables.
 
@@ -125,20 +128,23 @@ def export_olir(
         build_dir: Their build (built first when missing or stale).
         sets: Only these sets (by key); all when None.
         fmt: ``olir-csv`` or ``olir-xlsx``.
+        progress: Progress reporting (building).
+        store: The store holding the graph (``--store``); default: the build's embedded one.
 
     Raises:
         InputError: an unknown format, or a key naming no mapping set with mappings.
     """
-    from govkg.querying import open_backend
+    from govkg.querying import open_built
     from govkg.submission.vocabulary import set_key
 
     if fmt not in OLIR_FORMATS:
         raise InputError(f"unknown OLIR format {fmt!r} (known: {', '.join(OLIR_FORMATS)})")
-    store = open_backend(layout, build_dir, progress)
-    elements = _Elements.from_rows(_select(store, _EXPORT_ELEMENTS))
+    if store is None:
+        store = open_built(layout, build_dir, progress)
+    elements = _Elements.from_rows(store.select(_EXPORT_ELEMENTS).dicts())
     found = {
-        set_key(str(r["set"])) or str(r["set"]): (str(r["set"]), str(r["g"]))
-        for r in _select(store, _EXPORT_SETS)
+        set_key(r["set"]) or r["set"]: (r["set"], r["g"])
+        for r in store.select(_EXPORT_SETS).dicts()
     }
     wanted = sets if sets is not None else sorted(found)
     missing = [k for k in wanted if k not in found]
@@ -151,13 +157,11 @@ def export_olir(
     for key in wanted:
         set_iri, graph = found[key]
         meta: dict[str, list[str]] = {}
-        for row in _select(store, _EXPORT_SET % (graph, set_iri)):
-            meta.setdefault(str(row["p"]), []).append(str(row["o"]))
+        for row in store.select(_EXPORT_SET % (graph, set_iri)).dicts():
+            meta.setdefault(row["p"], []).append(row["o"])
         mappings: dict[str, dict[str, list[str]]] = {}
-        for row in _select(store, _EXPORT_ROWS % (graph, set_iri)):
-            mappings.setdefault(str(row["m"]), {}).setdefault(str(row["p"]), []).append(
-                str(row["o"])
-            )
+        for row in store.select(_EXPORT_ROWS % (graph, set_iri)).dicts():
+            mappings.setdefault(row["m"], {}).setdefault(row["p"], []).append(row["o"])
         table, unstated = olir_rows(meta, mappings, elements)
         if fmt == "olir-csv":
             data = (_metadata_block(set_iri, meta) + _csv([list(COLUMNS), *table])).encode()
@@ -240,12 +244,6 @@ def _strength_cell(score: str) -> str:
     except ValueError:
         return ""
     return str(round(value)) if abs(value - round(value)) < 1e-9 and 0 <= value <= 10 else ""
-
-
-def _select(store: Any, query: str) -> list[dict[str, str | None]]:
-    result = store.query(query)
-    names = [v.value for v in result.variables]
-    return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]
 
 
 def _metadata_block(set_iri: str, meta: dict[str, list[str]]) -> str:

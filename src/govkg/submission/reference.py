@@ -1,6 +1,7 @@
 """What the built graph knows that a submission is checked against: framework elements and their
 schemes, deprecations, source documents, described IRIs, the mappings of other sets and the
-frameworks' hierarchies. Read once from the build's N-Quads dump through the store backend.
+frameworks' hierarchies. Read once from whatever store holds the graph (the build's dump in
+the embedded store, or a remote SPARQL server) through :class:`govkg.backends.Store`.
 """
 
 from __future__ import annotations
@@ -8,12 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from govkg.backends import Store
 from govkg.namespaces import PREFIXES
 from govkg.paths import Layout
 from govkg.progress import Progress
-from govkg.querying import open_backend
+from govkg.querying import open_built
 from govkg.submission.vocabulary import negates
 
 _PREFIXES = "".join(
@@ -123,24 +124,26 @@ class ReferenceIndex:
     def from_build(
         cls, layout: Layout, build_dir: Path, progress: Progress | None = None
     ) -> ReferenceIndex:
-        """Build the graph if needed, and read the index from it."""
-        store = open_backend(layout, build_dir, progress)
+        """Build the graph if needed, and read the index from its embedded store."""
+        return cls.read(open_built(layout, build_dir, progress))
+
+    @classmethod
+    def read(cls, store: Store) -> ReferenceIndex:
+        """Read the index from the graph a store holds (a few SELECT queries)."""
         index = cls()
 
-        def rows(query: str) -> list[dict[str, Any]]:
-            result = store.query(query)
-            names = [v.value for v in result.variables]  # type: ignore[attr-defined]
-            return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in result]  # type: ignore[attr-defined]
+        def rows(query: str) -> list[dict[str, str]]:
+            return store.select(query).dicts()
 
         for row in rows(_SCHEMES):
             index.schemes.add(row["s"])
-            if row["label"] is not None:
+            if "label" in row:
                 index.labels.setdefault(row["s"], row["label"])
-        for row in sorted(rows(_ELEMENTS), key=lambda r: (r["e"], r["scheme"], r["label"] or "")):
+        for row in sorted(rows(_ELEMENTS), key=lambda r: (r["e"], r["scheme"], r.get("label", ""))):
             index.elements.setdefault(row["e"], row["scheme"])
-            if row["label"] is not None:
+            if "label" in row:
                 index.labels.setdefault(row["e"], row["label"])
-            if row["deprecated"] in ("true", "1"):
+            if row.get("deprecated") in ("true", "1"):
                 index.deprecated.add(row["e"])
         index.scheme_sizes = Counter(index.elements.values())
         index.described = {row["s"] for row in rows(_DESCRIBED)}
@@ -149,16 +152,22 @@ class ReferenceIndex:
         index.mappings = sorted(
             (
                 GraphMapping(
-                    r["set"], r["m"], r["s"], r["p"], negates(r["mod"]), r["o"], r["basis"]
+                    r["set"],
+                    r["m"],
+                    r["s"],
+                    r["p"],
+                    negates(r.get("mod")),
+                    r["o"],
+                    r.get("basis"),
                 )
                 for r in rows(_MAPPINGS)
             ),
             key=lambda m: (m.set_iri, m.mapping),
         )
         index.hierarchy = sorted({(r["e"], r["parent"]) for r in rows(_HIERARCHY)})
-        for r in sorted(rows(_SETS), key=lambda r: (r["set"], r["g"], r["status"] or "")):
+        for r in sorted(rows(_SETS), key=lambda r: (r["set"], r["g"], r.get("status", ""))):
             index.set_graphs[r["set"]] = r["g"]
-            if r["status"] is not None:
+            if "status" in r:
                 index.set_status.setdefault(r["set"], r["status"])
         return index
 

@@ -19,11 +19,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
+from govkg.backends import Store
 from govkg.errors import InputError
 from govkg.namespaces import GK, PAV, SHAPES, SSSOM
 from govkg.paths import Layout
 from govkg.progress import Progress
-from govkg.querying import open_backend
+from govkg.querying import open_built
 from govkg.submission import consistency as semantics
 from govkg.submission.consistency_checks import ConsistencyChecks
 from govkg.submission.coverage import ROLE_PROPERTIES, CoverageTally
@@ -94,19 +95,27 @@ class Context:
     notations: NotationIndex
 
     @classmethod
-    def load(cls, layout: Layout, build_dir: Path, progress: Progress | None = None) -> Context:
-        """Load the shapes and the built graph (building it first if needed)."""
+    def load(
+        cls,
+        layout: Layout,
+        build_dir: Path,
+        progress: Progress | None = None,
+        store: Store | None = None,
+    ) -> Context:
+        """Load the shapes and read the graph's facts from ``store``; without one, from the
+        embedded store of the build in ``build_dir`` (building it first if needed)."""
         shapes = load_shapes([layout.shapes / SUBMISSION_SHAPES])
         if layout.workspace is not None:
             admit_set_iris_under(shapes, str(layout.workspace.iri("mapping-set/")))
-        index = ReferenceIndex.from_build(layout, build_dir, progress)
+        if store is None:
+            store = open_built(layout, build_dir, progress)
         return cls(
             shapes=shapes,
             checker=RowChecker(shapes),
-            index=index,
+            index=ReferenceIndex.read(store),
             prefixes=default_prefixes(layout.data),
             layout=layout,
-            notations=NotationIndex.from_store(open_backend(layout, build_dir, progress)),
+            notations=NotationIndex.from_store(store),
         )
 
     def foreign_set_base(self) -> str | None:
