@@ -17,13 +17,11 @@ import jinja2
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
-from govkg.backends import Backend
+from govkg.backends import Store
 from govkg.catalogue import load_catalogue
 from govkg.errors import InputError
 from govkg.identifiers import Resolver
 from govkg.paths import Layout
-from govkg.querying import run_query
-from govkg.results import rows
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ class Coverage:
         return [header] + body
 
 
-def resolve_framework(store: Backend, name: str, layout: Layout | None = None) -> str:
+def resolve_framework(store: Store, name: str, layout: Layout | None = None) -> str:
     """Turn any spelling of a framework's id (key, id path, IRI, CURIE:
     ``govkg.identifiers``) into the IRI of a concept scheme the graph holds.
 
@@ -92,19 +90,20 @@ def resolve_framework(store: Backend, name: str, layout: Layout | None = None) -
     return Resolver(store, layout).resolve(name, "framework")
 
 
-def compute(layout: Layout, store: Backend, a: str, b: str) -> Coverage:
-    """Compute the coverage of framework ``a`` by framework ``b`` (both IRIs)."""
+def compute(layout: Layout, store: Store, a: str, b: str) -> Coverage:
+    """Compute the coverage of framework ``a`` by framework ``b`` (both IRIs), reading any
+    store (the embedded one or a remote SPARQL server)."""
     catalogue = load_catalogue(layout)
     groups = catalogue["list-framework-groups"]
 
     def groups_of(framework: str) -> tuple[Group, ...]:
-        found = rows(run_query(store, groups.bind({"_framework": URIRef(framework)})))
+        found = store.select(groups.bind({"_framework": URIRef(framework)})).dicts()
         return tuple(Group(r["group"], r["groupLabel"], int(r["elements"])) for r in found)
 
     matrix = catalogue["compare-framework-coverage"].bind(
         {"_frameworkA": URIRef(a), "_frameworkB": URIRef(b)}
     )
-    cells = {(r["groupA"], r["groupB"]): int(r["mappedA"]) for r in rows(run_query(store, matrix))}
+    cells = {(r["groupA"], r["groupB"]): int(r["mappedA"]) for r in store.select(matrix).dicts()}
     return Coverage(
         a=a,
         b=b,
@@ -116,9 +115,9 @@ def compute(layout: Layout, store: Backend, a: str, b: str) -> Coverage:
     )
 
 
-def _label(store: Backend, iri: str) -> str:
+def _label(store: Store, iri: str) -> str:
     query = f"SELECT ?label {{ <{iri}> <{RDFS.label}> ?label }}"
-    found = sorted(r["label"] for r in rows(run_query(store, query)))
+    found = sorted(str(label) for label in store.select(query).column("label"))
     return found[0] if found else iri
 
 

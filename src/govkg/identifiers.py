@@ -46,7 +46,7 @@ import re
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
@@ -57,7 +57,7 @@ from govkg.paths import Layout, bundled_layout
 from govkg.submission.vocabulary import set_key
 
 if TYPE_CHECKING:
-    from govkg.backends import Backend
+    from govkg.backends import Store
     from govkg.catalogue import NamedQuery
 
 _LABEL = f"OPTIONAL {{ ?x <{RDFS.label}>|<{SKOS.prefLabel}> ?label }}"
@@ -288,8 +288,8 @@ def declared_prefixes(folders: list[Path], bases: list[str]) -> dict[str, list[s
 
 
 class Resolver:
-    """Resolves ids in any spelling against one graph (a backend, as ``querying.open_backend``
-    gives), for govkg's id namespace and the layout's workspace's.
+    """Resolves ids in any spelling against one graph (any :class:`govkg.backends.Store`),
+    for govkg's id namespace and the layout's workspace's.
 
     Args:
         store: The graph the ids are checked against.
@@ -297,7 +297,7 @@ class Resolver:
             workspace adds an id namespace). None: the built-in sources, no workspace.
     """
 
-    def __init__(self, store: Backend, layout: Layout | None = None):
+    def __init__(self, store: Store, layout: Layout | None = None):
         self.store = store
         self.layout = layout = layout or bundled_layout()
         workspace = layout.workspace
@@ -383,12 +383,12 @@ class Resolver:
                 pattern += f" FILTER ({self._below_bases()})"
             query = f"SELECT DISTINCT ?x ?label WHERE {{ {pattern} {_LABEL} }}"
             found: dict[str, list[str]] = {}
-            for row in self.store.query(query):  # type: ignore[attr-defined]
-                iri = _value(row["x"])
+            for row in self.store.select(query).dicts():
+                iri = row.get("x")
                 if iri is None or (kind == "resource" and self.path_of(iri) is None):
                     continue
                 labels = found.setdefault(iri, [])
-                label = _value(row["label"])
+                label = row.get("label")
                 if label is not None and label not in labels:
                     labels.append(label)
             self._known[kind] = found
@@ -401,14 +401,13 @@ class Resolver:
                 f"STRSTARTS(STR(?x), {_string(base + folder + '/')})" for base in self.bases
             )
             query = f"ASK {{ {KINDS['resource'].scan} FILTER ({starts}) }}"
-            self._folders_seen[folder] = bool(self.store.query(query))
+            self._folders_seen[folder] = self.store.ask(query)
         return self._folders_seen[folder]
 
     def path_of(self, iri: str) -> str | None:
         """The id path of an IRI below an id namespace, else None.
 
-        >>> no_store: Any = None
-        >>> Resolver(no_store).path_of("https://w3id.org/govkg/id/framework/x")
+        >>> Resolver(None).path_of("https://w3id.org/govkg/id/framework/x")
         'framework/x'
         """
         for base in self.bases:
@@ -452,8 +451,7 @@ class Resolver:
         return " || ".join(f"STRSTARTS(STR(?x), {_string(base)})" for base in self.bases)
 
     def _column(self, query: str) -> list[str]:
-        rows = self.store.query(query)
-        return [value for row in rows if (value := _value(row["x"])) is not None]  # type: ignore[attr-defined]
+        return [str(term) for term in self.store.select(query).column("x")]
 
     def _listing(self, iris: list[str]) -> str:
         shown = [self.spell(i) for i in iris[:MAX_LISTED]]
@@ -548,7 +546,3 @@ class _Folders:
 def _string(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
-
-
-def _value(term: Any) -> str | None:
-    return None if term is None else str(term.value)
