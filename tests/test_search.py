@@ -11,12 +11,11 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from govkg.backends import Backend, create
+from govkg.backends import Store, create
 from govkg.build import DATASET_DUMP
 from govkg.search_index import (
     MAX_QUERY_CHARS,
@@ -65,16 +64,16 @@ HOSTILE = (
 
 
 @pytest.fixture(scope="module")
-def index(store: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
+def index(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
     path = tmp_path_factory.mktemp("search") / SEARCH_INDEX
-    write_search_index(_oxigraph(store), path)
+    write_search_index(store, path)
     connection = open_index(path)
     yield connection
     connection.close()
 
 
 @pytest.fixture(scope="module")
-def app(store: Backend, build_dir: Path) -> Iterator[Flask]:
+def app(store: Store, build_dir: Path) -> Iterator[Flask]:
     app = create_app(WebConfig(build_dir=build_dir), backend=store)
     yield app
     app.extensions["govkg"].pool.close()
@@ -85,24 +84,15 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def _oxigraph(store: Backend) -> ox.Store:
-    inner = getattr(store, "store", None)
-    assert isinstance(inner, ox.Store)
-    return inner
-
-
-def _select(store: Backend, query: str) -> list[tuple[str, ...]]:
-    solutions = _oxigraph(store).query(query)
-    assert isinstance(solutions, ox.QuerySolutions)
-    names = [v.value for v in solutions.variables]
-    return [tuple(row[name].value for name in names) for row in solutions]
+def _select(store: Store, query: str) -> list[tuple[str, ...]]:
+    return [tuple(str(term) for term in row) for row in store.select(query)]
 
 
 # == The index built from the shipped graph =====================================================
 
 
 def test_index_holds_every_framework_list_and_element(
-    store: Backend, index: sqlite3.Connection
+    store: Store, index: sqlite3.Connection
 ) -> None:
     expected = {
         row[0]
@@ -147,10 +137,10 @@ def test_index_holds_labels_notations_alt_labels_and_text(index: sqlite3.Connect
     assert "AI Verify Testing Framework" in alt.split("\n")
 
 
-def test_index_is_written_atomically_over_an_old_one(store: Backend, tmp_path: Path) -> None:
+def test_index_is_written_atomically_over_an_old_one(store: Store, tmp_path: Path) -> None:
     path = tmp_path / SEARCH_INDEX
     path.write_bytes(b"not an index")
-    rows = write_search_index(_oxigraph(store), path)
+    rows = write_search_index(store, path)
     assert rows > 300
     assert [p.name for p in tmp_path.iterdir()] == [SEARCH_INDEX]  # no temporary file left
     with open_index(path) as connection:
@@ -381,14 +371,14 @@ def test_the_build_index_answers_when_it_covers_what_is_served(app: Flask, build
 
 
 def test_an_index_of_another_version_is_not_used(
-    store: Backend, build_dir: Path, tmp_path: Path
+    store: Store, build_dir: Path, tmp_path: Path
 ) -> None:
     """A build folder whose index another govkg version wrote (or none): one is made instead."""
     folder = tmp_path / "build"
     folder.mkdir()
     shutil.copyfile(build_dir / DATASET_DUMP, folder / DATASET_DUMP)
     old = folder / SEARCH_INDEX
-    write_search_index(_oxigraph(store), old)
+    write_search_index(store, old)
     with sqlite3.connect(old) as connection:
         connection.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
     connection.close()

@@ -28,14 +28,12 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from govkg import __version__, direct_mappings, faults, inference_sources
-from govkg.backends import create as create_backend
-from govkg.backends.embedded import EmbeddedStore as OxigraphBackend
+from govkg.backends import open_embedded
 from govkg.build_cache import DATASET_DUMP as DATASET_DUMP
 from govkg.build_cache import MANIFEST as MANIFEST
 from govkg.build_cache import Manifest as Manifest
@@ -427,10 +425,7 @@ def _write_search_index(staging: Path) -> int:
     """Write the full-text search index of the finished dataset (:mod:`govkg.search_index`,
     issue 15) into the build folder, so that the manifest lists and verifies it like every
     other file; return the resources indexed."""
-    store = create_backend("oxigraph")
-    store.load_dump(staging / DATASET_DUMP)
-    assert isinstance(store, OxigraphBackend)
-    return write_search_index(store.store, staging / SEARCH_INDEX)
+    return write_search_index(open_embedded([staging / DATASET_DUMP]), staging / SEARCH_INDEX)
 
 
 def _parent(build_dir: Path) -> Path:
@@ -567,13 +562,7 @@ def _meta_graph(
     )
     meta = Graph()
     for triple in void_triples(description):
-        meta.add(
-            (
-                _rdflib_term(triple.subject),
-                URIRef(triple.predicate.value),
-                _rdflib_term(triple.object),
-            )
-        )
+        meta.add(triple)
     meta.add(
         (
             DATASET_IRI,
@@ -629,18 +618,3 @@ def _describe_inference_graphs(
         meta.add((iri, RDFS.label, Literal(label, lang="en")))
         for graph in graphs or ontology_graphs:
             meta.add((iri, PROV.wasDerivedFrom, graph))
-
-
-def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
-    """The rdflib term for a pyoxigraph term (blank nodes keep their label)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"no rdflib term for {term!r}")

@@ -19,11 +19,12 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
+from rdflib import URIRef
+
+from govkg.backends import Store, Term
 
 #: File name of the index in a build folder.
 SEARCH_INDEX = "search.sqlite"
@@ -110,12 +111,13 @@ class _Entry:
     kind_label: str = ""
 
 
-def write_search_index(store: ox.Store, path: Path) -> int:
+def write_search_index(store: Store, path: Path) -> int:
     """Index every framework, principle list and element of ``store`` into ``path``.
 
     The file is written beside ``path`` and renamed over it (readers never see half an
-    index). The store's default graph is read (govkg's stores hold the union of the named
-    graphs there), so asserted and inferred types both count.
+    index). The store's default graph is read (on every govkg store it is the union of
+    govkg's named graphs), so asserted and inferred types both count. Any store will do: the
+    embedded one of a build, or a remote SPARQL server holding a published build.
 
     Args:
         store: The finished dataset.
@@ -126,7 +128,7 @@ def write_search_index(store: ox.Store, path: Path) -> int:
 
     Example::
 
-        rows = write_search_index(backend.store, build_dir / SEARCH_INDEX)
+        rows = write_search_index(open_embedded([build_dir / "govkg.nq"]), build_dir / SEARCH_INDEX)
     """
     entries = _collect(store)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,47 +148,38 @@ def write_search_index(store: ox.Store, path: Path) -> int:
     return len(entries)
 
 
-def _collect(store: ox.Store) -> list[_Entry]:
+def _collect(store: Store) -> list[_Entry]:
     entries: dict[str, _Entry] = {}
 
-    def entry(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> _Entry | None:
-        if not isinstance(term, ox.NamedNode):
+    def entry(term: Term) -> _Entry | None:
+        if not isinstance(term, URIRef):
             return None
-        return entries.setdefault(term.value, _Entry(term.value))
+        return entries.setdefault(str(term), _Entry(str(term)))
 
-    for row in _select(store, _SCHEMES):
+    for row in store.select(_SCHEMES).terms():
         found = entry(row["scheme"])
         if found is not None:
             found.scheme = found.iri
-    for row in _select(store, _MEMBERS):
+    for row in store.select(_MEMBERS).terms():
         found = entry(row["s"])
         if found is not None and not found.scheme:
-            found.scheme = row["scheme"].value
+            found.scheme = str(row["scheme"])
     columns = {p: "labels" for p in _LABEL} | {p: "alts" for p in _ALT}
     columns |= {p: "texts" for p in _TEXT} | {_NOTATION: "notations"}
-    for row in _select(store, _PROPERTIES):
-        found = entries.get(row["s"].value)
+    for plain in store.select(_PROPERTIES).dicts():
+        found = entries.get(plain["s"])
         if found is not None:
-            values: list[str] = getattr(found, columns[row["p"].value])
-            text = _clean(row["o"].value)
+            values: list[str] = getattr(found, columns[plain["p"]])
+            text = _clean(plain["o"])
             if text and text not in values:
                 values.append(text)
-    for row in _select(store, _KINDS):
-        found = entries.get(row["s"].value)
-        kind = row["kind"].value.removeprefix(_GK)
+    for plain in store.select(_KINDS).dicts():
+        found = entries.get(plain["s"])
+        kind = plain["kind"].removeprefix(_GK)
         if found is not None and (not found.kind or kind < found.kind):
             found.kind = kind
-            label = row.get("kindLabel")
-            found.kind_label = label.value if label is not None else kind
+            found.kind_label = plain.get("kindLabel", kind)
     return sorted(entries.values(), key=lambda e: e.iri)
-
-
-def _select(store: ox.Store, query: str) -> Iterable[dict[str, ox.NamedNode | ox.Literal]]:
-    solutions = store.query(query)
-    assert isinstance(solutions, ox.QuerySolutions)
-    names = [v.value for v in solutions.variables]
-    for solution in solutions:
-        yield {n: solution[n] for n in names if solution[n] is not None}
 
 
 def _write(connection: sqlite3.Connection, entries: list[_Entry]) -> None:

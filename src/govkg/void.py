@@ -1,5 +1,6 @@
-"""The VoID description of a govkg dataset: one function, written with pyoxigraph, for both the
-build's meta graph and the served ``/.well-known/void``.
+"""The VoID description of a govkg dataset: one function, giving rdflib terms (the store
+interface's :data:`govkg.backends.Triple`), for both the build's meta graph and the served
+``/.well-known/void``.
 
 Describing Linked Datasets with the VoID Vocabulary (W3C Interest Group Note 2011): section 3
 (the dataset, its title, licence, ``void:subset`` per named graph), section 4 (``void:vocabulary``,
@@ -16,33 +17,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
+from govkg.backends import Term, Triple
 from govkg.namespaces import VOID
 
-_TYPE = ox.NamedNode(str(RDF.type))
-_TITLE = ox.NamedNode(str(DCTERMS.title))
-_VERSION = ox.NamedNode(str(DCTERMS.hasVersion))
-_LICENSE = ox.NamedNode(str(DCTERMS.license))
-_INTEGER = ox.NamedNode(str(XSD.integer))
-_DATASET = ox.NamedNode(str(VOID.Dataset))
-_SUBSET = ox.NamedNode(str(VOID.subset))
-_TRIPLES = ox.NamedNode(str(VOID.triples))
-_URI_SPACE = ox.NamedNode(str(VOID.uriSpace))
-_VOCABULARY = ox.NamedNode(str(VOID.vocabulary))
-_ENDPOINT = ox.NamedNode(str(VOID.sparqlEndpoint))
-_DUMP = ox.NamedNode(str(VOID.dataDump))
-_FEATURE = ox.NamedNode(str(VOID.feature))
-_SUBJECTS = ox.NamedNode(str(VOID.distinctSubjects))
-_OBJECTS = ox.NamedNode(str(VOID.distinctObjects))
-_CLASSES = ox.NamedNode(str(VOID.classes))
-_PROPERTIES = ox.NamedNode(str(VOID.properties))
-_CLASS_PARTITION = ox.NamedNode(str(VOID.classPartition))
-_CLASS = ox.NamedNode(str(VOID["class"]))
-_ENTITIES = ox.NamedNode(str(VOID.entities))
-_PROPERTY_PARTITION = ox.NamedNode(str(VOID.propertyPartition))
-_PROPERTY = ox.NamedNode(str(VOID.property))
+_TYPE = RDF.type
+_TITLE = DCTERMS.title
+_VERSION = DCTERMS.hasVersion
+_LICENSE = DCTERMS.license
+_INTEGER = XSD.integer
+_DATASET = VOID.Dataset
+_SUBSET = VOID.subset
+_TRIPLES = VOID.triples
+_URI_SPACE = VOID.uriSpace
+_VOCABULARY = VOID.vocabulary
+_ENDPOINT = VOID.sparqlEndpoint
+_DUMP = VOID.dataDump
+_FEATURE = VOID.feature
+_SUBJECTS = VOID.distinctSubjects
+_OBJECTS = VOID.distinctObjects
+_CLASSES = VOID.classes
+_PROPERTIES = VOID.properties
+_CLASS_PARTITION = VOID.classPartition
+_CLASS = VOID["class"]
+_ENTITIES = VOID.entities
+_PROPERTY_PARTITION = VOID.propertyPartition
+_PROPERTY = VOID.property
 
 
 @dataclass
@@ -84,38 +86,38 @@ class Description:
     properties: dict[str, int] | None = None
 
 
-def void_triples(description: Description) -> list[ox.Triple]:
+def void_triples(description: Description) -> list[Triple]:
     """Write a dataset description as VoID triples, in a fixed order.
 
     >>> triples = void_triples(Description("urn:x:dataset", "x", {"urn:x:graph": 3}))
-    >>> [t.predicate.value.rsplit("#", 1)[-1] for t in triples]
+    >>> [str(t[1]).rsplit("#", 1)[-1] for t in triples]
     ['type', 'http://purl.org/dc/terms/title', 'subset', 'type', 'triples']
-    >>> triples[-1].object
-    <Literal value=3 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>
+    >>> triples[-1][2].n3()
+    '"3"^^<http://www.w3.org/2001/XMLSchema#integer>'
     """
     d = description
-    dataset = ox.NamedNode(d.dataset)
-    out: list[ox.Triple] = []
+    dataset = URIRef(d.dataset)
+    out: list[Triple] = []
 
-    def add(s: ox.NamedNode | ox.BlankNode, p: ox.NamedNode, o: object) -> None:
-        out.append(ox.Triple(s, p, o))  # type: ignore[arg-type]
+    def add(s: URIRef | BNode, p: URIRef, o: Term) -> None:
+        out.append((s, p, o))
 
     add(dataset, _TYPE, _DATASET)
-    add(dataset, _TITLE, ox.Literal(d.title, language="en"))
+    add(dataset, _TITLE, Literal(d.title, lang="en"))
     if d.version is not None:
-        add(dataset, _VERSION, ox.Literal(d.version))
+        add(dataset, _VERSION, Literal(d.version))
     if d.license is not None:
-        add(dataset, _LICENSE, ox.NamedNode(d.license))
+        add(dataset, _LICENSE, URIRef(d.license))
     if d.uri_space is not None:
-        add(dataset, _URI_SPACE, ox.Literal(d.uri_space))
+        add(dataset, _URI_SPACE, Literal(d.uri_space))
     if d.vocabulary is not None:
-        add(dataset, _VOCABULARY, ox.NamedNode(d.vocabulary))
+        add(dataset, _VOCABULARY, URIRef(d.vocabulary))
     if d.endpoint is not None:
-        add(dataset, _ENDPOINT, ox.NamedNode(d.endpoint))
+        add(dataset, _ENDPOINT, URIRef(d.endpoint))
     for dump in d.dumps:
-        add(dataset, _DUMP, ox.NamedNode(dump))
+        add(dataset, _DUMP, URIRef(dump))
     for feature in d.features:
-        add(dataset, _FEATURE, ox.NamedNode(feature))
+        add(dataset, _FEATURE, URIRef(feature))
     for predicate, value in (
         (_TRIPLES, d.triples),
         (_SUBJECTS, d.subjects),
@@ -126,22 +128,22 @@ def void_triples(description: Description) -> list[ox.Triple]:
         if value is not None:
             add(dataset, predicate, _count(value))
     for index, (iri, n) in enumerate((d.classes or {}).items()):
-        part = ox.BlankNode(f"classPartition{index}")
+        part = BNode(f"classPartition{index}")
         add(dataset, _CLASS_PARTITION, part)
-        add(part, _CLASS, ox.NamedNode(iri))
+        add(part, _CLASS, URIRef(iri))
         add(part, _ENTITIES, _count(n))
     for index, (iri, n) in enumerate((d.properties or {}).items()):
-        part = ox.BlankNode(f"propertyPartition{index}")
+        part = BNode(f"propertyPartition{index}")
         add(dataset, _PROPERTY_PARTITION, part)
-        add(part, _PROPERTY, ox.NamedNode(iri))
+        add(part, _PROPERTY, URIRef(iri))
         add(part, _TRIPLES, _count(n))
     for iri, n in d.graphs.items():
-        graph = ox.NamedNode(iri)
+        graph = URIRef(iri)
         add(dataset, _SUBSET, graph)
         add(graph, _TYPE, _DATASET)
         add(graph, _TRIPLES, _count(n))
     return out
 
 
-def _count(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=_INTEGER)
+def _count(n: int) -> Literal:
+    return Literal(str(n), datatype=_INTEGER, normalize=False)
