@@ -42,6 +42,10 @@ TEXTS = tuple(
 )
 SOURCE = str(DCTERMS.source)
 REPLACED_BY = str(DCTERMS.isReplacedBy)
+#: How many IRIs' labels a describer remembers (a few MB at most).
+LABELS_KEPT = 50_000
+#: Not looked up yet (a remembered IRI without label is None).
+_UNKNOWN = object()
 #: What the store may say of a superseded identifier besides its successor.
 _SUPERSEDED_EXTRAS = frozenset({TYPE, *LABELS})
 #: Ontology term kinds in the order the ontology page lists them.
@@ -205,6 +209,9 @@ class Describer:
     def __init__(self, store: Store, max_incoming: int):
         self.store = store
         self.max_incoming = max_incoming
+        #: The best label of each IRI asked for so far (None: it has none); the store never
+        #: changes while serving. Threads may share it: a race only repeats a lookup.
+        self._labels: dict[str, str | None] = {}
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -213,8 +220,23 @@ class Describer:
         return self.store.select(text).terms()
 
     def labels(self, iris: Iterable[str]) -> dict[str, str]:
-        """Return the best label of each IRI that has one (English first)."""
-        wanted = sorted({i for i in iris if valid_iri(i)})
+        """Return the best label of each IRI that has one (English first).
+
+        Labels once read are remembered (up to :data:`LABELS_KEPT` IRIs): the ontology page
+        asks for those of some 150 terms, mostly the same IRIs, and each query to a remote
+        store costs a round trip.
+        """
+        known = {i: self._labels.get(i, _UNKNOWN) for i in iris if valid_iri(i)}
+        missing = sorted(i for i, label in known.items() if label is _UNKNOWN)
+        if missing:
+            found = self._read_labels(missing)
+            if len(self._labels) + len(missing) > LABELS_KEPT:
+                self._labels = {}  # start again rather than grow without bound
+            for iri in missing:
+                known[iri] = self._labels[iri] = found.get(iri)
+        return {i: label for i, label in known.items() if isinstance(label, str)}
+
+    def _read_labels(self, wanted: list[str]) -> dict[str, str]:
         found: dict[str, tuple[int, str]] = {}
         for start in range(0, len(wanted), 400):
             values = " ".join(f"<{i}>" for i in wanted[start : start + 400])
@@ -229,9 +251,9 @@ class Describer:
                 rank = LABELS.index(str(row["p"])) * 2 + (
                     0 if literal.language in ("en", None) else 1
                 )
-                key = str(row["x"])
-                if key not in found or rank < found[key][0]:
-                    found[key] = (rank, str(literal))
+                key, label = str(row["x"]), str(literal)
+                if key not in found or (rank, label) < found[key]:  # no store's order decides
+                    found[key] = (rank, label)
         return {k: v for k, (_, v) in found.items()}
 
     # -- the page ----------------------------------------------------------------------------
@@ -241,7 +263,7 @@ class Describer:
         out = self._select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
         incoming = self._select(
             f"SELECT ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} "
-            f"FILTER(!isLiteral(?s)) }} LIMIT {self.max_incoming + 1}"
+            f"FILTER(!isLiteral(?s)) }} ORDER BY ?s ?p LIMIT {self.max_incoming + 1}"
         )
         graph_size = self._graph_size(iri)
         if not out and not incoming and graph_size is None:
@@ -268,13 +290,15 @@ class Describer:
             key = (term.kind, term.value, term.language, term.datatype)
             statement = grouped.setdefault(str(row["p"]), {}).setdefault(key, Statement(term))
             statement.graphs.append(str(row["g"]))
-        types = [s.term for s in grouped.get(TYPE, {}).values()]
-        texts = [(_iri_term(p, labels), s.term) for p in TEXTS for s in grouped.get(p, {}).values()]
-        sources = [s.term for s in grouped.get(SOURCE, {}).values()]
+        # each property's values in one order, whatever order the store answered in
+        values = {p: sorted(found.values(), key=_statement_order) for p, found in grouped.items()}
+        types = [s.term for s in values.get(TYPE, [])]
+        texts = [(_iri_term(p, labels), s.term) for p in TEXTS for s in values.get(p, [])]
+        sources = [s.term for s in values.get(SOURCE, [])]
         shown = {TYPE, *TEXTS}
         properties = [
-            (_iri_term(p, labels), list(values.values()))
-            for p, values in sorted(grouped.items(), key=lambda i: curie(i[0]))
+            (_iri_term(p, labels), found)
+            for p, found in sorted(values.items(), key=lambda i: curie(i[0]))
             if p not in shown
         ]
         backlinks: dict[str, list[Term]] = {}
@@ -288,7 +312,7 @@ class Describer:
             texts=texts,
             properties=properties,
             incoming=[
-                (_iri_term(p, labels), sorted(v, key=lambda t: t.text.lower()))
+                (_iri_term(p, labels), sorted(v, key=_term_order))
                 for p, v in sorted(backlinks.items(), key=lambda i: curie(i[0]))
             ],
             incoming_total=incoming_total,
@@ -376,6 +400,15 @@ def _quads(rows: list[dict[str, RDFTerm]]) -> Iterator[Quad]:
 def _number(rows: list[dict[str, RDFTerm]]) -> int:
     """The integer of ``?n`` in the first row of a COUNT (0 without a row)."""
     return int(str(rows[0]["n"])) if rows else 0
+
+
+def _term_order(term: Term) -> tuple[str, str, str, str]:
+    """How a page orders the values of one property: by what it shows, then by the term."""
+    return term.text.lower(), term.value, term.language or "", term.datatype or ""
+
+
+def _statement_order(statement: Statement) -> tuple[str, str, str, str]:
+    return _term_order(statement.term)
 
 
 def _term(node: RDFTerm, labels: dict[str, str]) -> Term:
