@@ -33,6 +33,10 @@ PUBLICATION = URIRef(ID["publication/current"])
 #: The record format this version of govkg writes and reads.
 FORMAT_VERSION = "1"
 
+#: Graph names under which ``govkg publish`` stages a build's graphs before the switch (a
+#: store shows them to govkg by name, never in the dataset of a query).
+STAGING_PREFIX = "urn:govkg:staging:"
+
 #: Reads the record: one row per property and value of :data:`PUBLICATION`.
 RECORD_QUERY = f"SELECT ?p ?o WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION}> ?p ?o }} }}"
 
@@ -159,6 +163,7 @@ __all__ = [
     "GKS",
     "PUBLICATION",
     "RECORD_QUERY",
+    "STAGING_PREFIX",
     "RecordState",
     "record_from",
     "record_update",
