@@ -283,6 +283,7 @@ def test_healthz_names_the_store_and_its_build(
         state = json.loads(body)
         assert state["status"] == "ok"
         assert state["build"] == state["storeBuild"] == manifest.build_id
+        assert state["stale"] is False
         assert state["store"] == {
             "kind": "oxigraph",
             "location": published.url,
@@ -443,3 +444,44 @@ def _answers(port: int) -> bool:
         return False
     finally:
         connection.close()
+
+
+def test_a_new_publication_is_reported_then_switched_to_on_sighup(
+    tmp_path: Path, build_dir: Path
+) -> None:
+    """The store's record names another build (as after ``govkg publish`` of a new one):
+    /healthz says the server is stale; SIGHUP switches it to that build, no restart."""
+    from govkg.namespaces import PUBLICATION_GRAPH
+    from govkg.publication import GKS, PUBLICATION
+
+    with oxigraph_server(tmp_path / "engine") as engine:
+        store = open_store(engine.spec)
+        try:
+            first = publish(store, build_dir).build_id
+            server = start_server(
+                build_dir, tmp_path / "serve.log", "--store", engine.spec, workers=1
+            )
+            try:
+                store.update(
+                    f"WITH <{PUBLICATION_GRAPH}> DELETE {{ <{PUBLICATION}> <{GKS.buildId}> ?b }} "
+                    f'INSERT {{ <{PUBLICATION}> <{GKS.buildId}> "next" }} '
+                    f"WHERE {{ <{PUBLICATION}> <{GKS.buildId}> ?b }}"
+                )
+                state = json.loads(server.request("GET", "/healthz")[2])
+                assert (state["build"], state["storeBuild"], state["stale"]) == (
+                    first,
+                    "next",
+                    True,
+                )
+                server.process.send_signal(signal.SIGHUP)
+                deadline = time.monotonic() + 60
+                while state["build"] != "next":
+                    assert time.monotonic() < deadline, "SIGHUP did not switch within 60 s"
+                    time.sleep(0.5)
+                    with contextlib.suppress(OSError, http.client.HTTPException):
+                        state = json.loads(server.request("GET", "/healthz")[2])
+                assert state["stale"] is False
+            finally:
+                stop_server(server)
+        finally:
+            store.close()

@@ -94,8 +94,8 @@ _TRAVELLING: dict[str, type[GovkgError]] = {
 class Sink:
     """Where a task writes its answer, in the evaluator process (a binary file object).
 
-    Call :meth:`start` with the media type first, then ``write`` the bytes (pyoxigraph's
-    ``serialize`` can write into it directly).
+    Call :meth:`start` with the media type first, then ``write`` the bytes (the embedded
+    store's native serialiser writes into it directly: ``EmbeddedStore.write``).
     """
 
     def __init__(self, conn: Connection, chunk: int = CHUNK_BYTES):

@@ -4,8 +4,9 @@ It answers 200 when the store answers a trivial query within :data:`HEALTH_TIMEO
 embedded store: an evaluator process answers it), else 503 with the one-line reason. It names
 the build served (its manifest's id), its size, and the store: its kind, its location (a
 remote store's URL without credentials; null for the embedded store), whether it answered,
-and, over a remote store, the build the store holds now (``storeBuild``; it differs from
-``build`` once a new build has been published and this server not yet reloaded: SIGHUP).
+and, over a remote store, the build the store holds now (``storeBuild``; ``stale`` is true
+when it differs from ``build``: a new build was published and this server is not yet reloaded
+with SIGHUP, the documented switch of ``docs/deployment.md``).
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ def healthz() -> Response:
     else:
         state["status"], status = "ok", 200
         state["store"] = {**state["store"], "reachable": True}  # type: ignore[dict-item]
-        if store_build is not None:
+        if not site.store.capabilities.in_process:
             state["storeBuild"] = store_build
+            # a new build was published: this server answers queries from it but its pages
+            # and caches are the served build's until it is reloaded (SIGHUP)
+            state["stale"] = store_build != site.build_id
     response = Response(json.dumps(state) + "\n", status, content_type="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response

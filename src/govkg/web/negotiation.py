@@ -34,7 +34,6 @@ class ResultFormat:
         accepts: Media types that select it in ``Accept`` (the first is its own).
         names: Values of the ``format`` parameter that select it.
         kind: ``tabular`` (SELECT/ASK) or ``graph`` (CONSTRUCT/DESCRIBE, RDF documents).
-        native: The pyoxigraph ``QueryResultsFormat``/``RdfFormat`` member; "" for HTML.
         extension: File extension of an RDF document in this format ("" if none).
     """
 
@@ -43,7 +42,6 @@ class ResultFormat:
     accepts: tuple[str, ...]
     names: tuple[str, ...]
     kind: str
-    native: str
     extension: str = ""
 
 
@@ -54,7 +52,6 @@ TABULAR: tuple[ResultFormat, ...] = (
         ("application/sparql-results+json", "application/json"),
         ("json",),
         "tabular",
-        "JSON",
     ),
     ResultFormat(
         "xml",
@@ -62,18 +59,16 @@ TABULAR: tuple[ResultFormat, ...] = (
         ("application/sparql-results+xml", "application/xml", "text/xml"),
         ("xml",),
         "tabular",
-        "XML",
     ),
-    ResultFormat("csv", "text/csv; charset=utf-8", ("text/csv",), ("csv",), "tabular", "CSV"),
+    ResultFormat("csv", "text/csv; charset=utf-8", ("text/csv",), ("csv",), "tabular"),
     ResultFormat(
         "tsv",
         "text/tab-separated-values; charset=utf-8",
         ("text/tab-separated-values",),
         ("tsv",),
         "tabular",
-        "TSV",
     ),
-    ResultFormat("html", "text/html; charset=utf-8", ("text/html",), ("html",), "tabular", ""),
+    ResultFormat("html", "text/html; charset=utf-8", ("text/html",), ("html",), "tabular"),
 )
 
 #: Media types and ``format`` names that also select an RDF syntax (older or looser names).
@@ -85,15 +80,6 @@ _GRAPH_ALIASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "trig": ((), ()),
     "nquads": ((), ("nq",)),
 }
-_NATIVE_RDF = {
-    "turtle": "TURTLE",
-    "ntriples": "N_TRIPLES",
-    "jsonld": "JSON_LD",
-    "rdfxml": "RDF_XML",
-    "trig": "TRIG",
-    "nquads": "N_QUADS",
-}
-
 GRAPH: tuple[ResultFormat, ...] = tuple(
     ResultFormat(
         s.name,
@@ -101,7 +87,6 @@ GRAPH: tuple[ResultFormat, ...] = tuple(
         (s.media_type, *_GRAPH_ALIASES[s.name][0]),
         (s.name, *_GRAPH_ALIASES[s.name][1]),
         "graph",
-        _NATIVE_RDF[s.name],
         s.extension,
     )
     for s in RDF_SYNTAXES
