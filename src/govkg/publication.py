@@ -9,6 +9,7 @@ build's graphs in, so a reader sees the record of the graphs it reads::
         gks:buildId "<manifest build_id>" ;
         gks:manifestSha256 "<SHA-256 hex of manifest.json's bytes>" ;
         gks:graph <g1>, <g2> ;
+        gks:mergedGraph <https://w3id.org/govkg/graph/merged> ;   # when written
         dcterms:issued "2026-12-01T23:59:00Z"^^xsd:dateTime .
 
 Stores read it with :data:`RECORD_QUERY` and :func:`record_from`; ``serve --store`` refuses a
@@ -36,6 +37,11 @@ FORMAT_VERSION = "1"
 #: Graph names under which ``govkg publish`` stages a build's graphs before the switch (a
 #: store shows them to govkg by name, never in the dataset of a query).
 STAGING_PREFIX = "urn:govkg:staging:"
+
+#: Where a publish puts the RDF merge of govkg's graphs (each triple once) when some triple is
+#: in two of them; the record names it (``gks:mergedGraph``) and remote stores take it as the
+#: default graph (engines count a triple of two default graphs twice).
+MERGED_GRAPH = URIRef(BASE + "graph/merged")
 
 #: Reads the record: one row per property and value of :data:`PUBLICATION`.
 RECORD_QUERY = f"SELECT ?p ?o WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION}> ?p ?o }} }}"
@@ -128,7 +134,13 @@ def require_build(state: StoreState, location: str) -> None:
         )
 
 
-def record_update(build_id: str, manifest_sha256: str, graphs: Iterable[str], issued: str) -> str:
+def record_update(
+    build_id: str,
+    manifest_sha256: str,
+    graphs: Iterable[str],
+    issued: str,
+    merged: str | None = None,
+) -> str:
     """SPARQL Update text replacing the record (to send in the publishing request).
 
     Args:
@@ -136,6 +148,8 @@ def record_update(build_id: str, manifest_sha256: str, graphs: Iterable[str], is
         manifest_sha256: SHA-256 hex of the build's ``manifest.json``.
         graphs: The build's named graphs.
         issued: When it is published, ISO 8601 (an ``xsd:dateTime``).
+        merged: The graph holding the RDF merge of ``graphs`` (:data:`MERGED_GRAPH`), when
+            the publish wrote one (some triple is in two graphs).
 
     >>> text = record_update("b1", "ab", ["https://x/g"], "2026-12-01T00:00:00Z")
     >>> print(text.splitlines()[0])
@@ -150,6 +164,7 @@ def record_update(build_id: str, manifest_sha256: str, graphs: Iterable[str], is
         (GKS.manifestSha256, Literal(manifest_sha256)),
         *((GKS.graph, URIRef(graph)) for graph in sorted(set(graphs))),
         (DCTERMS.issued, Literal(issued, datatype=XSD.dateTime, normalize=False)),
+        *([(GKS.mergedGraph, URIRef(merged))] if merged else []),
     ]
     body = "\n".join(f"  {subject} {p.n3()} {o.n3()} ." for p, o in lines)
     return (
@@ -161,6 +176,7 @@ def record_update(build_id: str, manifest_sha256: str, graphs: Iterable[str], is
 __all__ = [
     "FORMAT_VERSION",
     "GKS",
+    "MERGED_GRAPH",
     "PUBLICATION",
     "RECORD_QUERY",
     "STAGING_PREFIX",
