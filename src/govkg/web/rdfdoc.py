@@ -14,7 +14,10 @@ rdflib's serialiser. The syntaxes, section by section:
   block per subject (``;`` between predicates, ``,`` between objects), one ``GRAPH { }``
   block per named graph in TriG;
 * JSON-LD (JSON-LD 1.1 section 9, "Expanded document form"; flattened: one node object per
-  subject, one ``@graph`` per named graph), which needs no context.
+  subject, one ``@graph`` per named graph), which needs no context;
+* RDF/XML cannot write a property whose IRI ends in no XML name, nor a literal holding a
+  character XML 1.0 cannot (U+0000, most C0 controls): such a document is refused with
+  :class:`~govkg.web.errors.NotAcceptableError` (406), naming what cannot be written.
 
 Documents are made once and cached by the site (the store never changes while serving).
 """
@@ -32,7 +35,8 @@ from rdflib.namespace import RDF, XSD
 
 from govkg.backends import Quad, Term, Triple
 from govkg.namespaces import PREFIXES
-from govkg.web.negotiation import ResultFormat
+from govkg.web.errors import NotAcceptableError
+from govkg.web.negotiation import GRAPH, ResultFormat
 
 #: Datatypes a literal is written without (``xsd:string``; ``rdf:langString`` has a tag).
 _PLAIN = (XSD.string, RDF.langString)
@@ -53,6 +57,10 @@ _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 #: A local name written after a prefix (Turtle PN_LOCAL, ASCII letters, digits, ``_-.``).
 _LOCAL = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?")
 _TYPE = RDF.type
+#: An XML name without colon (Namespaces in XML 1.0, NCName; ASCII only).
+_NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+#: Characters XML 1.0 cannot hold (section 2.2, production Char), so neither can RDF/XML.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def term_nt(term: Term) -> str:
@@ -107,12 +115,25 @@ def serialise(items: Sequence[Triple | Quad], fmt: ResultFormat) -> bytes:
         return _turtle(graphs).encode("utf-8")
     if fmt.name == "jsonld":
         return _json_ld(graphs)
+    for _, _, o in graphs[None]:
+        if isinstance(o, Literal) and _NOT_XML.search(o):
+            raise NotAcceptableError(
+                f"a literal holds a character XML 1.0 cannot ({_NOT_XML.search(o)!r}); ask for "
+                "another syntax: " + ", ".join(f.media_type for f in GRAPH if f.name != "rdfxml")
+            )
     graph = Graph(bind_namespaces="none")
-    for triple in graphs[None]:
-        graph.add(triple)
+    for s, p, o in graphs[None]:
+        graph.add((_xml_node(s), p, _xml_node(o)))
     for prefix, namespace in used_prefixes(graphs[None]).items():
         graph.bind(prefix, namespace)
-    return graph.serialize(format="xml", encoding="utf-8")
+    try:
+        return graph.serialize(format="xml", encoding="utf-8")
+    except ValueError:  # a predicate IRI without an XML name (RDF/XML section 2.2)
+        bad = next(p for p in {p for _, p, _ in graphs[None]} if not _xml_name(p))
+        raise NotAcceptableError(
+            f"<{bad}> cannot be an RDF/XML property; ask for another syntax: "
+            + ", ".join(f.media_type for f in GRAPH if f.name != "rdfxml")
+        ) from None
 
 
 def used_prefixes(items: Iterable[Triple | Quad]) -> dict[str, str]:
@@ -154,6 +175,22 @@ def _label(node: BNode) -> str:
     ``nodeID://b1`` say), the same label hex-encoded behind ``x``: one node, one label."""
     label = str(node)
     return label if _LABEL.fullmatch(label) else "x" + label.encode("utf-8").hex()
+
+
+def _xml_node(node: Term) -> Term:
+    """A term as RDF/XML is given it: a blank node relabelled when its label is no XML name
+    (``rdf:nodeID``, RDF/XML section 2.10: a store's hex label may start with a digit), the
+    same way as :func:`_label`; an ``xsd:string`` literal written plain, as elsewhere."""
+    if isinstance(node, BNode) and not _NCNAME.fullmatch(node):
+        return BNode("x" + str(node).encode("utf-8").hex())
+    if isinstance(node, Literal) and node.datatype == XSD.string:
+        return Literal(str(node))
+    return node
+
+
+def _xml_name(predicate: URIRef) -> bool:
+    """True when RDF/XML can write ``predicate`` as an element (it ends in an XML name)."""
+    return re.search(r"[A-Za-z_][A-Za-z0-9_.-]*$", predicate) is not None
 
 
 def _triples(items: Iterable[Triple | Quad]) -> list[Triple]:
