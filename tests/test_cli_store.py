@@ -1,0 +1,193 @@
+"""The command line over a remote store (``--store KIND:URL``, ``GOVKG_STORE``): a real
+Oxigraph server on 127.0.0.1 holding the session's build, published with
+:func:`govkg.publish.publish`, answers every command as the embedded store over that build
+does; a store that is down or misnamed is one line naming its URL (never its credentials),
+exit 2."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rdflib import Dataset, Graph
+from stores import ServerInfo, free_port, oxigraph_server
+
+from govkg.backends import open_embedded, open_store
+from govkg.build import DATASET_DUMP
+from govkg.catalogue import load_catalogue
+from govkg.cli import main
+from govkg.paths import bundled_layout
+from govkg.publish import publish
+
+CATALOGUE = load_catalogue(bundled_layout())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> Iterator[ServerInfo]:
+    """An Oxigraph server of this module's own, holding the session's build."""
+    with oxigraph_server(tmp_path_factory.mktemp("cli-store")) as info:
+        store = open_store(info.spec)
+        try:
+            publish(store, build_dir)
+        finally:
+            store.close()
+        yield info
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _solutions(text: str) -> Any:
+    """A JSON results answer as a comparable value: the boolean, or the sorted solutions
+    (blank nodes as ``_``: their labels are the engine's own)."""
+    answer = json.loads(text)
+    if "boolean" in answer:
+        return answer["boolean"]
+    return sorted(
+        tuple(
+            sorted(
+                (
+                    name,
+                    "literal" if term["type"] == "typed-literal" else term["type"],
+                    "_" if term["type"] == "bnode" else term["value"],
+                    term.get("xml:lang", ""),
+                    term.get("datatype", ""),
+                )
+                for name, term in solution.items()
+            )
+        )
+        for solution in answer["results"]["bindings"]
+    )
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_every_named_query_answers_as_on_the_embedded_store(
+    capsys: pytest.CaptureFixture[str], build_dir: Path, server: ServerInfo, name: str
+) -> None:
+    local = _run(capsys, "query", name, "--format", "json", "--build-dir", str(build_dir), "-q")
+    remote = _run(capsys, "query", name, "--format", "json", "--store", server.spec, "-q")
+    assert local[0] == remote[0] == 0, (local[2], remote[2])
+    assert _solutions(remote[1]) == _solutions(local[1])
+
+
+def test_the_store_comes_from_govkg_store_too(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    build_dir: Path,
+    server: ServerInfo,
+) -> None:
+    name = "cq01-fact-sheet-principles"
+    local = _run(capsys, "query", name, "--build-dir", str(build_dir), "-q")
+    monkeypatch.setenv("GOVKG_STORE", server.spec)
+    remote = _run(capsys, "query", name, "-q", "--build-dir", str(build_dir / "absent"))
+    assert remote == local and "(13 rows)" in remote[1]
+    assert not (build_dir / "absent").exists()  # no build needed over a store
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_csv_and_tsv_are_the_engines_own_with_the_same_rows(
+    capsys: pytest.CaptureFixture[str], build_dir: Path, server: ServerInfo, fmt: str
+) -> None:
+    name = "cq08-economic-figures"
+    local = _run(capsys, "query", name, "--format", fmt, "--build-dir", str(build_dir), "-q")
+    remote = _run(capsys, "query", name, "--format", fmt, "--store", server.spec, "-q")
+    assert local[0] == remote[0] == 0
+    assert sorted(remote[1].splitlines()) == sorted(local[1].splitlines())
+
+
+def test_stats_shows_the_build_the_store_holds(
+    capsys: pytest.CaptureFixture[str], build_dir: Path, server: ServerInfo
+) -> None:
+    manifest = (build_dir / "manifest.json").read_bytes()
+    recorded = json.loads(manifest)
+    code, out, _ = _run(capsys, "stats", "--store", server.spec, "--format", "json", "-q")
+    assert code == 0
+    stats = json.loads(out)
+    assert stats["store"] == {"kind": "oxigraph", "location": server.url}
+    assert stats["build_id"] == recorded["build_id"]
+    assert stats["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
+    assert stats["published"]
+    assert stats["graphs"] == open_embedded([build_dir / DATASET_DUMP]).graphs()
+    assert stats["quads"] == recorded["quads"]
+    local = _run(capsys, "stats", "--build-dir", str(build_dir), "--format", "json", "-q")
+    assert json.loads(local[1])["classes"] == stats["classes"]
+    code, out, _ = _run(capsys, "stats", "--store", server.spec, "-q")
+    assert code == 0
+    assert f"store: oxigraph {server.url}\n" in out
+    assert f"build: {recorded['build_id']}\n" in out and "gk:Principle" in out
+
+
+def test_check_and_report_answer_as_on_the_embedded_store(
+    capsys: pytest.CaptureFixture[str], build_dir: Path, server: ServerInfo, tmp_path: Path
+) -> None:
+    local = _run(capsys, "check", "--build-dir", str(build_dir), "-q")
+    remote = _run(capsys, "check", "--store", server.spec, "-q")
+    assert remote == local and local[0] == 0
+    pair = ("report", "crosswalk", "nist-ai-rmf-1-0", "ai-verify-testing-framework")
+    local = _run(capsys, *pair, "--build-dir", str(build_dir), "--output-dir", str(tmp_path / "a"))
+    remote = _run(capsys, *pair, "--store", server.spec, "--output-dir", str(tmp_path / "b"))
+    assert local[0] == remote[0] == 0
+    assert remote[1].replace(str(tmp_path / "b"), "") == local[1].replace(str(tmp_path / "a"), "")
+    for written in (tmp_path / "a").iterdir():
+        assert (tmp_path / "b" / written.name).read_bytes() == written.read_bytes()
+
+
+def test_export_writes_the_graph_the_store_holds(
+    capsys: pytest.CaptureFixture[str], build_dir: Path, server: ServerInfo, tmp_path: Path
+) -> None:
+    quads = tmp_path / "store.nq"
+    assert (
+        _run(capsys, "export", "--format", "nquads", "--store", server.spec, "-o", str(quads))[0]
+        == 0
+    )
+    exported, built = Dataset(), Dataset()
+    exported.parse(quads, format="nquads")
+    built.parse(build_dir / DATASET_DUMP, format="nquads")
+    assert len(exported) == len(built) and set(exported.quads()) == set(built.quads())
+    code, out, _ = _run(capsys, "export", "--format", "turtle", "--store", server.spec)
+    assert code == 0
+    union = Graph().parse(io.StringIO(out), format="turtle")
+    assert len(union) == len(Graph().parse(build_dir / "govkg.ttl", format="turtle"))
+
+
+def test_a_store_that_is_down_is_one_line_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    for argv in (
+        ("query", "cq01-fact-sheet-principles"),
+        ("stats",),
+        ("check",),
+        ("export", "--format", "turtle"),
+    ):
+        code, out, err = _run(capsys, *argv, "--store", f"oxigraph:{url}", "-q")
+        assert code == 2, (argv, err)
+        assert out == "" and err.count("\n") == 1 and url in err, (argv, err)
+        assert "Traceback" not in err
+
+
+def test_credentials_never_appear(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, server: ServerInfo
+) -> None:
+    down = f"127.0.0.1:{free_port()}"
+    code, out, err = _run(capsys, "stats", "--store", f"oxigraph:http://alice:s3cr3t@{down}", "-q")
+    assert code == 2 and down in err and "s3cr3t" not in out + err and "alice" not in err
+    monkeypatch.setenv("GOVKG_STORE_USER", "bob")
+    monkeypatch.setenv("GOVKG_STORE_PASSWORD", "hunter22")
+    code, out, err = _run(capsys, "stats", "--store", f"oxigraph:http://{down}", "-q")
+    assert code == 2 and "hunter22" not in out + err
+    authed = server.spec.replace("http://", "http://carol:pa55word@")
+    code, out, err = _run(capsys, "stats", "--store", authed, "-q")
+    assert "pa55word" not in out + err and "carol" not in out
+
+
+def test_unknown_kind_and_malformed_spec_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    for spec in ("nosuch:http://127.0.0.1:1", "oxigraph:not a url", "http://127.0.0.1:1"):
+        code, out, err = _run(capsys, "query", "cq01-fact-sheet-principles", "--store", spec)
+        assert code == 2 and out == "" and err.count("\n") == 1, (spec, err)
