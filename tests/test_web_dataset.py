@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from govkg.backends import Store
 from govkg.cli import main
 from govkg.errors import InputError
 from govkg.web import create_app
@@ -22,9 +23,9 @@ ex:b ex:p "from turtle" ; <http://www.w3.org/2000/01/rdf-schema#label> "B"@en .
 """
 
 
-def _graphs(backend) -> dict[str, int]:
-    rows = backend.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    return {r["g"].value: int(r["n"].value) for r in rows}
+def _graphs(store: Store) -> dict[str, int]:
+    rows = store.select("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {r["g"]: int(r["n"]) for r in rows.dicts()}
 
 
 @pytest.fixture
@@ -38,10 +39,10 @@ def extra_files(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_extra_files_keep_or_get_named_graphs(tmp_path, extra_files):
     trig, ttl = extra_files
-    backend = open_dataset(
+    store = open_dataset(
         WebConfig(builtin=False, data_files=(trig, ttl), build_dir=tmp_path / "unused")
     )
-    assert _graphs(backend) == {
+    assert _graphs(store) == {
         "https://example.org/g1": 1,
         "https://w3id.org/govkg/graph/extra/mine": 1,  # TriG's default graph
         "https://w3id.org/govkg/graph/extra/crosswalk": 2,  # a triple syntax
@@ -50,8 +51,8 @@ def test_extra_files_keep_or_get_named_graphs(tmp_path, extra_files):
 
 
 def test_extra_files_join_the_builtin_graph(build_dir, extra_files):
-    backend = open_dataset(WebConfig(build_dir=build_dir, data_files=(extra_files[1],)))
-    graphs = _graphs(backend)
+    store = open_dataset(WebConfig(build_dir=build_dir, data_files=(extra_files[1],)))
+    graphs = _graphs(store)
     assert graphs["https://w3id.org/govkg/graph/extra/crosswalk"] == 2
     assert "https://w3id.org/govkg/graph/meta" in graphs
 
@@ -138,7 +139,7 @@ def test_configuration_from_environment_and_flags(tmp_path):
 
 
 def test_public_url_names_the_endpoint(store, build_dir):
-    app = create_app(WebConfig(build_dir=build_dir, public_url="https://kg.example"), backend=store)
+    app = create_app(WebConfig(build_dir=build_dir, public_url="https://kg.example"), store=store)
     try:
         text = app.test_client().get("/sparql", headers={"Accept": "text/turtle"}).text
         assert "<https://kg.example/sparql>" in text

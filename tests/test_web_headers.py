@@ -23,7 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from web_server import running
 
-from govkg.backends import Backend
+from govkg.backends import Store
 from govkg.web import DOCUMENT_POLICY, PAGE_POLICY, create_app
 from govkg.web.config import WebConfig
 
@@ -88,8 +88,8 @@ EXTRA_HTML = ["/frameworks/no-such-framework", "/no/such/page"]
 
 
 @pytest.fixture(scope="module")
-def app(store: Backend, build_dir: Path) -> Flask:
-    app = create_app(WebConfig(build_dir=build_dir), backend=store)
+def app(store: Store, build_dir: Path) -> Flask:
+    app = create_app(WebConfig(build_dir=build_dir), store=store)
     yield app
     app.extensions["govkg"].pool.close()
 

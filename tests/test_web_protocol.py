@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, URIRef
 
-from govkg.backends import Backend
+from govkg.backends import Store
 from govkg.errors import InputError
 from govkg.web import create_app
 from govkg.web.config import WebConfig
@@ -34,8 +34,8 @@ CONSTRUCT = f"CONSTRUCT {{ <{ACCOUNTABILITY}> ?p ?o }} WHERE {{ <{ACCOUNTABILITY
 
 
 @pytest.fixture(scope="module")
-def app(store: Backend, build_dir: Path) -> Flask:
-    app = create_app(WebConfig(build_dir=build_dir, query_timeout=20), backend=store)
+def app(store: Store, build_dir: Path) -> Flask:
+    app = create_app(WebConfig(build_dir=build_dir, query_timeout=20), store=store)
     yield app
     app.extensions["govkg"].pool.close()
 
