@@ -309,6 +309,28 @@ def test_downloads_come_from_a_build_folder_of_the_same_build(
     assert without.request("GET", "/downloads/govkg.nq")[0] == 404
 
 
+def test_search_finds_the_same_with_or_without_the_build_folder(
+    embedded: RunningServer, replicas: tuple[RunningServer, RunningServer]
+) -> None:
+    """The replica with the build folder reads its search index; the one without makes it
+    from the store: both find what the embedded server finds."""
+    path = "/search?q=transparency"
+    accept = {"Accept": "application/json"}
+    status, _, body = embedded.request("GET", path, headers=accept)
+    assert status == 200
+    expected = _found(body)
+    assert expected[0] > 0
+    for server in replicas:
+        status, _, body = server.request("GET", path, headers=accept, timeout=60)
+        assert status == 200, body
+        assert _found(body) == expected
+
+
+def _found(body: bytes) -> tuple[int, list[tuple[str, str]]]:
+    document = json.loads(body)
+    return document["total"], [(hit["iri"], hit["label"]) for hit in document["hits"]]
+
+
 def test_void_counts_come_from_the_store(
     embedded: RunningServer, replicas: tuple[RunningServer, RunningServer]
 ) -> None:
