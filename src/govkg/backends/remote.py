@@ -66,7 +66,7 @@ from govkg.backends import (
     Triple,
 )
 from govkg.backends.spec import GRAPH_ALIASES, ROWS_ALIASES, StoreSpec, parse_spec
-from govkg.backends.wire import read_ntriples, read_results, split_dataset
+from govkg.backends.wire import drop_unbound_binds, read_ntriples, read_results, split_dataset
 from govkg.errors import GovkgError, QueryError
 from govkg.namespaces import PUBLICATION_GRAPH
 from govkg.publication import GKS, RECORD_QUERY, RecordState, record_from
@@ -292,6 +292,8 @@ class RemoteStore:
         if self.kind == "virtuoso" and clauses.undeclared & VIRTUOSO_BUILTIN_PREFIXES:
             raise QueryError("Virtuoso's SQL built-ins (bif:, sql:) are not accepted")
         text = clauses.text if clauses.given else query
+        if self.kind == "virtuoso":
+            text = drop_unbound_binds(text)
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         record = self._record(limit)

@@ -179,6 +179,41 @@ def _resolve(iri: str, base: str) -> str:
     return urllib.parse.urljoin(base, iri) if base and ":" not in iri.split("/", 1)[0] else iri
 
 
+def drop_unbound_binds(text: str) -> str:
+    """Take out ``BIND (?_p AS ?v)`` where the variable ``?_p`` occurs nowhere else (a query
+    parameter left unset): SPARQL 1.1 Query section 18.5 (Extend) leaves ``?v`` unbound then,
+    as if the BIND were absent, but Virtuoso 7.2 binds it to nothing and joins no solution.
+
+    >>> drop_unbound_binds("SELECT * { BIND (?_e AS ?e) ?e ?p ?o }")
+    'SELECT * {   ?e ?p ?o }'
+    >>> drop_unbound_binds("SELECT * { BIND (?_e AS ?e) ?e ?p ?_e }")
+    'SELECT * { BIND (?_e AS ?e) ?e ?p ?_e }'
+    """
+    found = [t for t in tokens(text) if t.kind != "comment"]
+    uses: dict[str, int] = {}
+    for token in found:
+        if token.kind == "variable":
+            uses[token.text[1:]] = uses.get(token.text[1:], 0) + 1
+    cuts: list[tuple[int, int]] = []
+    for i in range(len(found) - 5):
+        bind, opening, source, as_, _target, closing = found[i : i + 6]
+        if (
+            bind.kind == "word"
+            and bind.text.upper() == "BIND"
+            and opening.text == "("
+            and source.kind == "variable"
+            and source.text[1:].startswith("_")
+            and uses[source.text[1:]] == 1
+            and as_.text.upper() == "AS"
+            and _target.kind == "variable"
+            and closing.text == ")"
+        ):
+            cuts.append((bind.start, closing.end))
+    for start, end in reversed(cuts):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 # Answers -------------------------------------------------------------------------------------
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
