@@ -191,3 +191,31 @@ def test_unknown_kind_and_malformed_spec_are_one_line(capsys: pytest.CaptureFixt
     for spec in ("nosuch:http://127.0.0.1:1", "oxigraph:not a url", "http://127.0.0.1:1"):
         code, out, err = _run(capsys, "query", "cq01-fact-sheet-principles", "--store", spec)
         assert code == 2 and out == "" and err.count("\n") == 1, (spec, err)
+
+
+MAPPINGS = Path(__file__).parent / "data" / "mappings"
+
+
+@pytest.mark.parametrize(
+    "case",
+    sorted((MAPPINGS / "valid").glob("*.sssom.tsv"))
+    + [MAPPINGS / "invalid" / f"{name}.sssom.tsv" for name in ("contradicts-graph", "references")],
+    ids=lambda p: p.name,
+)
+def test_validate_checks_against_the_store_as_against_the_build(
+    capsys: pytest.CaptureFixture[str], build_dir: Path, server: ServerInfo, case: Path
+) -> None:
+    """The findings that depend on the graph (references, contradictions) are the same."""
+    local = _run(capsys, "validate", "--format", "json", "--build-dir", str(build_dir), str(case))
+    remote = _run(capsys, "validate", "--format", "json", "--store", server.spec, str(case))
+    assert remote[0] == local[0] and json.loads(remote[1]) == json.loads(local[1])
+
+
+def test_export_mappings_from_the_store_as_from_the_build(
+    capsys: pytest.CaptureFixture[str], build_dir: Path, server: ServerInfo
+) -> None:
+    for fmt in ("sssom-tsv", "olir-csv"):
+        argv = ("export-mappings", "--format", fmt, "--set", "ai-verify-ai-rmf-text-reuse", "-q")
+        local = _run(capsys, *argv, "--build-dir", str(build_dir))
+        remote = _run(capsys, *argv, "--store", server.spec)
+        assert local[0] == remote[0] == 0 and remote[1] == local[1] and local[1]

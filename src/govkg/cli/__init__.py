@@ -342,11 +342,6 @@ def _check(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     layout = layout_for(args)
     if args.mappings or args.format in MAPPING_FORMATS:
-        if args.store:
-            raise InputError(
-                "--store exports the graph in an RDF syntax; mapping sets are exported "
-                "from the build (leave out --store)"
-            )
         if args.format not in MAPPING_FORMATS:
             raise InputError(
                 f"--mappings writes mapping sets: use --format {' or '.join(MAPPING_FORMATS)}"

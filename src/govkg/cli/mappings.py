@@ -19,11 +19,19 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from govkg.cli.common import build_dir_for, layout_for, progress_for
+from govkg.backends import Store
+from govkg.cli.common import (
+    add_store_option,
+    build_dir_for,
+    layout_for,
+    progress_for,
+    store_for,
+    store_spec,
+)
 from govkg.errors import ExitCode, InputError
 from govkg.identifiers import Resolver
 from govkg.progress import Progress
-from govkg.querying import open_backend
+from govkg.querying import open_built
 from govkg.submission.exporting import EXPORT_FORMATS, export_mapping_sets
 from govkg.submission.findings import DEFAULT_LIMIT, FileReport
 from govkg.submission.frameworks import FRAMEWORK_FORMATS
@@ -93,6 +101,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         metavar="N",
         help=f"findings shown per kind, the rest counted (default {DEFAULT_LIMIT}; 0 shows all)",
     )
+    add_store_option(p)
     p.set_defaults(run=_validate)
 
     p = sub.add_parser(
@@ -116,6 +125,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         help="the data/ folder of a checkout to write into (needed when govkg runs from an "
         "installed package); the submission is checked against that checkout's own build",
     )
+    add_store_option(p)
     p.set_defaults(run=_import)
 
     p = sub.add_parser(
@@ -142,6 +152,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         help="file to write (one set), or folder for <key>.sssom.tsv (.olir.csv, .olir.xlsx) "
         "files; default: stdout (one set; not for XLSX)",
     )
+    add_store_option(p)
     p.set_defaults(run=export_mappings_command)
 
 
@@ -149,7 +160,13 @@ def _context(args: argparse.Namespace) -> tuple[Context, Progress]:
     layout = layout_for(args)
     progress = progress_for(args)
     build_dir = build_dir_for(args, layout)
-    return Context.load(layout, build_dir, progress), progress
+    return Context.load(layout, build_dir, progress, _store(args, progress)), progress
+
+
+def _store(args: argparse.Namespace, progress: Progress) -> Store | None:
+    """The store ``--store`` or ``GOVKG_STORE`` names, to check submissions against (None:
+    the embedded store of the build)."""
+    return store_for(args, progress) if store_spec(args) is not None else None
 
 
 def _frameworks() -> ModuleType | None:
@@ -202,6 +219,7 @@ def _import(args: argparse.Namespace) -> int:
                 args.file,
                 layout,
                 build_dir,
+                store=_store(args, progress),
                 replace=args.replace,
                 strict=args.strict,
                 input_format=args.input_format,
@@ -213,6 +231,7 @@ def _import(args: argparse.Namespace) -> int:
                 args.file,
                 layout,
                 build_dir,
+                store=_store(args, progress),
                 replace=args.replace,
                 strict=args.strict,
                 input_format=args.input_format,
@@ -239,14 +258,15 @@ def export_mappings_command(args: argparse.Namespace) -> int:
     """Write mapping sets as SSSOM TSV (``export-mappings``, and ``export --mappings``), or
     as NIST OLIR tables (``--format olir-csv|olir-xlsx``, :mod:`govkg.submission.olir`)."""
     layout = layout_for(args)
-    if args.sets:  # any spelling of a set's id (govkg.identifiers), as `govkg export --set`
-        store = open_backend(layout, build_dir_for(args, layout), progress_for(args))
-        args.sets = Resolver(store, layout).mapping_set_keys(args.sets)
-    if args.format in OLIR_FORMATS:
-        return _export_olir(args)
-    build_dir = build_dir_for(args, layout)
     progress = progress_for(args)
-    exported = export_mapping_sets(layout, build_dir, args.sets, progress)
+    store = _store(args, progress)
+    if args.sets:  # any spelling of a set's id (govkg.identifiers), as `govkg export --set`
+        reader = store or open_built(layout, build_dir_for(args, layout), progress)
+        args.sets = Resolver(reader, layout).mapping_set_keys(args.sets)
+    if args.format in OLIR_FORMATS:
+        return _export_olir(args, store)
+    build_dir = build_dir_for(args, layout)
+    exported = export_mapping_sets(layout, build_dir, args.sets, progress, store=store)
     output: Path | None = args.output
     if output is None:
         if len(exported) != 1:
@@ -264,14 +284,14 @@ def export_mappings_command(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _export_olir(args: argparse.Namespace) -> int:
+def _export_olir(args: argparse.Namespace, store: Store | None) -> int:
     """Write mapping sets as OLIR relationship tables (contract 4); XLSX needs ``-o``."""
     output: Path | None = args.output
     if output is None and args.format == "olir-xlsx":
         raise InputError("--format olir-xlsx writes a binary file: name it with -o FILE (or DIR)")
     layout = layout_for(args)
     exported = export_olir(
-        layout, build_dir_for(args, layout), args.sets, args.format, progress_for(args)
+        layout, build_dir_for(args, layout), args.sets, args.format, progress_for(args), store=store
     )
     if output is None:
         if len(exported) != 1:
