@@ -166,7 +166,12 @@ def _collect(store: Store) -> list[_Entry]:
             found.scheme = str(row["scheme"])
     columns = {p: "labels" for p in _LABEL} | {p: "alts" for p in _ALT}
     columns |= {p: "texts" for p in _TEXT} | {_NOTATION: "notations"}
-    for plain in store.select(_PROPERTIES).dicts():
+    # In the order of the property tuples, then of the text: the same index from every
+    # store (engines give solutions in their own order), the label first a preferred one.
+    rank = {p: i for group in (_LABEL, _ALT, _TEXT) for i, p in enumerate(group)}
+    found_values = store.select(_PROPERTIES).dicts()
+    found_values.sort(key=lambda r: (rank.get(r["p"], 0), r["o"]))
+    for plain in found_values:
         found = entries.get(plain["s"])
         if found is not None:
             values: list[str] = getattr(found, columns[plain["p"]])
