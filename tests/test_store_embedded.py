@@ -67,7 +67,8 @@ def test_rows_hold_typed_terms_with_lexical_forms_kept(small: Store) -> None:
     [(label, rank, plain, none)] = rows.rows
     assert label == Literal("Grundsatz", lang="de")
     assert isinstance(rank, Literal) and str(rank) == "01" and rank.datatype == URIRef(X + "code")
-    assert plain == Literal("shared") and plain.datatype is None  # xsd:string: a plain literal
+    assert isinstance(plain, Literal) and plain == Literal("shared")
+    assert plain.datatype is None  # xsd:string: a plain literal
     assert none is None
     assert rows.dicts() == [{"label": "Grundsatz", "rank": "01", "plain": "shared"}]
     assert rows.terms() == [{"label": label, "rank": rank, "plain": plain}]

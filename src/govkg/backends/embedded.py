@@ -130,14 +130,11 @@ class EmbeddedStore:
     )
 
     def __init__(self) -> None:
-        self.store = ox.Store()
+        self._store = ox.Store()
         #: The dumps loaded, resolved (the web finds the build folder from them).
         self.loaded: list[Path] = []
-
-    @property
-    def location(self) -> str:
-        """The first dump loaded (``memory`` before any)."""
-        return str(self.loaded[0]) if self.loaded else "memory"
+        #: The first dump loaded (``memory`` before any), for messages.
+        self.location = "memory"
 
     # Loading and writing --------------------------------------------------------------------
 
@@ -150,11 +147,12 @@ class EmbeddedStore:
         """
         fmt = ox.RdfFormat.from_extension(path.suffix.lstrip(".")) or ox.RdfFormat.N_QUADS
         try:
-            self.store.bulk_load(path=str(path), format=fmt)
+            self._store.bulk_load(path=str(path), format=fmt)
         except (OSError, SyntaxError, ValueError) as exc:
             raise InputError(f"cannot load into the store: {_one_line(exc)}", path) from None
         self._merge_default_graph()
         self.loaded.append(path.resolve())
+        self.location = str(self.loaded[0])
 
     def load(self, graph: str, path: Path) -> None:
         """Add an N-Triples file's triples to the named graph ``graph`` (and to the merged
@@ -165,12 +163,12 @@ class EmbeddedStore:
         """
         name = ox.NamedNode(graph)
         try:
-            self.store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+            self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=name)
         except (OSError, SyntaxError, ValueError) as exc:
             raise InputError(f"cannot load into the store: {_one_line(exc)}", path) from None
-        self.store.extend(
+        self._store.extend(
             ox.Quad(q.subject, q.predicate, q.object, _DEFAULT)
-            for q in self.store.quads_for_pattern(None, None, None, name)
+            for q in self._store.quads_for_pattern(None, None, None, name)
         )
 
     def update(self, text: str) -> None:
@@ -181,12 +179,12 @@ class EmbeddedStore:
             QueryError: the update is malformed or fails.
         """
         try:
-            self.store.update(text)
+            self._store.update(text)
         except SyntaxError as exc:
             raise QueryError(f"malformed update: {_one_line(exc)}") from None
         except (OSError, ValueError, TypeError) as exc:
             raise QueryError(f"update failed: {_one_line(exc)}") from None
-        self.store.clear_graph(_DEFAULT)
+        self._store.clear_graph(_DEFAULT)
         self._merge_default_graph()
 
     def _merge_default_graph(self) -> None:
@@ -196,16 +194,17 @@ class EmbeddedStore:
         named graphs: a triple stated in two graphs is one triple of the default graph.
         (pyoxigraph's ``use_default_graph_as_union`` yields it once per graph.)
         """
-        self.store.extend(
+        self._store.extend(
             ox.Quad(quad.subject, quad.predicate, quad.object, _DEFAULT)
-            for quad in self.store.quads_for_pattern(None, None, None, None)
+            for quad in self._store.quads_for_pattern(None, None, None, None)
             if quad.graph_name != _DEFAULT
         )
 
     def close(self) -> None:
         """Let go of the data (the store is empty afterwards)."""
-        self.store.clear()
+        self._store.clear()
         self.loaded.clear()
+        self.location = "memory"
 
     # Queries ----------------------------------------------------------------------------------
 
@@ -331,7 +330,7 @@ class EmbeddedStore:
             options["default_graph"] = [ox.NamedNode(g) for g in dataset.default or ()]
             options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named or ()]
         try:
-            return self.store.query(text, **options)
+            return self._store.query(text, **options)
         except SyntaxError as exc:
             raise QueryError(f"malformed query: {_one_line(exc)}") from None
         except (OSError, ValueError, TypeError) as exc:
@@ -341,14 +340,14 @@ class EmbeddedStore:
 
     def graphs(self) -> list[str]:
         """The named graphs in the store, sorted."""
-        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def count(self, graph: str | None = None) -> int:
         """Quads in one named graph, or in all named graphs (the merged default graph not
         counted)."""
         if graph is not None:
-            return _length(self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-        return len(self.store) - _length(self.store.quads_for_pattern(None, None, None, _DEFAULT))
+            return _length(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        return len(self._store) - _length(self._store.quads_for_pattern(None, None, None, _DEFAULT))
 
     def __len__(self) -> int:
         """Quads in the named graphs (the merged default graph not counted)."""
