@@ -152,8 +152,9 @@ def record_update(
             the publish wrote one (some triple is in two graphs).
 
     >>> text = record_update("b1", "ab", ["https://x/g"], "2026-12-01T00:00:00Z")
-    >>> print(text.splitlines()[0])
-    DROP SILENT GRAPH <https://w3id.org/govkg/graph/publication> ;
+    >>> print(text.splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
+    DELETE WHERE { GRAPH <https://w3id.org/govkg/graph/publication>
+      { <https://w3id.org/govkg/id/publication/current> ?p ?o } } ;
     >>> '<https://w3id.org/govkg/store#buildId> "b1" .' in text
     True
     """
@@ -168,7 +169,7 @@ def record_update(
     ]
     body = "\n".join(f"  {subject} {p.n3()} {o.n3()} ." for p, o in lines)
     return (
-        f"DROP SILENT GRAPH {PUBLICATION_GRAPH.n3()} ;\n"
+        f"DELETE WHERE {{ GRAPH {PUBLICATION_GRAPH.n3()} {{ {subject} ?p ?o }} }} ;\n"
         f"INSERT DATA {{ GRAPH {PUBLICATION_GRAPH.n3()} {{\n{body}\n}} }}"
     )
 

@@ -205,9 +205,9 @@ def publish(store: Store, build_dir: Path, progress: Progress | None = None) -> 
                 for operation in operations:
                     store.update(operation)
             faults.point(FAULT_SWITCHED)
-            left = staging_graphs(store)
+            left = set(staging_graphs(store)) | {s for g, s in names.items() if s != g}
             if left:
-                _drop_staging(store, left)
+                _drop_staging(store, sorted(left))
     return result(True)
 
 
