@@ -1,11 +1,11 @@
 """Writing the RDF documents of the site (a resource's description, the ontology, VoID, the
 service description) from rdflib terms, whatever store they were read from.
 
-N-Triples, N-Quads, Turtle, TriG and JSON-LD are written here, statement by statement in the
-order given (a description is sorted by its N-Quads lines): rdflib's serialisers took 25 times
-as long as pyoxigraph's on the largest document, the ontology's 1 070 quads (Turtle 54 ms
-against 2 ms), these writers a few times as long. RDF/XML, asked for least, is written by
-rdflib's serialiser. The syntaxes, section by section:
+Every syntax is written here, statement by statement in the order given (a description is
+sorted by its N-Quads lines), so that a document is the same bytes in every process and on
+every store (rdflib's RDF/XML order follows Python's per-process string hashing) and is
+made quickly: rdflib's serialisers took 25 times as long as pyoxigraph's on the largest
+document, the ontology's 1 070 quads (Turtle 54 ms against 2 ms). The syntaxes:
 
 * N-Triples and N-Quads (RDF 1.1 N-Triples and N-Quads, section 2): one statement a line,
   strings escaped as RDF 1.2 N-Triples' canonical form does (section 4.1), as Oxigraph writes
@@ -15,8 +15,9 @@ rdflib's serialiser. The syntaxes, section by section:
   block per named graph in TriG;
 * JSON-LD (JSON-LD 1.1 section 9, "Expanded document form"; flattened: one node object per
   subject, one ``@graph`` per named graph), which needs no context;
-* RDF/XML cannot write a property whose IRI ends in no XML name, nor a literal holding a
-  character XML 1.0 cannot (U+0000, most C0 controls): such a document is refused with
+* RDF/XML (RDF 1.1 XML Syntax section 2): one ``rdf:Description`` per subject; it cannot
+  write a property whose IRI ends in no XML name, nor a literal holding a character XML 1.0
+  cannot (U+0000, most C0 controls): such a document is refused with
   :class:`~govkg.web.errors.NotAcceptableError` (406), naming what cannot be written.
 
 Documents are made once and cached by the site (the store never changes while serving).
@@ -30,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask import Response
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from govkg.backends import Quad, Term, Triple
@@ -52,13 +53,21 @@ _ESCAPES = {
     0x22: '\\"',
     0x5C: "\\\\",
 }
+_ESCAPED = re.compile(r'[\x00-\x1f"\\\x7f]')
 #: A blank node label every syntax reads (N-Triples BLANK_NODE_LABEL, ASCII only).
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 #: A local name written after a prefix (Turtle PN_LOCAL, ASCII letters, digits, ``_-.``).
 _LOCAL = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?")
-_TYPE = RDF.type
+_TYPE_NT = f"<{RDF.type}>"
 #: An XML name without colon (Namespaces in XML 1.0, NCName; ASCII only).
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+#: The XML name a property IRI ends in (its element's local part).
+_XML_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*$")
+_XML_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;"}
+_XML_ESCAPES |= {ord("\r"): "&#13;", ord("\t"): "&#9;", ord("\n"): "&#10;"}
+_XML_ESCAPED = re.compile(r'[&<>"\r\t\n]')
+_XML_ESCAPES_TEXT = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord("\r"): "&#13;"}
+_XML_ESCAPED_TEXT = re.compile(r"[&<>\r]")
 #: Characters XML 1.0 cannot hold (section 2.2, production Char), so neither can RDF/XML.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -75,7 +84,8 @@ def term_nt(term: Term) -> str:
         return f"<{term}>"
     if isinstance(term, BNode):
         return "_:" + _label(term)
-    text = '"' + str(term).translate(_ESCAPES) + '"'
+    text = str(term)
+    text = '"' + (text.translate(_ESCAPES) if _ESCAPED.search(text) else text) + '"'
     if term.language:
         return f"{text}@{term.language}"
     if term.datatype is None or term.datatype in _PLAIN:
@@ -107,33 +117,15 @@ def serialise(items: Sequence[Triple | Quad], fmt: ResultFormat) -> bytes:
     """
     if fmt.name == "nquads":
         return "".join(dict.fromkeys(quad_key(item) + " .\n" for item in items)).encode("utf-8")
-    graphs: dict[URIRef | None, list[Triple]]
-    graphs = _by_graph(items) if fmt.name == "trig" else {None: _triples(items)}
     if fmt.name == "ntriples":
-        return "".join(quad_key(triple) + " .\n" for triple in graphs[None]).encode("utf-8")
-    if fmt.name in ("turtle", "trig"):
-        return _turtle(graphs).encode("utf-8")
+        lines = (quad_key(item[:3]) + " .\n" for item in items)
+        return "".join(dict.fromkeys(lines)).encode("utf-8")
+    grouped = _Grouped(items, named=fmt.name == "trig")
     if fmt.name == "jsonld":
-        return _json_ld(graphs)
-    for _, _, o in graphs[None]:
-        if isinstance(o, Literal) and _NOT_XML.search(o):
-            raise NotAcceptableError(
-                f"a literal holds a character XML 1.0 cannot ({_NOT_XML.search(o)!r}); ask for "
-                "another syntax: " + ", ".join(f.media_type for f in GRAPH if f.name != "rdfxml")
-            )
-    graph = Graph(bind_namespaces="none")
-    for s, p, o in graphs[None]:
-        graph.add((_xml_node(s), p, _xml_node(o)))
-    for prefix, namespace in used_prefixes(graphs[None]).items():
-        graph.bind(prefix, namespace)
-    try:
-        return graph.serialize(format="xml", encoding="utf-8")
-    except ValueError:  # a predicate IRI without an XML name (RDF/XML section 2.2)
-        bad = next(p for p in {p for _, p, _ in graphs[None]} if not _xml_name(p))
-        raise NotAcceptableError(
-            f"<{bad}> cannot be an RDF/XML property; ask for another syntax: "
-            + ", ".join(f.media_type for f in GRAPH if f.name != "rdfxml")
-        ) from None
+        return _json_ld(grouped)
+    if fmt.name == "rdfxml":
+        return _rdf_xml(grouped).encode("utf-8")
+    return _turtle(grouped).encode("utf-8")
 
 
 def used_prefixes(items: Iterable[Triple | Quad]) -> dict[str, str]:
@@ -145,12 +137,10 @@ def used_prefixes(items: Iterable[Triple | Quad]) -> dict[str, str]:
     """
     iris: set[str] = set()
     for item in items:
-        iris.update(term for term in item[:3] if isinstance(term, URIRef))
+        iris.update(str(term) for term in item[:3] if isinstance(term, URIRef))
         if isinstance(item[2], Literal) and item[2].datatype is not None:
-            iris.add(item[2].datatype)
-    return {
-        prefix: ns for prefix, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)
-    }
+            iris.add(str(item[2].datatype))
+    return _prefixes(iris)
 
 
 def rdf_response(
@@ -177,46 +167,58 @@ def _label(node: BNode) -> str:
     return label if _LABEL.fullmatch(label) else "x" + label.encode("utf-8").hex()
 
 
-def _xml_node(node: Term) -> Term:
-    """A term as RDF/XML is given it: a blank node relabelled when its label is no XML name
-    (``rdf:nodeID``, RDF/XML section 2.10: a store's hex label may start with a digit), the
-    same way as :func:`_label`; an ``xsd:string`` literal written plain, as elsewhere."""
-    if isinstance(node, BNode) and not _NCNAME.fullmatch(node):
-        return BNode("x" + str(node).encode("utf-8").hex())
-    if isinstance(node, Literal) and node.datatype == XSD.string:
-        return Literal(str(node))
-    return node
+class _Grouped:
+    """Statements as N-Triples terms (each term written once, compared as text: rdflib terms
+    hash and compare slowly), grouped by graph (None: no graph), subject and predicate, each
+    statement once, in the order first met.
+
+    Attributes:
+        graphs: Graph -> subject -> predicate -> objects.
+        literals: A literal's N-Triples text -> the literal.
+    """
+
+    def __init__(self, items: Iterable[Triple | Quad], named: bool):
+        self.graphs: dict[str | None, dict[str, dict[str, list[str]]]] = {}
+        self.literals: dict[str, Literal] = {}
+        seen: set[tuple[str, str, str, str | None]] = set()
+        for item in items:
+            s, p, o = term_nt(item[0]), term_nt(item[1]), term_nt(item[2])
+            g = term_nt(item[3]) if named and len(item) == 4 else None
+            if (s, p, o, g) in seen:
+                continue
+            seen.add((s, p, o, g))
+            if o[0] == '"' and o not in self.literals:
+                self.literals[o] = item[2]  # type: ignore[assignment]
+            self.graphs.setdefault(g, {}).setdefault(s, {}).setdefault(p, []).append(o)
+
+    def iris(self) -> set[str]:
+        """Every IRI written (datatypes included)."""
+        found: set[str] = set()
+        for graph, subjects in self.graphs.items():
+            if graph is not None:
+                found.add(graph[1:-1])
+            for s, predicates in subjects.items():
+                if s[0] == "<":
+                    found.add(s[1:-1])
+                for p, objects in predicates.items():
+                    found.add(p[1:-1])
+                    for o in objects:
+                        if o[0] == "<":
+                            found.add(o[1:-1])
+                        elif o[-1] == ">":
+                            found.add(o[o.rindex("^^<") + 3 : -1])
+        return found
 
 
-def _xml_name(predicate: URIRef) -> bool:
-    """True when RDF/XML can write ``predicate`` as an element (it ends in an XML name)."""
-    return re.search(r"[A-Za-z_][A-Za-z0-9_.-]*$", predicate) is not None
+def _prefixes(iris: set[str]) -> dict[str, str]:
+    return {
+        prefix: ns for prefix, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)
+    }
 
 
-def _triples(items: Iterable[Triple | Quad]) -> list[Triple]:
-    """The distinct triples of ``items``, in the order first met."""
-    return list(dict.fromkeys(item[:3] for item in items))
-
-
-def _by_graph(items: Iterable[Triple | Quad]) -> dict[URIRef | None, list[Triple]]:
-    """Statements grouped by graph (None: triples), each once, in the order first met."""
-    graphs: dict[URIRef | None, dict[Triple, None]] = {}
-    for item in items:
-        graph = item[3] if len(item) == 4 else None
-        graphs.setdefault(graph, {})[item[:3]] = None
-    return {graph: list(triples) for graph, triples in graphs.items()}
-
-
-def _by_subject(triples: Iterable[Triple]) -> dict[URIRef | BNode, dict[URIRef, list[Term]]]:
-    subjects: dict[URIRef | BNode, dict[URIRef, list[Term]]] = {}
-    for s, p, o in triples:
-        subjects.setdefault(s, {}).setdefault(p, []).append(o)
-    return subjects
-
-
-def _turtle(graphs: dict[URIRef | None, list[Triple]]) -> str:
+def _turtle(grouped: _Grouped) -> str:
     """Turtle (one graph, None) or TriG (named graphs) of grouped statements."""
-    prefixes = used_prefixes(t for triples in graphs.values() for t in triples)
+    prefixes = _prefixes(grouped.iris())
     by_length = sorted(prefixes.items(), key=lambda item: -len(item[1]))
     names: dict[str, str] = {}
 
@@ -231,21 +233,21 @@ def _turtle(graphs: dict[URIRef | None, list[Triple]]) -> str:
             names[value] = name
         return name
 
-    def term(node: Term) -> str:
-        if isinstance(node, URIRef):
-            return iri(node)
-        if isinstance(node, Literal) and not node.language:
-            if node.datatype is not None and node.datatype not in _PLAIN:
-                return '"' + str(node).translate(_ESCAPES) + '"^^' + iri(node.datatype)
-        return term_nt(node)
+    def term(nt: str) -> str:
+        if nt[0] == "<":
+            return iri(nt[1:-1])
+        if nt[-1] == ">":  # a typed literal: "..."^^<datatype>
+            cut = nt.rindex("^^<")
+            return nt[: cut + 2] + iri(nt[cut + 3 : -1])
+        return nt
 
     out = [f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items()]
-    for graph, triples in graphs.items():
+    for graph, subjects in grouped.graphs.items():
         indent = "" if graph is None else "\t"
         out.append("\n" if graph is None else f"\n{term(graph)} {{\n")
-        for subject, predicates in _by_subject(triples).items():
+        for subject, predicates in subjects.items():
             lines = [
-                ("a" if p == _TYPE else iri(p)) + " " + " , ".join(term(o) for o in objects)
+                ("a" if p == _TYPE_NT else term(p)) + " " + " , ".join(map(term, objects))
                 for p, objects in predicates.items()
             ]
             out.append(f"{indent}{term(subject)} " + f" ;\n{indent}\t".join(lines) + " .\n")
@@ -254,39 +256,128 @@ def _turtle(graphs: dict[URIRef | None, list[Triple]]) -> str:
     return "".join(out)
 
 
-def _json_ld(graphs: dict[URIRef | None, list[Triple]]) -> bytes:
+def _json_ld(grouped: _Grouped) -> bytes:
     """Expanded, flattened JSON-LD of grouped statements (a named graph: ``@id`` and
     ``@graph``)."""
 
-    def node_id(node: URIRef | BNode) -> str:
-        return str(node) if isinstance(node, URIRef) else "_:" + _label(node)
+    def node_id(nt: str) -> str:
+        return nt[1:-1] if nt[0] == "<" else nt
 
-    def value(node: Term) -> dict[str, str]:
-        if not isinstance(node, Literal):
-            return {"@id": node_id(node)}
-        found = {"@value": str(node)}
-        if node.language:
-            found["@language"] = node.language
-        elif node.datatype is not None and node.datatype not in _PLAIN:
-            found["@type"] = str(node.datatype)
+    def value(nt: str) -> dict[str, str]:
+        if nt[0] != '"':
+            return {"@id": node_id(nt)}
+        literal = grouped.literals[nt]
+        found = {"@value": str(literal)}
+        if literal.language:
+            found["@language"] = literal.language
+        elif literal.datatype is not None and literal.datatype not in _PLAIN:
+            found["@type"] = str(literal.datatype)
         return found
 
-    def nodes(triples: list[Triple]) -> list[dict[str, Any]]:
+    def nodes(subjects: dict[str, dict[str, list[str]]]) -> list[dict[str, Any]]:
         out = []
-        for subject, predicates in _by_subject(triples).items():
+        for subject, predicates in subjects.items():
             node: dict[str, Any] = {"@id": node_id(subject)}
             for p, objects in predicates.items():
-                if p == _TYPE and not any(isinstance(o, Literal) for o in objects):
-                    node["@type"] = [node_id(o) for o in objects if not isinstance(o, Literal)]
+                if p == _TYPE_NT and not any(o[0] == '"' for o in objects):
+                    node["@type"] = [node_id(o) for o in objects]
                 else:
-                    node[str(p)] = [value(o) for o in objects]
+                    node[p[1:-1]] = [value(o) for o in objects]
             out.append(node)
         return out
 
     document: list[dict[str, Any]] = []
-    for graph, triples in graphs.items():
+    for graph, subjects in grouped.graphs.items():
         if graph is None:
-            document.extend(nodes(triples))
+            document.extend(nodes(subjects))
         else:
-            document.append({"@id": str(graph), "@graph": nodes(triples)})
+            document.append({"@id": node_id(graph), "@graph": nodes(subjects)})
     return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _rdf_xml(grouped: _Grouped) -> str:
+    """RDF/XML (RDF 1.1 XML Syntax): one ``rdf:Description`` per subject (section 2.2), a
+    property element per statement named by the property IRI's namespace and XML name
+    (govkg's prefix when it has one, else ``ns1``, ``ns2``...), ``rdf:resource`` /
+    ``rdf:nodeID`` for IRIs and blank nodes (sections 2.4, 2.10), ``xml:lang`` and
+    ``rdf:datatype`` for literals (sections 2.7, 2.9).
+
+    Raises:
+        NotAcceptableError: a property IRI ends in no XML name, or a literal holds a
+            character XML 1.0 cannot.
+    """
+    others = ", ".join(f.media_type for f in GRAPH if f.name != "rdfxml")
+    known = {ns: prefix for prefix, ns in PREFIXES.items()}
+    namespaces: dict[str, str] = {str(RDF): "rdf"}
+    elements: dict[str, str] = {}
+
+    def element(predicate: str) -> str:
+        name = elements.get(predicate)
+        if name is None:
+            local = _XML_LOCAL.search(predicate)
+            if local is None:
+                raise NotAcceptableError(
+                    f"<{predicate}> cannot be an RDF/XML property; ask for another syntax: "
+                    + others
+                )
+            ns = predicate[: local.start()]
+            if ns not in namespaces:
+                namespaces[ns] = known.get(ns) or f"ns{len(namespaces)}"
+            name = elements[predicate] = f"{namespaces[ns]}:{local.group()}"
+        return name
+
+    def node(nt: str) -> str:
+        if nt[0] == "<":
+            return f'rdf:about="{_xml_escape(nt[1:-1])}"'
+        return f'rdf:nodeID="{_xml_label(nt[2:])}"'
+
+    body: list[str] = []
+    for subject, predicates in grouped.graphs.get(None, {}).items():
+        body.append(f"\t<rdf:Description {node(subject)}>\n")
+        for p, objects in predicates.items():
+            name = element(p[1:-1])
+            for o in objects:
+                if o[0] == "<":
+                    body.append(f'\t\t<{name} rdf:resource="{_xml_escape(o[1:-1])}"/>\n')
+                    continue
+                if o[0] == "_":
+                    body.append(f'\t\t<{name} rdf:nodeID="{_xml_label(o[2:])}"/>\n')
+                    continue
+                literal = grouped.literals[o]
+                text = str(literal)
+                bad = _NOT_XML.search(text)
+                if bad is not None:
+                    raise NotAcceptableError(
+                        f"a literal holds a character XML 1.0 cannot ({bad.group()!r}); ask "
+                        "for another syntax: " + others
+                    )
+                attribute = ""
+                if literal.language:
+                    attribute = f' xml:lang="{_xml_escape(literal.language)}"'
+                elif literal.datatype is not None and literal.datatype not in _PLAIN:
+                    attribute = f' rdf:datatype="{_xml_escape(literal.datatype)}"'
+                body.append(f"\t\t<{name}{attribute}>{_xml_text(text)}</{name}>\n")
+        body.append("\t</rdf:Description>\n")
+    declared = "".join(
+        f'\n\txmlns:{prefix}="{_xml_escape(ns)}"' for ns, prefix in namespaces.items()
+    )
+    head = f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF{declared}>\n'
+    return head + "".join(body) + "</rdf:RDF>\n"
+
+
+def _xml_label(label: str) -> str:
+    """A blank node label as an XML name (``rdf:nodeID``): as given when it is one, else
+    hex-encoded behind ``x`` (a store's hex label may start with a digit)."""
+    return label if _NCNAME.fullmatch(label) else "x" + label.encode("utf-8").hex()
+
+
+def _xml_escape(text: str) -> str:
+    """Text escaped for a double-quoted XML attribute (whitespace kept from the attribute
+    value normalisation of XML 1.0 section 3.3.3)."""
+    return text.translate(_XML_ESCAPES) if _XML_ESCAPED.search(text) else text
+
+
+def _xml_text(text: str) -> str:
+    """Text escaped for XML content (a carriage return kept from the line-end normalisation
+    of XML 1.0 section 2.11)."""
+    return text.translate(_XML_ESCAPES_TEXT) if _XML_ESCAPED_TEXT.search(text) else text
