@@ -32,7 +32,7 @@ from rdflib.compare import to_isomorphic
 from stores import ServerInfo, oxigraph_binary, oxigraph_server
 from web_server import RunningServer, start_server, stop_server
 
-from govkg.backends import open_store
+from govkg.backends import Store, open_store
 from govkg.build_cache import read_manifest
 from govkg.cli import main
 from govkg.publish import publish
@@ -507,3 +507,37 @@ def test_a_new_publication_is_reported_then_switched_to_on_sighup(
                 stop_server(server)
         finally:
             store.close()
+
+
+def test_each_process_asks_over_its_own_connections(published: ServerInfo) -> None:
+    """A store opened before a fork (as granian forks workers) answers every process its
+    own answers, even while both ask at once over what the parent had pooled."""
+    from govkg.web.dataset import open_published
+
+    store = open_published(published.spec)
+    try:
+        assert store.ask("ASK { ?s ?p ?o }")  # a pooled keep-alive connection now
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports by its exit status
+            os._exit(0 if _asks_alike(store, 1000) else 1)
+        mine = _asks_alike(store, 0)
+        deadline = time.monotonic() + 60
+        while (waited := os.waitpid(child, os.WNOHANG))[0] == 0:
+            if time.monotonic() > deadline:
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+                pytest.fail("the forked process did not finish its queries within 60 s")
+            time.sleep(0.05)
+        assert mine
+        assert os.waitstatus_to_exitcode(waited[1]) == 0
+    finally:
+        store.close()
+
+
+def _asks_alike(store: Store, offset: int) -> bool:
+    """Ask 40 queries, each with its own answer; True when each got its own."""
+    for i in range(offset, offset + 40):
+        rows = store.select(f"SELECT ?i WHERE {{ VALUES ?i {{ {i} }} }}")
+        if [str(v) for v in rows.column("i")] != [str(i)]:
+            return False
+    return True

@@ -12,6 +12,7 @@ served triple belongs to a named graph and the union default graph holds them al
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
@@ -19,7 +20,19 @@ from urllib.parse import quote
 from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from govkg.backends import Store, open_embedded, open_store
+from govkg.backends import (
+    NO_DATASET,
+    Accept,
+    Answer,
+    Capabilities,
+    Rows,
+    Store,
+    StoreState,
+    Triple,
+    open_embedded,
+    open_store,
+)
+from govkg.backends import Dataset as QueryDataset
 from govkg.backends.embedded import EmbeddedStore
 from govkg.build import ensure_built
 from govkg.errors import InputError
@@ -75,13 +88,110 @@ def open_published(spec: str) -> Store:
         StoreError: unreachable, wrong credentials or kind, or no (or an unknown) govkg
             build in it; one line naming its URL without credentials.
     """
-    store = open_store(spec)
+    store = ProcessStore(spec)
     try:
         require_build(store.state(), store.location)
     except BaseException:
         store.close()
         raise
     return store
+
+
+class ProcessStore:
+    """A remote store opened by each process for itself.
+
+    ``govkg serve`` opens the store in its main process, then forks its workers: connections
+    pooled before the fork would be shared by every worker (two requests on one socket, each
+    reading the other's answer). This wrapper opens the store again (new connections, same
+    spec) the first time it is used in a process that did not open it.
+
+    Args:
+        spec: The store's ``KIND:URL`` (credentials stay in memory, never shown).
+    """
+
+    def __init__(self, spec: str):
+        self._spec = spec
+        self._owner = os.getpid()
+        self._store = open_store(spec)
+        self._inherited: list[Store] = []
+        self.kind: str = self._store.kind
+        self.location: str = self._store.location
+        self.capabilities: Capabilities = self._store.capabilities
+
+    def _current(self) -> Store:
+        if os.getpid() != self._owner:
+            # the parent's connections are left alone (closing them here could disturb
+            # the parent's use of them); this process gets its own
+            self._inherited.append(self._store)
+            self._store = open_store(self._spec)
+            self._owner = os.getpid()
+        return self._store
+
+    def select(
+        self,
+        query: str,
+        dataset: QueryDataset = NO_DATASET,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> Rows:
+        """:meth:`govkg.backends.Store.select`."""
+        return self._current().select(query, dataset, base_iri, timeout)
+
+    def ask(
+        self,
+        query: str,
+        dataset: QueryDataset = NO_DATASET,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """:meth:`govkg.backends.Store.ask`."""
+        return self._current().ask(query, dataset, base_iri, timeout)
+
+    def construct(
+        self,
+        query: str,
+        dataset: QueryDataset = NO_DATASET,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> list[Triple]:
+        """:meth:`govkg.backends.Store.construct`."""
+        return self._current().construct(query, dataset, base_iri, timeout)
+
+    def stream(
+        self,
+        query: str,
+        accept: Accept,
+        dataset: QueryDataset = NO_DATASET,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+    ) -> Answer:
+        """:meth:`govkg.backends.Store.stream`."""
+        return self._current().stream(query, accept, dataset, base_iri, timeout)
+
+    def graphs(self) -> list[str]:
+        """:meth:`govkg.backends.Store.graphs`."""
+        return self._current().graphs()
+
+    def count(self, graph: str | None = None) -> int:
+        """:meth:`govkg.backends.Store.count`."""
+        return self._current().count(graph)
+
+    def state(self) -> StoreState:
+        """:meth:`govkg.backends.Store.state`."""
+        return self._current().state()
+
+    def load(self, graph: str, path: Path) -> None:
+        """:meth:`govkg.backends.Store.load`."""
+        self._current().load(graph, path)
+
+    def update(self, text: str) -> None:
+        """:meth:`govkg.backends.Store.update`."""
+        self._current().update(text)
+
+    def close(self) -> None:
+        """Close this process's connections."""
+        if os.getpid() == self._owner:
+            self._store.close()
 
 
 def load_extra(store: EmbeddedStore, path: Path, seen: dict[str, Path] | None = None) -> int:

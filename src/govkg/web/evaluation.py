@@ -279,7 +279,9 @@ class RemoteQueries:
 
 
 def _timeout(limit: float) -> QueryTimeoutError:
+    # the request is abandoned (its connection closed); whether the engine then stops
+    # evaluating is its own affair (Oxigraph server does not: capabilities.cancellation)
     return QueryTimeoutError(
-        f"the query ran longer than the time limit of {limit:g} s and was stopped; "
-        "simplify it or add a LIMIT"
+        f"the query ran longer than the time limit of {limit:g} s and its request to the "
+        "store was abandoned; simplify it or add a LIMIT"
     )
