@@ -219,3 +219,24 @@ def test_export_mappings_from_the_store_as_from_the_build(
         local = _run(capsys, *argv, "--build-dir", str(build_dir))
         remote = _run(capsys, *argv, "--store", server.spec)
         assert local[0] == remote[0] == 0 and remote[1] == local[1] and local[1]
+
+
+def test_import_checks_against_the_store(
+    capsys: pytest.CaptureFixture[str], server: ServerInfo, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    assert main(["init", str(workspace), "-q"]) == 0
+    refused = MAPPINGS / "invalid" / "references.sssom.tsv"
+    code, _, err = _run(
+        capsys, "import", str(refused), "--workspace", str(workspace), "--store", server.spec, "-q"
+    )
+    assert code == 1 and "nothing was imported" in err
+    assert list((workspace / "crosswalks").glob("*.ttl")) == []
+    accepted = MAPPINGS / "valid" / "minimal.sssom.tsv"
+    code, out, _ = _run(
+        capsys, "import", str(accepted), "--workspace", str(workspace), "--store", server.spec, "-q"
+    )
+    assert code == 0 and "imported mapping set" in out
+    assert not (workspace / "build").exists()  # checked against the store, nothing built
+    written = list((workspace / "crosswalks").glob("*.ttl"))
+    assert len(written) == 1 and len(Graph().parse(written[0], format="turtle")) > 0
