@@ -7,6 +7,9 @@ N-Quads lines are those of the build's own dump (written by the engine), byte fo
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -133,3 +136,27 @@ def test_rdf_xml_refuses_a_property_it_cannot_write() -> None:
         serialise([(X, RDFS.label, Literal("nul \x00"))], rdfxml)
     turtle = next(f for f in GRAPH if f.name == "turtle")
     assert b"gk: " in serialise([(X, URIRef(GK), Literal("x"))], turtle)
+
+
+def test_documents_are_the_same_bytes_in_every_process() -> None:
+    """Workers and replicas send one document as the same bytes (one ETag): nothing in the
+    writers follows Python's per-process string hashing (``PYTHONHASHSEED``)."""
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import hashlib\n"
+        "from test_web_rdfdoc import HARD, _statements\n"
+        "from govkg.web.negotiation import GRAPH\n"
+        "from govkg.web.rdfdoc import serialise\n"
+        "print(*(hashlib.sha256(serialise(_statements(f), f)).hexdigest() for f in GRAPH))\n"
+    )
+    answers = set()
+    for seed in ("1", "2", "3"):
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(Path(__file__).parent)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        answers.add(done.stdout)
+    assert len(answers) == 1, answers
