@@ -265,7 +265,7 @@ class EmbeddedStore:
             raise QueryError(f"not a CONSTRUCT or DESCRIBE query (it answers {_kind(results)})")
         try:
             return [
-                (_term(t.subject), URIRef(t.predicate.value), _term(t.object))  # type: ignore[misc]
+                (_term(t.subject), _iri(t.predicate.value), _term(t.object))  # type: ignore[misc]
                 for t in results
             ]
         except (OSError, ValueError, TypeError) as exc:
@@ -417,12 +417,18 @@ def _kind(results: object) -> AnswerKind:
     return "rows"
 
 
+def _iri(value: str) -> URIRef:
+    """An rdflib IRI for one the engine holds (already valid: rdflib's check is skipped,
+    which is most of the cost of an answer's terms)."""
+    return str.__new__(URIRef, value)
+
+
 def _term(term: Any) -> Term:
     """An rdflib term for a pyoxigraph one (a literal keeps its lexical form; ``xsd:string``
     is a plain literal and ``rdf:langString`` a language-tagged one, as in SPARQL results)."""
     kind = type(term)
     if kind is ox.NamedNode:
-        return URIRef(term.value)
+        return _iri(term.value)
     if kind is ox.Literal:
         language = term.language
         if language:
@@ -430,7 +436,7 @@ def _term(term: Any) -> Term:
         datatype = term.datatype.value
         if datatype == _XSD_STRING:
             return Literal(term.value, normalize=False)
-        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+        return Literal(term.value, datatype=_iri(datatype), normalize=False)
     if kind is ox.BlankNode:
         return BNode(term.value)
     raise QueryError(f"an answer holds a term govkg does not read: {term}")
