@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph
 from stores import oxigraph_server
+from test_web_store import _kill, _restarted  # the engine stopped and started on its port
 
 from govkg.backends import Store, open_store
 from govkg.publish import publish
@@ -150,3 +151,37 @@ def test_a_superseded_identifier_moves_on_a_remote_store_too(
     answer = remote.get(old)
     assert answer.status_code == 301
     assert answer.headers["Location"] == expected.headers["Location"]
+
+
+def test_pages_answer_503_while_the_store_is_down(
+    tmp_path: Path, build_dir: Path, local: FlaskClient
+) -> None:
+    """A page not made yet needs the store: while it is down the page answers 503 with one
+    line naming the store (never a traceback), pages already made still answer, and once the
+    store is back the page is made."""
+    frameworks = _links(local, "/frameworks/", r"/frameworks/[^/\"#?]+")
+    resource = "/page" + _links(local, frameworks[0], r"/id/[^\"#?]+")[-1]
+    assert local.get(resource, headers=HTML).status_code == 200
+    with oxigraph_server(tmp_path / "first") as info:
+        store = open_store(info.spec)
+        publish(store, build_dir)
+        app = create_app(WebConfig(build_dir=build_dir), store=store)
+        try:
+            client = app.test_client()
+            assert client.get("/page/ontology", headers=HTML).status_code == 200
+            _kill(info.process)
+            down = client.get(resource, headers=HTML)
+            assert down.status_code == 503, down.text
+            assert info.url in down.text and "Traceback" not in down.text
+            plain = client.get(resource, headers={"Accept": "text/plain"})
+            assert plain.status_code == 503, plain.text
+            assert len(plain.text.strip().splitlines()) == 1, plain.text
+            assert info.url in plain.text
+            assert client.get("/page/ontology", headers=HTML).status_code == 200  # made before
+            with _restarted(info):  # same port, same database
+                back = client.get(resource, headers=HTML)
+                assert back.status_code == 200, back.text
+                assert back.data == local.get(resource, headers=HTML).data
+        finally:
+            app.extensions["govkg"].close()
+            store.close()
