@@ -126,7 +126,8 @@ class ExportContext:
         """Read the labels and schemes of ``store``'s elements; the prefixes from ``layout``."""
         labels: dict[str, str] = {}
         schemes: dict[str, str] = {}
-        for row in store.select(_LABELS).dicts():
+        found = store.select(_LABELS).dicts()  # the first label in text order, on any store
+        for row in sorted(found, key=lambda r: (r["e"], r.get("label", ""))):
             schemes[row["e"]] = row["scheme"]
             if "label" in row:
                 labels.setdefault(row["e"], row["label"])

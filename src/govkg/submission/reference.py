@@ -135,7 +135,7 @@ class ReferenceIndex:
         def rows(query: str) -> list[dict[str, str]]:
             return store.select(query).dicts()
 
-        for row in rows(_SCHEMES):
+        for row in sorted(rows(_SCHEMES), key=lambda r: (r["s"], r.get("label", ""))):
             index.schemes.add(row["s"])
             if "label" in row:
                 index.labels.setdefault(row["s"], row["label"])
