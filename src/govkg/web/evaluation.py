@@ -23,25 +23,36 @@ Two ways to hold the time limit, chosen by the store's ``capabilities.in_process
   (in memory, or spooled to a temporary file when large) and abandons the request (closes the
   connection) at the deadline. At most ``evaluators`` queries per worker are sent at once,
   the others wait in the same bounded queue as for evaluators.
+
+An engine that does not serve a format the endpoint offers (Virtuoso has no TSV results,
+JSON-LD, TriG or N-Quads answers) is asked for JSON results or N-Triples, and govkg writes the
+format asked for (:func:`convert`; SPARQL 1.1 Query Results CSV and TSV Formats section 4 for
+TSV, rdflib's serialisers for RDF), so every store answers in every format the embedded one
+does. Such answers are held in memory: at most :data:`MAX_CONVERTED_BYTES`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from typing import IO
 
+from rdflib import Graph
+
 from govkg.backends import (
     Accept,
+    Answer,
     Dataset,
     NotAcceptableAnswerError,
     Store,
     StoreTimeoutError,
 )
 from govkg.backends.embedded import EmbeddedStore
+from govkg.formats import RDF_SYNTAXES
 from govkg.web.errors import (
     AnswerTooLargeError,
     NotAcceptableError,
@@ -54,6 +65,20 @@ from govkg.web.protocol import QueryRequest, protocol_dataset
 
 #: The media type HTML result tables are made from.
 _HTML_SOURCE = "application/sparql-results+json"
+#: What an engine is asked for when it serves none of the formats accepted (then converted).
+_FALLBACK = Accept(rows=(_HTML_SOURCE,), graph=("application/n-triples",))
+#: The largest answer converted into a format its engine does not serve.
+MAX_CONVERTED_BYTES = 64 * 1024 * 1024
+#: rdflib's serialiser of each RDF media type.
+_RDFLIB = {s.media_type: s.rdflib for s in RDF_SYNTAXES}
+#: Literals TSV writes bare (SPARQL 1.1 TSV section 4 allows Turtle's short forms).
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_BARE = {
+    _XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    _XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    _XSD + "boolean": re.compile(r"true|false"),
+}
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 #: The ``Content-Type`` of each result format, by its bare media type.
 _SERVED = {f.media_type.split(";")[0]: f.media_type for f in TABULAR + GRAPH if f.name != "html"}
 
@@ -229,18 +254,21 @@ class RemoteQueries:
 
     def _fetch(self, evaluation: Evaluation, timeout: float) -> Reply:
         deadline = time.monotonic() + timeout
+        wanted: str | None = None
         try:
-            answer = self.store.stream(
-                evaluation.query,
-                evaluation.accept,
-                evaluation.dataset,
-                evaluation.base_iri,
-                timeout=timeout,
-            )
+            try:
+                answer = self._stream(evaluation, evaluation.accept, timeout)
+            except NotAcceptableAnswerError as exc:
+                answer = self._stream(evaluation, _FALLBACK, timeout)
+                kinds = (
+                    evaluation.accept.graph if answer.kind == "graph" else evaluation.accept.rows
+                )
+                if not kinds:
+                    answer.close()
+                    raise NotAcceptableError(exc.message) from None
+                wanted = kinds[0]
         except StoreTimeoutError:
             raise _timeout(timeout) from None
-        except NotAcceptableAnswerError as exc:
-            raise NotAcceptableError(exc.message) from None
         pieces: list[bytes] = []
         total = 0
         spool: IO[bytes] | None = None
@@ -272,10 +300,76 @@ class RemoteQueries:
             raise
         finally:
             answer.close()  # at the deadline: the remote request is abandoned here
+        if wanted is not None:
+            if total > MAX_CONVERTED_BYTES:
+                if spool is not None:
+                    spool.close()
+                raise AnswerTooLargeError(
+                    f"the store does not serve {wanted} and its answer is too large to convert "
+                    f"(over {MAX_CONVERTED_BYTES // 2**20} MiB); ask for {answer.media_type}"
+                )
+            data = Reply(answer.media_type, b"".join(pieces), spool, total).read_all()
+            assert data is not None
+            return Reply(served_type(wanted), convert(data, answer.kind, wanted))
         media_type = served_type(answer.media_type)
         if spool is None:
             return Reply(media_type, b"".join(pieces))
         return Reply(media_type, b"", spool, total)
+
+    def _stream(self, evaluation: Evaluation, accept: Accept, timeout: float) -> Answer:
+        return self.store.stream(
+            evaluation.query, accept, evaluation.dataset, evaluation.base_iri, timeout=timeout
+        )
+
+
+def convert(data: bytes, kind: str, media_type: str) -> bytes:
+    """Write an answer given as SPARQL JSON results (rows) or N-Triples (graph) in
+    ``media_type``.
+
+    >>> rows = b'{"head": {"vars": ["x", "n"]}, "results": {"bindings": [{"x": {"type": '
+    >>> rows += b'"literal", "value": "say \\\\"hi\\\\"", "xml:lang": "en"}, "n": {"type": '
+    >>> rows += b'"literal", "value": "5", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}}'
+    >>> tsv = convert(rows, "rows", "text/tab-separated-values").decode()
+    >>> print(tsv.replace("\\t", " | "), end="")
+    ?x | ?n
+    "say \\"hi\\""@en | 5
+    """
+    if kind == "graph":
+        if media_type == "application/n-quads":
+            return data  # N-Triples lines are N-Quads lines of the default graph
+        graph = Graph().parse(data=data, format="nt")
+        return graph.serialize(format=_RDFLIB[media_type], encoding="utf-8")
+    if media_type == "text/tab-separated-values":
+        table = json.loads(data)
+        if "boolean" in table:  # as the embedded store writes an ASK answer in TSV
+            return b"true" if table["boolean"] else b"false"
+        names = table["head"].get("vars", [])
+        lines = ["\t".join("?" + name for name in names)]
+        for row in table["results"]["bindings"]:
+            lines.append("\t".join(_tsv_term(row.get(name)) for name in names))
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    raise NotAcceptableError(f"the store does not serve {media_type} answers")
+
+
+def _tsv_term(term: dict[str, str] | None) -> str:
+    """One RDF term as SPARQL 1.1 TSV writes it (section 4: Turtle / N-Triples syntax)."""
+    if term is None:
+        return ""
+    value = term["value"]
+    if term["type"] == "uri":
+        return f"<{value}>"
+    if term["type"] == "bnode":
+        return f"_:{value}"
+    datatype = term.get("datatype")
+    bare = _BARE.get(datatype or "")
+    if bare is not None and bare.fullmatch(value):
+        return value
+    quoted = '"' + value.translate(_TSV_ESCAPES) + '"'
+    if "xml:lang" in term:
+        return f"{quoted}@{term['xml:lang']}"
+    if datatype and datatype != _XSD + "string":
+        return f"{quoted}^^<{datatype}>"
+    return quoted
 
 
 def _timeout(limit: float) -> QueryTimeoutError:
