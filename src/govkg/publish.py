@@ -335,68 +335,79 @@ def split_dump(dump: Path, folder: Path) -> Split:
     """
     graphs: dict[str, GraphFile] = {}
     handles: dict[str, TextIO] = {}
-    merged = GraphFile(folder / "merged.nt")
     seen: set[int] = set()
-    total = 0
+    duplicates = False
     blank_lines: dict[str, list[str]] = {}
     blank_graph: dict[str, str] = {}
     shared = False
-    merged_handle = merged.path.open("w", encoding="utf-8")
     try:
         with dump.open(encoding="utf-8") as source:
             for number, line in enumerate(source, 1):
-                stripped = line.rstrip("\n").rstrip()
-                if not stripped or stripped.startswith("#"):
-                    continue
-                head, graph = _graph_of(stripped)
-                if graph is None:
+                if line.endswith("> .\n"):  # the dump's own form: one space, a dot, a newline
+                    body = line[:-3]
+                else:
+                    body = line.strip()
+                    if not body or body.startswith("#"):
+                        continue
+                    body = body[:-1].rstrip() if body.endswith(".") else ""
+                cut = body.rfind(" <")
+                head = body[:cut]
+                if (
+                    cut < 0
+                    or not body.endswith(">")
+                    or cut < body.rfind('"')
+                    or ('"' not in head and head.count(" ") != 2)
+                ):
                     raise DamagedBuildError(f"line {number}: a quad outside any named graph", dump)
+                graph = body[cut + 2 : -1]
                 target = graphs.get(graph)
                 if target is None:
                     target = graphs[graph] = GraphFile(folder / f"{len(graphs)}.nt")
                     handles[graph] = target.path.open("w", encoding="utf-8")
                 target.triples += 1
-                total += 1
-                triple = head + " .\n"
                 key = hash(head)
-                if key not in seen:
+                if key in seen:
+                    duplicates = True
+                else:
                     seen.add(key)
-                    merged.triples += 1
-                    merged_handle.write(triple)
                 if "_:" in head:
                     labels = _blank_labels(head)
                     if labels:
                         for label in labels:
                             if blank_graph.setdefault(label, graph) != graph:
                                 shared = True
-                        blank_lines.setdefault(graph, []).append(triple.rstrip("\n"))
+                        blank_lines.setdefault(graph, []).append(head + " .")
                         continue
-                handles[graph].write(triple)
+                handles[graph].write(head + " .\n")
         if not shared:
             for graph, found in blank_lines.items():
                 handles[graph].write("\n".join(found) + "\n")
     finally:
-        merged_handle.close()
         for handle in handles.values():
             handle.close()
-    return Split(
-        graphs, blank_lines if shared else None, merged if merged.triples < total else None
-    )
+    split = Split(graphs, blank_lines if shared else None)
+    if duplicates:
+        split.merged = _merge(split, folder / "merged.nt")
+    return split
 
 
-def _graph_of(line: str) -> tuple[str, str | None]:
-    """Split an N-Quads line (without its newline) into its triple's text and its graph IRI
-    (None: a triple of the default graph, or a blank-node graph)."""
-    if not line.endswith("."):
-        return line, None
-    body = line[:-1].rstrip()
-    cut = body.rfind(" <")
-    if cut < 0 or not body.endswith(">") or cut < body.rfind('"'):
-        return body, None
-    head = body[:cut]
-    if '"' not in head and head.count(" ") != 2:
-        return body, None
-    return head, body[cut + 2 : -1]
+def _merge(split: Split, path: Path) -> GraphFile:
+    """The RDF merge of a split's graphs (each triple once) as an N-Triples file."""
+    merged = GraphFile(path)
+    seen: set[int] = set()
+    with path.open("w", encoding="utf-8") as out:
+        for graph, file in sorted(split.graphs.items()):
+            with file.path.open(encoding="utf-8") as source:
+                lines = [line.rstrip("\n") for line in source]
+            if split.blank_lines is not None:
+                lines += split.blank_lines.get(graph, [])
+            for line in lines:
+                key = hash(line)
+                if line and key not in seen:
+                    seen.add(key)
+                    merged.triples += 1
+                    out.write(line + "\n")
+    return merged
 
 
 def _blank_labels(head: str) -> list[str]:
