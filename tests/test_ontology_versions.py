@@ -21,7 +21,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
-from govkg.backends import Backend, create
+from govkg.backends import Store, create
 from govkg.build import TERM_SHAPES, BuildReport
 from govkg.catalogue import load_catalogue
 from govkg.loading import bundled_source_paths
@@ -233,10 +233,10 @@ def test_deprecated_term_use_query_finds_exactly_the_uses_in_its_case():
 
 
 @pytest.fixture(scope="module")
-def app(store: Backend, build_dir: Path) -> Flask:
-    app = create_app(WebConfig(build_dir=build_dir), backend=store)
+def app(store: Store, build_dir: Path) -> Flask:
+    app = create_app(WebConfig(build_dir=build_dir), store=store)
     yield app
-    app.extensions["govkg"].pool.close()
+    app.extensions["govkg"].close()
 
 
 @pytest.fixture
