@@ -128,21 +128,6 @@ def serialise(items: Sequence[Triple | Quad], fmt: ResultFormat) -> bytes:
     return _turtle(grouped).encode("utf-8")
 
 
-def used_prefixes(items: Iterable[Triple | Quad]) -> dict[str, str]:
-    """Return govkg's prefixes whose namespace some IRI of ``items`` starts with.
-
-    >>> used_prefixes([(URIRef("https://w3id.org/govkg/ontology#Principle"),
-    ...                 URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("x"))])
-    {'gk': 'https://w3id.org/govkg/ontology#', 'rdfs': 'http://www.w3.org/2000/01/rdf-schema#'}
-    """
-    iris: set[str] = set()
-    for item in items:
-        iris.update(str(term) for term in item[:3] if isinstance(term, URIRef))
-        if isinstance(item[2], Literal) and item[2].datatype is not None:
-            iris.add(str(item[2].datatype))
-    return _prefixes(iris)
-
-
 def rdf_response(
     items: Sequence[Triple | Quad] | bytes,
     fmt: ResultFormat,
@@ -211,6 +196,11 @@ class _Grouped:
 
 
 def _prefixes(iris: set[str]) -> dict[str, str]:
+    """govkg's prefixes whose namespace some of ``iris`` starts with.
+
+    >>> _prefixes({"https://w3id.org/govkg/ontology#Principle"})
+    {'gk': 'https://w3id.org/govkg/ontology#'}
+    """
     return {
         prefix: ns for prefix, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)
     }
