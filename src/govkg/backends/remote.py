@@ -468,7 +468,7 @@ class RemoteStore:
                 f"(GOVKG_STORE_GSP_URL)"
             )
         self._forget_record()
-        params = {self.spec.layout.graph_parameter: graph}
+        params = {self.spec.layout.graph_parameter: graph, **dict(self.spec.layout.load_parameters)}
         if isinstance(self._write_auth, httpx.DigestAuth):
             self._prime_digest(url)
         for attempt in range(2):
