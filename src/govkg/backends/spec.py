@@ -22,7 +22,29 @@ protocol dataset, SPARQL 1.1 Protocol section 2.1.4, so none of them shows throu
 Oxigraph keeps a separate default graph; Virtuoso queries every graph of the store without a
 dataset and *adds* a query's FROM graphs to protocol ``default-graph-uri`` ones (so the remote
 store strips FROM / FROM NAMED from the text before sending it); Fuseki may serve the union
-of its graphs (``unionDefaultGraph``) as default graph.
+of its graphs (``unionDefaultGraph``) as default graph. Oxigraph and Virtuoso both count a
+triple held by two default graphs twice; the record's merged graph
+(:data:`govkg.backends.remote.MERGED_GRAPH`) keeps the default graph an RDF merge.
+
+Known deviations of Virtuoso 7.2.5 (Debian's ``virtuoso-opensource``), measured on the named
+queries of the shipped graph (44 of 47 answer as on the embedded store):
+
+* typed literals keep their value, not their lexical form (``"01"^^xsd:integer`` reads
+  ``"1"``), and an integer above 2^31 reads back as ``xsd:decimal`` (``cq08``);
+* a boolean from ``EXISTS`` in ``BIND`` comes back as ``0`` / ``1`` of ``xsd:integer``
+  (``list-direct-mappings``);
+* its cost estimator refuses queries estimated over ``MaxQueryCostEstimationTime``
+  (``list-framework-elements``, estimated at 1692 s, runs in 0.3 s: set it to 0 in the
+  ``[SPARQL]`` section), and its compiler fails on one named query
+  (``qc/non-sssom-mapping-type-violation``: "sparp_gp_deprecate(): equiv replaces filter");
+* ``ResultSetMaxRows`` (10 000 in the package's ini) cuts longer answers without saying
+  so: raise it for govkg;
+* ``INSERT DATA`` refuses blank nodes (``INSERT { … } WHERE {}`` takes them), one update
+  request is not one transaction (``capabilities.atomic_update`` False), and the Graph
+  Store endpoint misreads chunked request bodies (loads send a ``Content-Length``);
+* an unset parameter's ``BIND (?_p AS ?v)`` joins nothing there (the remote store takes it
+  out of the text, :func:`govkg.backends.wire.drop_unbound_binds`); ``DEFINE`` pragmas and
+  the ``bif:`` / ``sql:`` built-ins are refused (they could reach past the dataset).
 """
 
 from __future__ import annotations
