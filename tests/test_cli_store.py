@@ -240,3 +240,18 @@ def test_import_checks_against_the_store(
     assert not (workspace / "build").exists()  # checked against the store, nothing built
     written = list((workspace / "crosswalks").glob("*.ttl"))
     assert len(written) == 1 and len(Graph().parse(written[0], format="turtle")) > 0
+
+
+def test_a_malformed_query_names_its_file_and_line_on_either_store(
+    capsys: pytest.CaptureFixture[str], build_dir: Path, server: ServerInfo, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT ?s WHERE { ?s ?p }\n", encoding="utf-8")
+    graph = tmp_path / "graph.rq"
+    graph.write_text("CONSTRUCT WHERE { ?s a ?c }\n", encoding="utf-8")
+    for where in (("--build-dir", str(build_dir)), ("--store", server.spec)):
+        code, out, err = _run(capsys, "query", str(bad), *where, "-q")
+        assert code == 2 and out == "" and err.startswith(f"govkg: error: {bad}:2: "), err
+        assert err.count("\n") == 1
+        code, out, err = _run(capsys, "query", str(graph), "--format", "json", *where, "-q")
+        assert code == 2 and "is a graph" in err and err.count("\n") == 1
