@@ -364,6 +364,18 @@ def test_stalled_server_times_out() -> None:
     stall.close()
 
 
+def test_slow_query_times_out(servers: dict[str, ServerInfo]) -> None:
+    """A real engine busy longer than the limit: the request is abandoned at the limit (a
+    join of 8 patterns over 7 triples: 5.8M solutions, about 3 s on Oxigraph 0.5)."""
+    store = open_store(servers["oxigraph"].spec)
+    patterns = " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(8))
+    started = time.monotonic()
+    with pytest.raises(StoreTimeoutError, match="did not answer within 0.5 s"):
+        store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {patterns} }}", timeout=0.5)
+    assert time.monotonic() - started < 2.5
+    store.close()
+
+
 class _Flaky(http.server.BaseHTTPRequestHandler):
     """Answers 503 to the first request of each path, then a SPARQL answer; counts requests."""
 
