@@ -318,6 +318,32 @@ def test_credentials_from_environment(
     store.close()
 
 
+def test_generic_kind(
+    servers: dict[str, ServerInfo], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``sparql:URL`` with the update and Graph Store URLs from the environment."""
+    url = servers["oxigraph"].url
+    monkeypatch.setenv("GOVKG_STORE_UPDATE_URL", f"{url}/update")
+    monkeypatch.setenv("GOVKG_STORE_GSP_URL", f"{url}/store")
+    store = open_store(f"sparql:{url}/query")
+    assert store.capabilities.writable and store.capabilities.graph_store
+    assert not store.capabilities.atomic_update  # promised by no generic server
+    assert store.graphs() == sorted([G1, G2])
+    file = tmp_path / "generic.nt"
+    file.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    store.load("urn:govkg:staging:generic", file)
+    assert store.count("urn:govkg:staging:generic") == 1
+    store.update("DROP SILENT GRAPH <urn:govkg:staging:generic>")
+    assert store.count("urn:govkg:staging:generic") == 0
+    monkeypatch.delenv("GOVKG_STORE_UPDATE_URL")
+    read_only = open_store(f"sparql:{url}/query")
+    assert not read_only.capabilities.writable
+    with pytest.raises(StoreError, match="has no update URL"):
+        read_only.update("CLEAR SILENT GRAPH <urn:x>")
+    read_only.close()
+    store.close()
+
+
 def test_bad_specs() -> None:
     with pytest.raises(InputError, match="unknown kind 'graphdb'"):
         parse_spec("graphdb:http://127.0.0.1:7200")
