@@ -282,9 +282,9 @@ def _query(args: argparse.Namespace) -> int:
     for name in values:  # a misspelt name fails before any build
         query.parameter_key(name)
     store = store_for(args, progress_for(args))
-    text = query.bind(Resolver(store, layout).parameter_values(query, values))
-    sys.stdout.flush()
     try:
+        text = query.bind(Resolver(store, layout).parameter_values(query, values))
+        sys.stdout.flush()
         write_answer(store, text, args.format, sys.stdout.buffer)
     except QueryError as exc:
         raise query_error_in(query, exc) from None
@@ -328,9 +328,10 @@ def _placeholder(parameter: str) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     layout = layout_for(args)
-    store = store_for(args, progress_for(args))
+    with contextlib.closing(store_for(args, progress_for(args))) as store:
+        results = run_qc(layout, store)
     failed = 0
-    for result in run_qc(layout, store):
+    for result in results:
         status = "ok" if result.passed else f"FAIL ({len(result.rows)} rows)"
         print(f"{status:<16} {result.query.name}: {result.query.summary}")
         for row in result.rows[:10]:
@@ -386,10 +387,10 @@ def _written(path: Path) -> Iterator[BinaryIO]:
 
 def _report(args: argparse.Namespace) -> int:
     layout = layout_for(args)
-    store = store_for(args, progress_for(args))
-    a = coverage.resolve_framework(store, args.framework_a, layout)
-    b = coverage.resolve_framework(store, args.framework_b, layout)
-    result = coverage.compute(layout, store, a, b)
+    with contextlib.closing(store_for(args, progress_for(args))) as store:
+        a = coverage.resolve_framework(store, args.framework_a, layout)
+        b = coverage.resolve_framework(store, args.framework_b, layout)
+        result = coverage.compute(layout, store, a, b)
     sys.stdout.write(coverage.to_text(result))
     stem = f"{a.rsplit('/', 1)[-1]}--{b.rsplit('/', 1)[-1]}"
     for path in coverage.write_report(result, args.output_dir, stem):
