@@ -130,6 +130,15 @@ def test_export_writes_parseable_turtle(capsys, build_dir: Path, tmp_path: Path)
 def test_stats(capsys, build_dir: Path):
     code, out, _ = _run(capsys, "stats", "--build-dir", str(build_dir), "-q")
     assert code == 0 and "inferred triples" in out and "gk:Principle" in out
+    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert f"store: embedded {(build_dir / 'govkg.nq').resolve()}\n" in out
+    assert f"build: {manifest['build_id']}\n" in out
+    assert f"quads in store: {manifest['quads']}\n" in out
+    code, out, _ = _run(capsys, "stats", "--build-dir", str(build_dir), "--format", "json", "-q")
+    stats = json.loads(out)
+    assert code == 0 and stats["build_id"] == manifest["build_id"]
+    assert stats["quads"] == manifest["quads"] and stats["inferred"] > 0
+    assert stats["classes"]["https://w3id.org/govkg/ontology#Principle"] > 0
 
 
 def test_build_is_skipped_when_current(capsys, build_dir: Path):

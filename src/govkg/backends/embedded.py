@@ -201,10 +201,9 @@ class EmbeddedStore:
         )
 
     def close(self) -> None:
-        """Let go of the data (the store is empty afterwards)."""
+        """Let go of the data (the store is empty afterwards; ``location`` still names what
+        it held, for messages)."""
         self._store.clear()
-        self.loaded.clear()
-        self.location = "memory"
 
     # Queries ----------------------------------------------------------------------------------
 
