@@ -360,9 +360,9 @@ def test_readers_see_old_or_new_never_a_mix(server: ServerInfo, tmp_path: Path) 
         assert not failures, failures
         assert len(seen) >= 2, seen  # both builds were observed
         new_id = list(expected)[1]
-        for (build, counts), _ in seen.items():
-            if store.capabilities.atomic_update or build == new_id:
-                assert expected[build] == counts, (build, counts)
+        for (build_id, counts), _ in seen.items():
+            if store.capabilities.atomic_update or build_id == new_id:
+                assert expected[build_id] == counts, (build_id, counts)
             else:
                 whole = [dict(c) for c in expected.values()]
                 assert all(n in (whole[0][g], whole[1][g]) for g, n in counts), counts
