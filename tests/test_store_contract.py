@@ -88,9 +88,9 @@ SLOW_BOUND = 20.0
 #: Bound of a failed connection (engine down): connect timeout plus read retries.
 DOWN_BOUND = 30.0
 #: A query no engine answers within ``SLOW_LIMIT`` over the shipped graph (about 10^8
-#: solutions of a cross product, counted). A three-way product is refused at once by
-#: Virtuoso instead ("estimated execution time ... exceeds the limit", HTTP 500: a
-#: StoreUnavailableError), before any time passes.
+#: solutions of a cross product, counted). With its cost estimator on (the default ini), a
+#: three-way product is refused at once by Virtuoso instead ("estimated execution time ...
+#: exceeds the limit", HTTP 500: a StoreUnavailableError), before any time passes.
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
 
 #: Answers that differ on Virtuoso 7.2.5 for reasons of the engine, each with its reason
