@@ -12,6 +12,7 @@ Every server is started by the test (``tests/stores.py``); one that cannot start
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import threading
 import time
@@ -29,6 +30,7 @@ from govkg.backends import Dataset, Rows, Store, StoreError, StoreState, open_st
 from govkg.build_cache import DATASET_DUMP, MANIFEST, Manifest, read_manifest
 from govkg.errors import DamagedBuildError
 from govkg.namespaces import PUBLICATION_GRAPH
+from govkg.progress import Progress
 from govkg.publication import (
     GKS,
     PUBLICATION,
@@ -176,9 +178,13 @@ def test_new_build_replaces_old_and_other_dataset_stays(
         store.load(OTHER_GRAPH, other)
         publish(store, build_dir)
         newer = changed_copy(build_dir, tmp_path / "newer")
-        result = publish(store, newer)
+        lines = io.StringIO()
+        result = publish(store, newer, Progress(stream=lines))
         assert result.changed
         assert_holds(store, server, newer)
+        # Only the new graph (and the merge) is staged; the others stay where they are.
+        kept = len(set(expected_counts(build_dir)) & set(expected_counts(newer)))
+        assert f"{kept} graphs unchanged, left in place" in lines.getvalue()
         old_only = set(expected_counts(build_dir)) - set(expected_counts(newer))
         graphs = raw_graphs(server)
         assert old_only and not old_only & set(graphs)  # the graph the new build lacks is gone

@@ -18,7 +18,7 @@ store without a record of format :data:`FORMAT_VERSION` (:func:`require_build`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
@@ -140,6 +140,7 @@ def record_update(
     graphs: Iterable[str],
     issued: str,
     merged: str | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> str:
     """SPARQL Update text replacing the record (to send in the publishing request).
 
@@ -150,6 +151,9 @@ def record_update(
         issued: When it is published, ISO 8601 (an ``xsd:dateTime``).
         merged: The graph holding the RDF merge of ``graphs`` (:data:`MERGED_GRAPH`), when
             the publish wrote one (some triple is in two graphs).
+        digests: SHA-256 of each graph's N-Triples as published (``<g> gks:graphSha256``
+            beside the record): the next publish leaves a graph whose digest and count are
+            the same where it is.
 
     >>> text = record_update("b1", "ab", ["https://x/g"], "2026-12-01T00:00:00Z")
     >>> print(text.splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
@@ -168,8 +172,11 @@ def record_update(
         *([(GKS.mergedGraph, URIRef(merged))] if merged else []),
     ]
     body = "\n".join(f"  {subject} {p.n3()} {o.n3()} ." for p, o in lines)
+    for graph, digest in sorted((digests or {}).items()):
+        body += f"\n  <{graph}> {GKS.graphSha256.n3()} {Literal(digest).n3()} ."
     return (
         f"DELETE WHERE {{ GRAPH {PUBLICATION_GRAPH.n3()} {{ {subject} ?p ?o }} }} ;\n"
+        f"DELETE WHERE {{ GRAPH {PUBLICATION_GRAPH.n3()} {{ ?g {GKS.graphSha256.n3()} ?d }} }} ;\n"
         f"INSERT DATA {{ GRAPH {PUBLICATION_GRAPH.n3()} {{\n{body}\n}} }}"
     )
 

@@ -174,13 +174,22 @@ def publish(store: Store, build_dir: Path, progress: Progress | None = None) -> 
         # graphs go straight to their names (half-loaded ones of a killed first publish are
         # dropped first) and the record, written last, makes them a build.
         fresh = isinstance(current, RecordState) and current.format_version is None
+        # A graph whose digest and count the store already records stays where it is
+        # (blank-node labels differ from build to build: such graphs are always staged).
+        digests = (
+            {g: file_digest(f.path) for g, f in files.items()} if split.blank_lines is None else {}
+        )
         if fresh:
             names = {graph: graph for graph in files}
             store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in sorted(files)))
         else:
+            kept = _unchanged(store, files, digests, {*current.graphs, str(MERGED_GRAPH)})
+            if kept:
+                progress.note(f"{len(kept)} graphs unchanged, left in place")
             names = {
                 graph: f"{STAGING_PREFIX}{manifest.build_id[:16]}:{n}"
                 for n, graph in enumerate(sorted(files))
+                if graph not in kept
             }
         _stage(store, split, files, names, Path(temporary), progress, note=not fresh)
         faults.point(FAULT_STAGED)
@@ -199,7 +208,7 @@ def publish(store: Store, build_dir: Path, progress: Progress | None = None) -> 
             operations = [
                 *(_replace(g, s) for g, s in names.items() if s != g),
                 *(f"DROP SILENT GRAPH <{g}>" for g in sorted(gone)),
-                record_update(manifest.build_id, sha256, graphs, issued, merged),
+                record_update(manifest.build_id, sha256, graphs, issued, merged, digests),
             ]
             faults.point(FAULT_SWITCH)
             if store.capabilities.atomic_update:
@@ -212,6 +221,21 @@ def publish(store: Store, build_dir: Path, progress: Progress | None = None) -> 
             if left:
                 _drop_staging(store, sorted(left))
     return result(True)
+
+
+def _unchanged(
+    store: Store, files: dict[str, GraphFile], digests: dict[str, str], held: set[str]
+) -> set[str]:
+    """The graphs the store holds as they are in ``files``: the same digest recorded at the
+    last publish, and the same count now."""
+    rows = store.select(
+        f"SELECT ?g ?d WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ ?g <{GKS.graphSha256}> ?d }} }}",
+        Dataset(default=(), named=(str(PUBLICATION_GRAPH),)),
+    )
+    recorded = {row["g"]: row["d"] for row in rows.dicts() if "g" in row and "d" in row}
+    same = {g for g in files if g in held and digests.get(g) and recorded.get(g) == digests[g]}
+    counts = _counts(store, {g: g for g in same})
+    return {g for g in same if counts[g] == files[g].triples}
 
 
 def _counts(store: Store, names: dict[str, str]) -> dict[str, int]:
@@ -281,8 +305,9 @@ def _staged_nquads(
     """One N-Quads file of every graph under its staging name."""
     path = folder / "staged.nq"
     with path.open("w", encoding="utf-8") as out:
-        for graph, file in sorted(files.items()):
-            suffix = f" <{names[graph]}> .\n"
+        for graph, staging in sorted(names.items()):
+            file = files[graph]
+            suffix = f" <{staging}> .\n"
             with file.path.open(encoding="utf-8") as source:
                 lines = [line.rstrip("\n") for line in source]
             if split.blank_lines is not None:
