@@ -16,10 +16,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 from rdflib.term import Node
 
-from govkg.build import GRAPH_ONTOLOGY
 from govkg.errors import InconsistencyError
 from govkg.loading import bundled_source_paths, load_sources
-from govkg.namespaces import GK
+from govkg.namespaces import GK, GRAPH_ONTOLOGY
 from govkg.paths import Layout
 from govkg.reasoning import materialise
 from govkg.vocabulary_check import (

@@ -9,8 +9,8 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from govkg.build import DATASET_IRI, BuildReport
-from govkg.namespaces import INFERRED_GRAPH, META_GRAPH
+from govkg.build import BuildReport
+from govkg.namespaces import DATASET_IRI, INFERRED_GRAPH, META_GRAPH
 from govkg.void import Description, void_triples
 from govkg.web import create_app
 from govkg.web.config import WebConfig

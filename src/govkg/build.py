@@ -51,8 +51,11 @@ from govkg.export import write_dumps
 from govkg.loading import SourceFile, load_sources, source_name, source_paths, union
 from govkg.locking import build_lock_path, data_lock_path, locked
 from govkg.namespaces import (
+    DATASET_IRI,
     GK,
+    GOVKG_LICENSE,
     GRAPH,
+    GRAPH_ONTOLOGY,
     ID,
     INFERRED_GRAPH,
     MAPPINGS_GRAPH,
@@ -73,9 +76,6 @@ from govkg.vocabulary_check import check_official_vocabularies
 from govkg.void import Description, void_triples
 
 REPORT = "report.json"
-GRAPH_ONTOLOGY = str(GRAPH["ontology/"])
-GOVKG_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-DATASET_IRI = URIRef(ID["dataset/govkg"])
 #: Shapes the shipped data must conform to, and shapes for the ontology's own terms.
 DATA_SHAPES = ("data.ttl",)
 TERM_SHAPES = ("terms.ttl",)

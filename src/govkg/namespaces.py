@@ -16,6 +16,12 @@ INFERRED_GRAPH = URIRef(GRAPH["inferred"])
 META_GRAPH = URIRef(GRAPH["meta"])
 #: One direct triple ``s p o`` per positive SSSOM mapping (:mod:`govkg.direct_mappings`).
 MAPPINGS_GRAPH = URIRef(GRAPH["mappings"])
+#: Prefix of the ontology modules' named graphs (``graph/ontology/<module>``).
+GRAPH_ONTOLOGY = str(GRAPH["ontology/"])
+#: The dataset as a whole (VoID, DCAT, the build's meta graph).
+DATASET_IRI = URIRef(ID["dataset/govkg"])
+#: The licence of the govkg compilation.
+GOVKG_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
 SSSOM = Namespace("https://w3id.org/sssom/")
 SEMAPV = Namespace("https://w3id.org/semapv/vocab/")

@@ -39,13 +39,14 @@ from rdflib.term import Node
 
 from govkg import faults
 from govkg.backends import Store
-from govkg.build import DATA_SHAPES, GRAPH_ONTOLOGY
+from govkg.build import DATA_SHAPES
 from govkg.errors import InputError, ValidationFailed, os_errors
 from govkg.loading import graph_iri_for, source_name
 from govkg.locking import data_lock_path, locked
 from govkg.namespaces import (
     GK,
     GRAPH,
+    GRAPH_ONTOLOGY,
     INFERRED_GRAPH,
     MAPPINGS_GRAPH,
     META_GRAPH,

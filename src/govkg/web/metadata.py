@@ -13,8 +13,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from govkg import __version__
 from govkg.backends import Store, Term, Triple
-from govkg.build import DATASET_IRI
-from govkg.namespaces import ID, ONTOLOGY_IRI, VOID
+from govkg.namespaces import DATASET_IRI, ID, ONTOLOGY_IRI, VOID
 from govkg.void import Description
 from govkg.web.negotiation import GRAPH, TABULAR
 
