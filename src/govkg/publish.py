@@ -3,23 +3,27 @@
 Readers of the store never see a half-published build:
 
 1. the build is verified against its manifest (:func:`govkg.build_cache.verify_build`);
-2. its N-Quads dump is split, line by line, into one N-Triples file per named graph;
-3. each graph is loaded under a staging name (``urn:govkg:staging:<build>:<n>``, noted in the
-   publication graph so a killed publish can be cleaned up) and its count checked against
-   the file's;
-4. ONE SPARQL 1.1 Update request (section 3.1: a request is a sequence of operations) moves
-   every staged graph onto its name (``MOVE SILENT``, section 3.2.5), drops govkg's graphs the
-   new build no longer has and replaces the publication record
-   (:mod:`govkg.publication`). On a store whose ``capabilities.atomic_update`` is False the
-   same operations are sent one request each, graphs first and the record last: readers may
-   then see some graphs of the new build beside others of the old one until the record
-   changes (the documented version switch; ``docs/stores.md``).
+2. its N-Quads dump is split, line by line, into one N-Triples file per named graph (and
+   their RDF merge, :data:`~govkg.publication.MERGED_GRAPH`, when a triple is in two graphs);
+3. a graph whose SHA-256 and count the store already records stays where it is; each other
+   graph is loaded under a staging name (``urn:govkg:staging:<build>:<n>``, noted in the
+   publication graph first so a killed publish can be cleaned up) and its count checked
+   against the file's;
+4. ONE SPARQL 1.1 Update request (section 3.1: a request is a sequence of operations)
+   replaces each changed graph's triples by its staging graph's (``DELETE WHERE`` then
+   ``INSERT ... WHERE``, sections 3.1.3.3 and 3.1.3; not ``MOVE``, see :func:`_replace`),
+   drops govkg's graphs the new build no longer has and replaces the publication record
+   (:mod:`govkg.publication`); the staging graphs are dropped afterwards. On a store whose
+   ``capabilities.atomic_update`` is False (Virtuoso) the same operations are sent one graph
+   a request, the record last: readers then see the graphs switch one by one, each whole,
+   until the record changes (measured on Virtuoso 7.2 in ``tests/test_publish.py``; one
+   request switching 700,000 triples there failed with ``SR171 Transaction timed out``).
 
 A store with no publication record at all has no reader to protect (``serve --store``
 refuses it): its graphs are loaded straight under their names and the record, written last,
 makes them a build (a killed first publish leaves graphs but no record; the next one drops
 them first). This halves the work of a first publish (Oxigraph server 0.5 applies an update's
-graph copy at about 5,000 triples a second: ``docs/stores.md``).
+graph copy at about 5,000 triples a second).
 
 Publishing the build a store already records (same manifest SHA-256, same counts) changes
 nothing. Graphs of other datasets in the store are never touched: only the graphs the old
