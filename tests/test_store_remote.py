@@ -32,7 +32,7 @@ from govkg.backends import (
     open_embedded,
     open_store,
 )
-from govkg.backends.remote import MERGED_GRAPH, RemoteStore
+from govkg.backends.remote import MERGED_GRAPH_PROPERTY, RemoteStore
 from govkg.backends.spec import parse_spec
 from govkg.backends.wire import split_dataset
 from govkg.errors import InputError, QueryError
@@ -43,7 +43,7 @@ EX = "https://w3id.org/govkg/test/"
 G1, G2 = f"{EX}graph/one", f"{EX}graph/two"
 #: A graph of another dataset sharing the store: never visible through govkg.
 OTHER = "urn:someone-else:graph"
-#: The graph holding the merge of govkg's graphs (the record's MERGED_GRAPH).
+#: The graph holding the merge of govkg's graphs (the record's MERGED_GRAPH_PROPERTY).
 MERGED = "urn:govkg:test:merged"
 #: govkg's graphs (as a build's N-Quads dump holds them) and another dataset's. Literals are
 #: in canonical form: Virtuoso keeps values, not lexical forms (test_virtuoso_canonical_forms).
@@ -102,7 +102,7 @@ def _record(store: Store, build: str, graphs: list[str]) -> None:
     store.update(
         record_update(build, "0" * 64, graphs, "2026-12-01T00:00:00Z")
         + f" ; INSERT DATA {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{PUBLICATION}> "
-        f"<{MERGED_GRAPH}> <{MERGED}> }} }}"
+        f"<{MERGED_GRAPH_PROPERTY}> <{MERGED}> }} }}"
     )
 
 

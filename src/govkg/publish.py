@@ -284,11 +284,10 @@ def _stage(
     if note:
         notes = " ".join(f"<{STAGING_NOTE}> <{GKS.stagingGraph}> <{s}> ." for s in names.values())
         store.update(f"INSERT DATA {{ GRAPH <{PUBLICATION_GRAPH}> {{ {notes} }} }}")
-    load_quads = getattr(store, "load_quads", None)
     with progress.step(f"stage {len(names)} graphs"):
-        if callable(load_quads):
+        if store.capabilities.quad_loads:
             quads = _staged_nquads(split, files, names, folder)
-            load_quads(quads)
+            store.load_quads(quads)
             progress.note(f"{sum(f.triples for f in files.values())} quads in one request")
             faults.point(FAULT_STAGED_SOME)
             return

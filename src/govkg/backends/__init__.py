@@ -72,6 +72,8 @@ class Capabilities:
             switches every graph in one update); False: a documented version switch.
         graph_store: Graphs are loaded through the SPARQL 1.1 Graph Store Protocol.
         writable: The store accepts loads and updates (publish, import).
+        quad_loads: :meth:`Store.load_quads` loads a whole N-Quads file in one request (one
+            blank-node scope; Oxigraph server's bulk loader), else graph by graph.
     """
 
     in_process: bool
@@ -80,6 +82,7 @@ class Capabilities:
     atomic_update: bool
     graph_store: bool
     writable: bool
+    quad_loads: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,11 @@ class Store(Protocol):
 
     def load(self, graph: str, path: Path) -> None:
         """Add an N-Triples file's triples to ``graph``."""
+        ...
+
+    def load_quads(self, path: Path) -> None:
+        """Add an N-Quads file's quads, each into its named graph, in one request (stores
+        whose ``capabilities.quad_loads`` is True; others raise :class:`StoreError`)."""
         ...
 
     def update(self, text: str) -> None:

@@ -127,6 +127,7 @@ class EmbeddedStore:
         atomic_update=True,
         graph_store=False,
         writable=True,
+        quad_loads=True,
     )
 
     def __init__(self) -> None:
@@ -170,6 +171,19 @@ class EmbeddedStore:
             ox.Quad(q.subject, q.predicate, q.object, _DEFAULT)
             for q in self._store.quads_for_pattern(None, None, None, name)
         )
+
+    def load_quads(self, path: Path) -> None:
+        """Add an N-Quads file's quads, each into its named graph (and the default graph
+        made the merge again); unlike :meth:`load_dump`, not recorded as a served dump.
+
+        Raises:
+            InputError: the file cannot be read or parsed (naming it).
+        """
+        try:
+            self._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise InputError(f"cannot load into the store: {_one_line(exc)}", path) from None
+        self._merge_default_graph()
 
     def update(self, text: str) -> None:
         """Run a SPARQL 1.1 Update as one transaction, then make the default graph the merge

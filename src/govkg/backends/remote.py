@@ -17,7 +17,7 @@ after :data:`RECORD_TTL` seconds so replicas see a publish quickly). Every query
 2. else the query's FROM / FROM NAMED, taken out of its text (Virtuoso would add them to the
    protocol's graphs instead of giving way to them);
 3. else the default graph is the merge of govkg's graphs and each of them is named: the
-   record's :data:`MERGED_GRAPH` when the publish wrote one (engines count a triple held by
+   record's :data:`MERGED_GRAPH_PROPERTY` when the publish wrote one (engines count a triple held by
    two graphs twice otherwise), else all of govkg's graphs.
 
 A graph that is not govkg's (nor the publication graph or a publish's staging graph, named
@@ -69,18 +69,16 @@ from govkg.backends.spec import GRAPH_ALIASES, ROWS_ALIASES, StoreSpec, parse_sp
 from govkg.backends.wire import drop_unbound_binds, read_ntriples, read_results, split_dataset
 from govkg.errors import GovkgError, QueryError
 from govkg.namespaces import PUBLICATION_GRAPH
-from govkg.publication import GKS, RECORD_QUERY, RecordState, record_from
+from govkg.publication import GKS, RECORD_QUERY, STAGING_PREFIX, RecordState, record_from
 from govkg.sparql_guard import scan
 
 #: The empty graph a query gets in place of a graph that is not govkg's.
 NO_GRAPH = "urn:govkg:no-graph"
-#: Graph names of a publish in progress (:mod:`govkg.publish`), visible when named.
-STAGING_PREFIX = "urn:govkg:staging:"
 #: The record's property naming a graph that holds the RDF merge of govkg's graphs (each
 #: triple once). Engines evaluate a dataset of several default graphs as the union of their
 #: triples, a triple in two graphs twice (Oxigraph 0.5 and Virtuoso 7.2, measured); with
 #: this graph the default graph is the RDF merge, as on the embedded store.
-MERGED_GRAPH = GKS.mergedGraph
+MERGED_GRAPH_PROPERTY = GKS.mergedGraph
 #: Seconds the publication record is trusted before it is read again.
 RECORD_TTL = 2.0
 #: Seconds to connect; to wait for a query's answer when the caller gives no limit; to
@@ -102,6 +100,7 @@ SERVERS = {"oxigraph": ("oxigraph",), "virtuoso": ("virtuoso",), "fuseki": ("fus
 VIRTUOSO_BUILTIN_PREFIXES = frozenset({"bif", "sql"})
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
+_NQUADS = "application/n-quads"
 _KINDS: dict[str, AnswerKind] = {
     "SELECT": "rows",
     "ASK": "boolean",
@@ -113,7 +112,7 @@ _KINDS: dict[str, AnswerKind] = {
 @dataclass(frozen=True)
 class _Record:
     """The publication record as read: the state, and the graph holding the merge of
-    govkg's graphs (:data:`MERGED_GRAPH`), if the publish wrote one."""
+    govkg's graphs (:data:`MERGED_GRAPH_PROPERTY`), if the publish wrote one."""
 
     state: RecordState
     merged: str | None
@@ -384,7 +383,7 @@ class RemoteStore:
         state = record_from(rows, 0)
         merged = None
         if state.known:
-            found = sorted(str(r["o"]) for r in rows.terms() if r.get("p") == MERGED_GRAPH)
+            found = sorted(str(r["o"]) for r in rows.terms() if r.get("p") == MERGED_GRAPH_PROPERTY)
             merged = found[0] if found else None
         record = _Record(state, merged)
         with self._lock:
@@ -461,6 +460,26 @@ class RemoteStore:
         Raises:
             StoreError: no Graph Store URL, the file cannot be read, or the store refused.
         """
+        params = {self.spec.layout.graph_parameter: graph, **dict(self.spec.layout.load_parameters)}
+        self._post_file(path, params, _NTRIPLES)
+
+    def load_quads(self, path: Path) -> None:
+        """Add an N-Quads file's quads, each into its named graph, in one Graph Store
+        Protocol POST to the store as a whole (Oxigraph server's ``POST /store``, with its
+        bulk loader: ``capabilities.quad_loads``).
+
+        Raises:
+            StoreError: the kind cannot, the file cannot be read, or the store refused.
+        """
+        if not self.capabilities.quad_loads:
+            raise StoreError(
+                f"the {self.kind} store at {self.location} does not load N-Quads in one "
+                "request; load graph by graph"
+            )
+        self._post_file(path, dict(self.spec.layout.load_parameters), _NQUADS)
+
+    def _post_file(self, path: Path, params: dict[str, str], media_type: str) -> None:
+        """POST a file to the Graph Store URL (streamed, with its length)."""
         url = self.spec.gsp_url
         if url is None:
             raise StoreError(
@@ -468,7 +487,6 @@ class RemoteStore:
                 f"(GOVKG_STORE_GSP_URL)"
             )
         self._forget_record()
-        params = {self.spec.layout.graph_parameter: graph, **dict(self.spec.layout.load_parameters)}
         if isinstance(self._write_auth, httpx.DigestAuth):
             self._prime_digest(url)
         for attempt in range(2):
@@ -481,7 +499,7 @@ class RemoteStore:
                         content=_file_chunks(file),
                         # A length, not chunks: Virtuoso 7.2 misreads chunked bodies.
                         headers={
-                            "Content-Type": _NTRIPLES,
+                            "Content-Type": media_type,
                             "Content-Length": str(os.fstat(file.fileno()).st_size),
                         },
                         auth=self._write_auth,

@@ -24,7 +24,7 @@ dataset and *adds* a query's FROM graphs to protocol ``default-graph-uri`` ones 
 store strips FROM / FROM NAMED from the text before sending it); Fuseki may serve the union
 of its graphs (``unionDefaultGraph``) as default graph. Oxigraph and Virtuoso both count a
 triple held by two default graphs twice; the record's merged graph
-(:data:`govkg.backends.remote.MERGED_GRAPH`) keeps the default graph an RDF merge.
+(:data:`govkg.backends.remote.MERGED_GRAPH_PROPERTY`) keeps the default graph an RDF merge.
 
 Known deviations of Virtuoso 7.2.5 (Debian's ``virtuoso-opensource``), measured on the named
 queries of the shipped graph (44 of 47 answer as on the embedded store):
@@ -114,7 +114,7 @@ class KindLayout:
     load_parameters: tuple[tuple[str, str], ...] = ()
 
 
-def _capabilities(atomic_update: bool) -> Capabilities:
+def _capabilities(atomic_update: bool, quad_loads: bool = False) -> Capabilities:
     return Capabilities(
         in_process=False,
         native_streaming=True,
@@ -122,6 +122,7 @@ def _capabilities(atomic_update: bool) -> Capabilities:
         atomic_update=atomic_update,
         graph_store=True,
         writable=True,
+        quad_loads=quad_loads,
     )
 
 
@@ -139,7 +140,7 @@ KINDS: dict[str, KindLayout] = {
         "oxigraph",
         (*_RESULTS, "text/tab-separated-values"),
         (*_GRAPHS, "application/n-quads", "application/trig", "application/ld+json"),
-        _capabilities(atomic_update=True),
+        _capabilities(atomic_update=True, quad_loads=True),
         (("no_transaction", ""),),
     ),
     "virtuoso": KindLayout(
@@ -208,6 +209,7 @@ class StoreSpec:
             atomic_update=base.atomic_update,
             graph_store=self.gsp_url is not None,
             writable=self.update_url is not None,
+            quad_loads=base.quad_loads and self.gsp_url is not None,
         )
 
 

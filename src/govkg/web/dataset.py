@@ -184,6 +184,10 @@ class ProcessStore:
         """:meth:`govkg.backends.Store.load`."""
         self._current().load(graph, path)
 
+    def load_quads(self, path: Path) -> None:
+        """:meth:`govkg.backends.Store.load_quads`."""
+        self._current().load_quads(path)
+
     def update(self, text: str) -> None:
         """:meth:`govkg.backends.Store.update`."""
         self._current().update(text)
