@@ -66,7 +66,15 @@ from govkg.backends import (
     Triple,
 )
 from govkg.backends.spec import GRAPH_ALIASES, ROWS_ALIASES, StoreSpec, parse_spec
-from govkg.backends.wire import drop_unbound_binds, read_ntriples, read_results, split_dataset
+from govkg.backends.wire import (
+    ask_as_select,
+    boolean_answer,
+    drop_unbound_binds,
+    read_ntriples,
+    read_results,
+    restrict_graph_names,
+    split_dataset,
+)
 from govkg.errors import GovkgError, QueryError
 from govkg.namespaces import PUBLICATION_GRAPH
 from govkg.publication import GKS, RECORD_QUERY, STAGING_PREFIX, RecordState, record_from
@@ -191,7 +199,9 @@ class RemoteStore:
         base_iri: str | None = None,
         timeout: float | None = None,
     ) -> bool:
-        """Answer an ASK query."""
+        """Answer an ASK query (asked as a SELECT on Virtuoso: :func:`ask_as_select`)."""
+        if self.kind == "virtuoso":
+            return bool(self.select(ask_as_select(query), dataset, base_iri, timeout).rows)
         answer = self._read_answer(query, dataset, base_iri, timeout, _JSON)
         if not isinstance(answer, bool):
             raise QueryError(f"the {self.kind} store at {self.location}: not an ASK answer")
@@ -231,6 +241,9 @@ class RemoteStore:
         if kind is None:
             raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
         media_type, asked = self._choose(kind, accept)
+        if kind == "boolean" and self.kind == "virtuoso":
+            body = boolean_answer(self.ask(query, dataset, base_iri, timeout), asked)
+            return Answer(kind, media_type, iter((body,)))
         limit = timeout or self.query_timeout
         deadline = time.monotonic() + limit
         response = self._query(query, dataset, base_iri, limit, asked)
@@ -307,7 +320,11 @@ class RemoteStore:
             if record.merged is not None:
                 default = (record.merged,)
                 allowed.add(record.merged)
-        return text, self._restrict(default, allowed), self._restrict(named, allowed)
+        named_list = self._restrict(named, allowed)
+        if self.kind == "virtuoso":  # its GRAPH <g> ignores named-graph-uri
+            kept = set(named_list)
+            text = restrict_graph_names(text, kept.__contains__, NO_GRAPH, base_iri)
+        return text, self._restrict(default, allowed), named_list
 
     @staticmethod
     def _restrict(graphs: tuple[str, ...], allowed: set[str]) -> list[str]:

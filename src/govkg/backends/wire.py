@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rdflib import BNode, Literal, URIRef
@@ -164,6 +164,112 @@ def split_dataset(text: str, base_iri: str | None = None) -> DatasetClauses:
     for start, end in reversed(cuts):
         text = text[:start] + " " + text[end:]
     return DatasetClauses(text, tuple(default), tuple(named), frozenset(undeclared))
+
+
+#: The variable an ASK query asked as a SELECT projects (:func:`ask_as_select`).
+ASK_VARIABLE = "govkg_ask"
+
+
+def ask_as_select(text: str) -> str:
+    """The SELECT form of an ASK query: one constant column, a row per solution.
+
+    Virtuoso 7.2 answers ``ASK { GRAPH <g> {...} }`` true for a graph the protocol dataset
+    leaves out, and even for an empty graph (a SELECT projecting the pattern's variables is
+    right), so ASK is asked as SELECT there.
+
+    >>> print(ask_as_select("PREFIX ask: <urn:x:> ask { ?s ask:p 'ASK' }"))
+    PREFIX ask: <urn:x:> SELECT * { ?s ask:p 'ASK' }
+    LIMIT 1
+
+    Raises:
+        QueryError: the text has no ASK keyword.
+    """
+    found = [t for t in tokens(text) if t.kind == "word" and t.text.upper() == "ASK"]
+    if not found:
+        raise QueryError("not an ASK query")
+    first = found[0]
+    rest = text[first.end :]
+    # LIMIT goes before a trailing VALUES clause; without one, at the end
+    values = [t for t in tokens(rest) if t.kind == "word" and t.text.upper() == "VALUES"]
+    depth_free = _top_level_values(rest, values)
+    if depth_free is None:
+        rest = rest.rstrip() + "\nLIMIT 1"  # on its own line: the text may end in a comment
+    else:
+        rest = rest[:depth_free] + "LIMIT 1 " + rest[depth_free:]
+    grouped = any(t.kind == "word" and t.text.upper() == "GROUP" for t in tokens(rest))
+    # SELECT *: Virtuoso drops a pattern none of whose variables is projected (it answers
+    # one row for ``SELECT (1 AS ?x) { GRAPH <empty> { ?s ?p ?o } }``); a grouped query
+    # cannot project *, so it projects a constant
+    projection = f"(1 AS ?{ASK_VARIABLE})" if grouped else "*"
+    return f"{text[: first.start]}SELECT {projection}{rest}"
+
+
+def _top_level_values(text: str, values: list[Token]) -> int | None:
+    """Where a VALUES clause outside every group starts in ``text`` (None: there is none)."""
+    depth = 0
+    starts = {t.start for t in values}
+    for token in tokens(text):
+        if token.kind == "other" and token.text == "{":
+            depth += 1
+        elif token.kind == "other" and token.text == "}":
+            depth -= 1
+        elif token.start in starts and depth == 0:
+            return token.start
+    return None
+
+
+def boolean_answer(value: bool, media_type: str) -> bytes:
+    """An ASK answer written in a results media type (as the embedded store writes it).
+
+    >>> boolean_answer(True, "application/sparql-results+json")
+    b'{"head":{},"boolean":true}'
+    """
+    word = "true" if value else "false"
+    if media_type == "application/sparql-results+json":
+        return f'{{"head":{{}},"boolean":{word}}}'.encode()
+    if media_type == "application/sparql-results+xml":
+        return (
+            '<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head></head><boolean>{word}</boolean></sparql>"
+        ).encode()
+    return word.encode()  # CSV and TSV define no boolean; the embedded store writes the word
+
+
+def restrict_graph_names(
+    text: str, visible: Callable[[str], bool], replacement: str, base_iri: str | None = None
+) -> str:
+    """Replace every constant graph name after ``GRAPH`` that ``visible`` refuses by
+    ``<replacement>`` (prefixed names and relative IRIs resolved as in the query).
+
+    Virtuoso 7.2 reads ``GRAPH <g> {...}`` from graph ``g`` even when the protocol's
+    ``named-graph-uri`` leaves it out (``GRAPH ?g`` is restricted); govkg names an empty
+    graph there instead.
+
+    >>> restrict_graph_names("PREFIX o: <urn:o:> ASK { GRAPH o:x { ?s ?p ?o } }",
+    ...                      lambda g: g.startswith("urn:mine:"), "urn:none")
+    'PREFIX o: <urn:o:> ASK { GRAPH <urn:none> { ?s ?p ?o } }'
+    """
+    found = [t for t in tokens(text) if t.kind != "comment"]
+    prefixes: dict[str, str] = {}
+    base = base_iri or ""
+    cuts: list[tuple[int, int]] = []
+    for i, token in enumerate(found):
+        word = token.text.upper() if token.kind == "word" else ""
+        if word == "PREFIX" and i + 2 < len(found) and found[i + 2].kind == "iri":
+            prefixes[found[i + 1].text.rstrip(":")] = _resolve(found[i + 2].text[1:-1], base)
+        elif word == "BASE" and i + 1 < len(found) and found[i + 1].kind == "iri":
+            base = _resolve(found[i + 1].text[1:-1], base)
+        elif word == "GRAPH" and i + 1 < len(found) and found[i + 1].kind in ("iri", "pname"):
+            name = found[i + 1]
+            try:
+                graph = _graph_name(name, prefixes, base)
+            except QueryError:
+                continue  # an undeclared prefix: the engine refuses the query
+            if not visible(graph):
+                cuts.append((name.start, name.end))
+    for start, end in reversed(cuts):
+        text = f"{text[:start]}<{replacement}>{text[end:]}"
+    return text
 
 
 def _graph_name(token: Token, prefixes: dict[str, str], base: str) -> str:
