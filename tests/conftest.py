@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from govkg.backends import Backend, create
+from govkg.backends import Store
+from govkg.backends.embedded import EmbeddedStore
 from govkg.build import DATASET_DUMP, BuildReport, build
 from govkg.paths import Layout, bundled_layout
 
@@ -32,7 +33,7 @@ def build_dir(built: tuple[Path, BuildReport]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def store(build_dir: Path) -> Backend:
-    backend = create("oxigraph")
+def store(build_dir: Path) -> Store:
+    backend = EmbeddedStore()
     backend.load_dump(build_dir / DATASET_DUMP)
     return backend

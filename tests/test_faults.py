@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from govkg_process import run_govkg
 
-from govkg.backends import Backend
+from govkg.backends import Store
 from govkg.build import DATASET_DUMP, BuildReport, build, ensure_built, verify_build
 from govkg.build_cache import MANIFEST
 from govkg.cli import main
@@ -74,7 +74,7 @@ def _held_elsewhere(lock_file: Path) -> Iterator[None]:
         yield
 
 
-def _cq(store: Backend, name: str, layout: Layout) -> int:
+def _cq(store: Store, name: str, layout: Layout) -> int:
     text = (layout.queries / f"{name}.rq").read_text(encoding="utf-8")
     return len(rows(run_query(store, text)))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from govkg import coverage
-from govkg.backends import Backend
+from govkg.backends import Store
 from govkg.catalogue import load_catalogue
 from govkg.cli import main
 from govkg.errors import InputError
@@ -27,7 +27,7 @@ PROFILE = ID + "framework/nist-ai-600-1"
 FACT_SHEET_LIST = ID + "principle-list/us-sg-ai-fact-sheet-2024-06-05"
 
 
-def _count(store: Backend, cls: str, scheme: str) -> int:
+def _count(store: Store, cls: str, scheme: str) -> int:
     query = f"""SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{
         ?e a <https://w3id.org/govkg/ontology#{cls}> ;
            <http://www.w3.org/2004/02/skos/core#inScheme> <{scheme}> }}"""
@@ -53,27 +53,27 @@ def _count(store: Backend, cls: str, scheme: str) -> int:
         ("Principle", FACT_SHEET_LIST, 13),
     ],
 )
-def test_element_counts_match_the_frameworks(store: Backend, cls: str, scheme: str, expected: int):
+def test_element_counts_match_the_frameworks(store: Store, cls: str, scheme: str, expected: int):
     assert _count(store, cls, scheme) == expected
 
 
-def _run(store: Backend, name: str, **params: str) -> list[dict[str, str]]:
+def _run(store: Store, name: str, **params: str) -> list[dict[str, str]]:
     return rows(run_query(store, CATALOGUE[name].bind(params)))
 
 
-def test_official_risk_to_characteristic_set_has_43_pairs(store: Backend):
+def test_official_risk_to_characteristic_set_has_43_pairs(store: Store):
     found = _run(store, "cq12-genai-risks-characteristics")
     assert len({(r["risk"], r["characteristic"]) for r in found}) == 43
     assert len({r["risk"] for r in found}) == 12
 
 
-def test_the_2023_crosswalk_holds_no_invented_pairs(store: Backend):
+def test_the_2023_crosswalk_holds_no_invented_pairs(store: Store):
     query = f"""ASK {{ <{ID}mapping-set/xw-ai-rmf-ai-verify-2023>
                 <https://w3id.org/sssom/mappings> ?m }}"""
     assert not bool(run_query(store, query))
 
 
-def test_cq09_function_counts(store: Backend):
+def test_cq09_function_counts(store: Store):
     found = {
         r["notation"]: (int(r["categoryCount"]), int(r["subcategoryCount"]))
         for r in _run(store, "cq09-ai-rmf-structure")
@@ -81,13 +81,13 @@ def test_cq09_function_counts(store: Backend):
     assert found == {"GOVERN": (6, 19), "MAP": (5, 18), "MEASURE": (4, 22), "MANAGE": (4, 13)}
 
 
-def test_cq10_ai_verify_principles(store: Backend):
+def test_cq10_ai_verify_principles(store: Store):
     found = [(r["notation"], r["label"]) for r in _run(store, "cq10-ai-verify-principles")]
     assert [n for n, _ in found] == [str(i) for i in range(1, 12)]
     assert ("2", "Explainability") in found
 
 
-def test_cq11_every_fact_sheet_principle_has_a_justified_correspondence(store: Backend):
+def test_cq11_every_fact_sheet_principle_has_a_justified_correspondence(store: Store):
     found = _run(store, "cq11-principle-correspondences")
     labels = {r["factSheetLabel"] for r in found}
     assert len(labels) == 13
@@ -97,7 +97,7 @@ def test_cq11_every_fact_sheet_principle_has_a_justified_correspondence(store: B
     assert {r["status"] for r in found} == {"unofficial"}
 
 
-def test_tree_lists_children_after_their_parent(store: Backend):
+def test_tree_lists_children_after_their_parent(store: Store):
     found = _run(store, "list-framework-elements", _framework=RMF)
     order = [r["element"] for r in found]
     assert len(order) == len(set(order)) == 102
@@ -109,21 +109,21 @@ def test_tree_lists_children_after_their_parent(store: Backend):
     )
 
 
-def test_describe_element_shows_text_parent_and_mappings(store: Backend):
+def test_describe_element_shows_text_parent_and_mappings(store: Store):
     found = _run(store, "describe-element", _element=RMF + "/govern-1-6")
     aspects = {r["aspect"] for r in found}
     assert {"label", "notation", "text", "parent", "framework", "source"} <= aspects
     assert any(a.startswith("mapped from: ") for a in aspects)
 
 
-def test_elements_without_counterpart(store: Backend):
+def test_elements_without_counterpart(store: Store):
     found = _run(store, "list-elements-without-counterpart", _frameworkA=VERIFY, _frameworkB=RMF)
     elements = {r["element"] for r in found}
     assert VERIFY + "/tc-1-1" in elements
     assert VERIFY + "/tc-12-1" not in elements  # mapped to GOVERN 1.6 by text reuse
 
 
-def test_coverage_of_fact_sheet_principles_by_ai_verify(layout: Layout, store: Backend):
+def test_coverage_of_fact_sheet_principles_by_ai_verify(layout: Layout, store: Store):
     result = coverage.compute(layout, store, FACT_SHEET_LIST, VERIFY)
     assert len(result.rows) == 13 and len(result.columns) == 6
     by_label = {r.label: r for r in result.rows}
@@ -162,7 +162,7 @@ def test_report_crosswalk_writes_csv_and_svg(capsys, build_dir: Path, tmp_path: 
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
 
 
-def test_unknown_framework_is_an_input_error(store: Backend):
+def test_unknown_framework_is_an_input_error(store: Store):
     with pytest.raises(InputError, match="no framework"):
         coverage.resolve_framework(store, "no-such-framework")
 
@@ -198,7 +198,7 @@ PREFIX sssom: <https://w3id.org/sssom/>
 """
 
 
-def _select(store: Backend, body: str) -> list[dict[str, str]]:
+def _select(store: Store, body: str) -> list[dict[str, str]]:
     return rows(run_query(store, PREFIXES + body))
 
 
@@ -212,7 +212,7 @@ def _select(store: Backend, body: str) -> list[dict[str, str]]:
         ("Area", VERIFY, list("12345")),
     ],
 )
-def test_official_numbers_are_notations(store: Backend, cls: str, scheme: str, expected: list[str]):
+def test_official_numbers_are_notations(store: Store, cls: str, scheme: str, expected: list[str]):
     found = _select(
         store,
         f"""SELECT ?notation WHERE {{
@@ -231,13 +231,13 @@ def test_official_numbers_are_notations(store: Backend, cls: str, scheme: str, e
     ],
 )
 def test_frameworks_that_reproduce_text_name_its_licence(
-    store: Backend, framework: str, licence: str
+    store: Store, framework: str, licence: str
 ):
     found = _select(store, f"SELECT ?l WHERE {{ <{framework}> dcterms:license ?l }}")
     assert [r["l"] for r in found] == [licence]
 
 
-def test_text_reuse_mappings_use_no_skos_predicate(store: Backend):
+def test_text_reuse_mappings_use_no_skos_predicate(store: Store):
     found = _select(
         store,
         f"""SELECT ?p (COUNT(?m) AS ?n) WHERE {{
@@ -247,7 +247,7 @@ def test_text_reuse_mappings_use_no_skos_predicate(store: Backend):
     assert found == [{"p": "https://w3id.org/govkg/ontology#correspondsTo", "n": "6"}]
 
 
-def test_publishers_are_described_agents(store: Backend):
+def test_publishers_are_described_agents(store: Store):
     literal = _select(store, "SELECT ?s WHERE { ?s dcterms:publisher ?p FILTER isLiteral(?p) }")
     assert literal == []
     publishers = _select(
@@ -262,7 +262,7 @@ def test_publishers_are_described_agents(store: Backend):
     assert {r["p"] for r in fact_sheet} == {ID + "organisation/us-doc", ID + "organisation/sg-mci"}
 
 
-def test_govkg_developers_are_described(store: Backend):
+def test_govkg_developers_are_described(store: Store):
     found = _select(
         store,
         f"""SELECT ?label ?source WHERE {{ <{ID}agent/govkg-developers> a ?type ;
@@ -271,7 +271,7 @@ def test_govkg_developers_are_described(store: Backend):
     assert found == [{"label": "govkg developers", "source": ID + "source/govkg-reference-facts"}]
 
 
-def test_a_reprint_is_not_a_landing_page(store: Backend):
+def test_a_reprint_is_not_a_landing_page(store: Store):
     source = f"<{ID}source/st-pgi-2021>"
     assert _select(store, f"SELECT ?page WHERE {{ {source} dcat:landingPage ?page }}") == []
     copies = _select(store, f"SELECT ?copy WHERE {{ {source} gk:thirdPartyCopy ?copy }}")
@@ -280,7 +280,7 @@ def test_a_reprint_is_not_a_landing_page(store: Backend):
     assert any("publisher's own URL is not known" in r["note"] for r in notes)
 
 
-def test_the_fact_sheet_says_its_url_is_unknown_and_cites_not_itself(store: Backend):
+def test_the_fact_sheet_says_its_url_is_unknown_and_cites_not_itself(store: Store):
     source = f"<{ID}source/fact-sheet-2024-06-05>"
     assert (
         _select(store, f"SELECT ?s WHERE {{ {source} dcterms:source {source} BIND(1 AS ?s) }}")
@@ -293,7 +293,7 @@ def test_the_fact_sheet_says_its_url_is_unknown_and_cites_not_itself(store: Back
 # -- a statement's listed principles (issue 11, problem 5) ----------------------------------------
 
 
-def test_listed_principles_are_members_of_their_list_not_framework_elements(store: Backend):
+def test_listed_principles_are_members_of_their_list_not_framework_elements(store: Store):
     """The fact sheet's 13 principles live below their list's IRI, each a top concept of the
     list with its position, typed gk:ListedPrinciple and never gk:FrameworkElement (also not
     after OWL 2 RL inference, which the store holds)."""
@@ -309,7 +309,7 @@ def test_listed_principles_are_members_of_their_list_not_framework_elements(stor
     assert {r["element"] for r in found} == {"false"}
 
 
-def test_old_principle_iris_are_replaced_by_the_list_scoped_ones(store: Backend):
+def test_old_principle_iris_are_replaced_by_the_list_scoped_ones(store: Store):
     query = """PREFIX gk: <https://w3id.org/govkg/ontology#>
     PREFIX dcterms: <http://purl.org/dc/terms/>
     SELECT ?old ?new WHERE {

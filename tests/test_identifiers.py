@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Literal, URIRef
 
-from govkg.backends import Backend, create
+from govkg.backends import Store
+from govkg.backends.embedded import EmbeddedStore
 from govkg.catalogue import NamedQuery, load_catalogue
 from govkg.errors import ExitCode, InputError
 from govkg.identifiers import (
@@ -53,7 +54,7 @@ ELEMENT_SPELLINGS = [
 
 
 @pytest.fixture(scope="module")
-def resolver(store: Backend, layout: Layout) -> Resolver:
+def resolver(store: Store, layout: Layout) -> Resolver:
     return Resolver(store, layout)
 
 
@@ -324,7 +325,7 @@ def workspace_resolver(tmp_path: Path, layout: Layout) -> Resolver:
     (workspace.frameworks / "acme-ai-policy.ttl").write_text(ACME_TTL, encoding="utf-8")
     dump = tmp_path / "ws.nq"
     Dataset().parse(data=ACME_TRIG, format="trig").serialize(dump, format="nquads")
-    store = create("oxigraph")
+    store = EmbeddedStore()
     store.load_dump(dump)
     return Resolver(store, replace(layout, workspace=workspace))
 

@@ -14,7 +14,7 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDFS
 
-from govkg.backends import Backend
+from govkg.backends import Store
 from govkg.build import build
 from govkg.cli import main
 from govkg.errors import InputError
@@ -113,7 +113,7 @@ def test_a_row_is_a_mapping_from_the_reference_to_the_focal_element(layout: Layo
     assert str(first.values[str(SSSOM.similarity_measure)][0]).startswith("NIST IR 8278A r1")
 
 
-def test_notations_are_read_with_the_graphs_index(layout: Layout, store: Backend) -> None:
+def test_notations_are_read_with_the_graphs_index(layout: Layout, store: Store) -> None:
     """``1.3`` is the notation of AI Verify's testable criterion tc-1-3: found in the built
     graph; without the index it is read as an id (``1-3``), which the graph does not hold."""
     rows, _ = _read(TABLE, layout, notations=NotationIndex.from_store(store))

@@ -21,7 +21,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
-from govkg.backends import Store, create
+from govkg.backends import Store
+from govkg.backends.embedded import EmbeddedStore
 from govkg.build import TERM_SHAPES, BuildReport
 from govkg.catalogue import load_catalogue
 from govkg.loading import bundled_source_paths
@@ -218,7 +219,7 @@ def test_deprecated_term_use_query_finds_exactly_the_uses_in_its_case():
     expected = json.loads(
         (CASES / "deprecated-term-use-violation.expected.json").read_text(encoding="utf-8")
     )
-    store = create("oxigraph")
+    store = EmbeddedStore()
     store.load_dump(case)
     query = load_catalogue(bundled_layout())["qc/deprecated-term-use-violation"]
     found = rows(run_query(store, query.text))

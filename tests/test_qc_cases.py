@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from govkg.backends import create
+from govkg.backends.embedded import EmbeddedStore
 from govkg.catalogue import load_catalogue
 from govkg.paths import bundled_layout
 from govkg.querying import run_query
@@ -63,7 +63,7 @@ def test_qc_query_returns_exactly_the_violations_of_its_case(name: str):
     assert expected, f"{case.name}: a case must break the rule"
     columns = list(expected[0])
     assert all(list(row) == columns for row in expected), "every row names the same columns"
-    store = create("oxigraph")
+    store = EmbeddedStore()
     store.load_dump(case)
     found = rows(run_query(store, CATALOGUE[f"qc/{name}"].text))
     assert _projected(found, columns) == _projected(expected, columns)

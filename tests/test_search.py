@@ -15,7 +15,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from govkg.backends import Store, create
+from govkg.backends import Store
+from govkg.backends.embedded import EmbeddedStore
 from govkg.build import DATASET_DUMP
 from govkg.search_index import (
     MAX_QUERY_CHARS,
@@ -345,7 +346,7 @@ def test_served_extra_data_is_searchable(build_dir: Path, tmp_path: Path) -> Non
         }""",
         encoding="utf-8",
     )
-    backend = create("oxigraph")
+    backend = EmbeddedStore()
     backend.load_dump(build_dir / DATASET_DUMP)
     backend.load_dump(extra)
     app = create_app(WebConfig(build_dir=build_dir, data_files=(extra,)), backend=backend)
@@ -382,7 +383,7 @@ def test_an_index_of_another_version_is_not_used(
     with sqlite3.connect(old) as connection:
         connection.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
     connection.close()
-    backend = create("oxigraph")
+    backend = EmbeddedStore()
     backend.load_dump(folder / DATASET_DUMP)
     app = create_app(WebConfig(build_dir=folder), backend=backend)
     try:

@@ -315,17 +315,6 @@ def open_embedded(dumps: Sequence[Path] = ()) -> Store:
     return store
 
 
-# Transitional (removed once every caller uses Store): the old names.
-Backend = Store
-
-
-def create(name: str = "embedded") -> Store:
-    """Transitional: an empty embedded store (``name`` ``oxigraph`` or ``embedded``)."""
-    if name not in ("oxigraph", "embedded"):
-        raise InputError(f"unknown backend {name!r} (known: embedded)")
-    return open_embedded()
-
-
 __all__ = [
     "REMOTE_KINDS",
     "NO_DATASET",

@@ -384,23 +384,6 @@ class EmbeddedStore:
             digest = hashlib.sha256(data).hexdigest()
         return StoreState(build_id, digest, tuple(self.graphs()), self.count())
 
-    # Transitional (removed once every caller uses the Store methods) --------------------------
-
-    def query(
-        self,
-        text: str,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-        base_iri: str | None = None,
-    ) -> object:
-        """Transitional: evaluate a query and return pyoxigraph's own results."""
-        dataset = (
-            Dataset(tuple(default_graphs or ()), tuple(named_graphs or ()))
-            if default_graphs is not None or named_graphs is not None
-            else NO_DATASET
-        )
-        return self._evaluate(text, dataset, base_iri)
-
 
 class _Buffer(io.BytesIO):
     """An in-memory :class:`AnswerSink` (for :meth:`EmbeddedStore.stream`)."""
