@@ -265,8 +265,9 @@ class Store(Protocol):
         """Quads in one named graph, or in all of govkg's named graphs."""
         ...
 
-    def state(self) -> StoreState:
-        """Which govkg build the store holds (:class:`StoreState`)."""
+    def state(self, quads: bool = True) -> StoreState:
+        """Which govkg build the store holds (:class:`StoreState`); ``quads`` False skips
+        counting them (``quads`` is then 0: a cheap probe, as ``/healthz`` makes)."""
         ...
 
     def load(self, graph: str, path: Path) -> None:

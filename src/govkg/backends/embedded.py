@@ -366,7 +366,7 @@ class EmbeddedStore:
         """Quads in the named graphs (the merged default graph not counted)."""
         return self.count()
 
-    def state(self) -> StoreState:
+    def state(self, quads: bool = True) -> StoreState:
         """The build held: its id and manifest SHA-256 from the ``manifest.json`` beside the
         first dump loaded (none: no build recorded), its graphs and quads.
 
@@ -382,7 +382,7 @@ class EmbeddedStore:
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise StoreError(f"{manifest}: unreadable manifest: {_one_line(exc)}") from None
             digest = hashlib.sha256(data).hexdigest()
-        return StoreState(build_id, digest, tuple(self.graphs()), self.count())
+        return StoreState(build_id, digest, tuple(self.graphs()), self.count() if quads else 0)
 
 
 class _Buffer(io.BytesIO):

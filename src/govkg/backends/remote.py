@@ -370,6 +370,11 @@ class RemoteStore:
                 f"the {self.kind} store at {self.location} broke off its answer "
                 f"({type(exc).__name__})"
             ) from None
+        except httpx.HTTPError as exc:  # e.g. a body that does not decode
+            raise StoreError(
+                f"the {self.kind} store at {self.location} sent an unreadable answer "
+                f"({type(exc).__name__})"
+            ) from None
         finally:
             response.close()
 
@@ -428,16 +433,16 @@ class RemoteStore:
                 f"the {self.kind} store at {self.location} answered a count that is no number"
             ) from None
 
-    def state(self) -> StoreState:
+    def state(self, quads: bool = True) -> StoreState:
         """The publication record as read now (a :class:`RecordState`), with the quads of
         the graphs it names."""
         record = self._record_state(fresh=True)
-        quads = self.count() if record.graphs else 0
+        count = self.count() if record.graphs and quads else 0
         return RecordState(
             build_id=record.build_id,
             manifest_sha256=record.manifest_sha256,
             graphs=record.graphs,
-            quads=quads,
+            quads=count,
             published=record.published,
             format_version=record.format_version,
         )
@@ -598,11 +603,15 @@ class RemoteStore:
                 response = self._client.send(request, auth=auth, stream=True)
             except httpx.TimeoutException:
                 raise self._timeout(timeout) from None
-            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            except httpx.TransportError as exc:  # connect, read, write, protocol errors
                 failure: GovkgError = StoreUnavailableError(
                     f"cannot reach the {self.kind} store at {self.location} ({_reason(exc)})"
                 )
                 response = None
+            except httpx.HTTPError as exc:  # anything else httpx raises: one line, no traceback
+                raise StoreError(
+                    f"the {self.kind} store at {self.location} failed ({type(exc).__name__})"
+                ) from None
             if response is not None:
                 if response.status_code not in RETRY_STATUSES:
                     return self._check(response, url, accept_statuses)
@@ -645,7 +654,7 @@ class RemoteStore:
                 )
             return StoreError(f"wrong credentials for {where} (HTTP {status})")
         if status == 404:
-            path = url.removeprefix(self.location) or "/"
+            path = _masked(url.removeprefix(self.location) or "/")
             return StoreError(f"{self.location} is not a {self.kind} store: {path} is not found")
         if status == 406:
             return NotAcceptableAnswerError(f"{where} cannot serve the answer: {first}")
@@ -688,3 +697,13 @@ def _reason(exc: httpx.HTTPError) -> str:
 def _file_chunks(file: BinaryIO) -> Iterator[bytes]:
     while chunk := file.read(LOAD_CHUNK):
         yield chunk
+
+
+def _masked(url: str) -> str:
+    """A URL with any user part masked (the generic kind's update and Graph Store URLs come
+    from the environment and may carry credentials)."""
+    head, at, host = url.rpartition("@")
+    if not at:
+        return url
+    scheme = head.split("//", 1)[0] + "//" if "//" in head else ""
+    return f"{scheme}***@{host}"

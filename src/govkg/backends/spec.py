@@ -214,16 +214,19 @@ class StoreSpec:
 
 
 def _hidden(spec: str) -> str:
-    """A spec with any ``user:password@`` part of its URL masked, for messages."""
+    """A spec with anything that may be credentials masked, for messages: everything between
+    the kind and the last ``@`` (parsed or not: a malformed URL must not print a password).
+
+    >>> _hidden("virtuoso:http://dba:se/cret@h:8890")
+    'virtuoso:http://***@h:8890'
+    >>> _hidden("virtuoso:dba:secret@h:8890")
+    'virtuoso:***@h:8890'
+    """
     kind, sep, rest = spec.partition(":")
-    try:
-        parts = urllib.parse.urlsplit(rest)
-    except ValueError:
-        return f"{kind}{sep}…"
-    if "@" not in parts.netloc:
+    if "@" not in rest:
         return spec
-    host = parts.netloc.rsplit("@", 1)[1]
-    return f"{kind}{sep}" + urllib.parse.urlunsplit(parts._replace(netloc=f"***@{host}"))
+    scheme = rest.split("//", 1)[0] + "//" if "//" in rest.split("@", 1)[0] else ""
+    return f"{kind}{sep}{scheme}***@{rest.rsplit('@', 1)[1]}"
 
 
 def parse_spec(spec: str, environ: dict[str, str] | None = None) -> StoreSpec:

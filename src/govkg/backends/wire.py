@@ -263,8 +263,8 @@ def restrict_graph_names(
             name = found[i + 1]
             try:
                 graph = _graph_name(name, prefixes, base)
-            except QueryError:
-                continue  # an undeclared prefix: the engine refuses the query
+            except QueryError:  # a prefix the query does not declare (engines predeclare
+                graph = ""  # some, Virtuoso dozens): never a graph of govkg's
             if not visible(graph):
                 cuts.append((name.start, name.end))
     for start, end in reversed(cuts):

@@ -92,7 +92,7 @@ class WebConfig:
     max_streams: int = MAX_STREAMS
     send_timeout: float = SEND_TIMEOUT
     max_uploads: int = MAX_UPLOADS
-    store: str | None = None
+    store: str | None = field(default=None, repr=False)  # may hold credentials
 
     def __post_init__(self) -> None:
         if self.query_timeout <= 0:

@@ -176,9 +176,9 @@ class ProcessStore:
         """:meth:`govkg.backends.Store.count`."""
         return self._current().count(graph)
 
-    def state(self) -> StoreState:
+    def state(self, quads: bool = True) -> StoreState:
         """:meth:`govkg.backends.Store.state`."""
-        return self._current().state()
+        return self._current().state(quads)
 
     def load(self, graph: str, path: Path) -> None:
         """:meth:`govkg.backends.Store.load`."""

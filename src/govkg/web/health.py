@@ -76,4 +76,4 @@ def _probe(site: Site) -> str | None:
         site.pool.run(encode(probe, "http://localhost/sparql", TABULAR[0], None), timeout)
         return None
     site.store.ask(_PROBE, timeout=timeout)
-    return site.store.state().build_id
+    return site.store.state(quads=False).build_id
