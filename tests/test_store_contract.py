@@ -92,6 +92,12 @@ DOWN_BOUND = 30.0
 #: three-way product is refused at once by Virtuoso instead ("estimated execution time ...
 #: exceeds the limit", HTTP 500: a StoreUnavailableError), before any time passes.
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+#: Virtuoso sometimes counted that product in under a second (from its indexes, without
+#: making the solutions); a filter on both sides makes it walk them (its own
+#: ``MaxQueryExecutionTime`` in the test ini stops it at 60 s after govkg has given up).
+SLOW_QUERIES = {
+    "virtuoso": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(STR(?c) < STR(?f)) }"
+}
 
 #: Answers that differ on Virtuoso 7.2.5 for reasons of the engine, each with its reason
 #: (the test is then a strict xfail: it fails again the day the answers agree).
@@ -427,7 +433,7 @@ def test_a_slow_query_times_out(contract_store: Store) -> None:
     store answers the next query."""
     started = time.monotonic()
     with pytest.raises(StoreTimeoutError) as caught:
-        contract_store.select(SLOW_QUERY, timeout=SLOW_LIMIT)
+        contract_store.select(SLOW_QUERIES.get(contract_store.kind, SLOW_QUERY), timeout=SLOW_LIMIT)
     assert time.monotonic() - started < SLOW_BOUND
     message = str(caught.value)
     assert "\n" not in message and contract_store.location in message
