@@ -301,6 +301,22 @@ def oxigraph_server(tmp_path: Path) -> Iterator[ServerInfo]:
 
 
 @contextlib.contextmanager
+def published_oxigraph(tmp_path: Path, build_dir: Path) -> Iterator[ServerInfo]:
+    """An Oxigraph server under ``tmp_path`` holding ``build_dir``'s build, published by
+    ``govkg publish``; stopped on exit."""
+    from govkg.backends import open_store
+    from govkg.publish import publish
+
+    with oxigraph_server(tmp_path) as info:
+        store = open_store(info.spec)
+        try:
+            publish(store, build_dir)
+        finally:
+            store.close()
+        yield info
+
+
+@contextlib.contextmanager
 def virtuoso_server(tmp_path: Path) -> Iterator[ServerInfo]:
     """A running Virtuoso 7 with a fresh database under ``tmp_path``; stopped on exit."""
     info = start_virtuoso(tmp_path / "virtuoso")

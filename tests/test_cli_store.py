@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 from rdflib import Dataset, Graph
-from stores import ServerInfo, free_port, oxigraph_server
+from stores import ServerInfo, free_port, published_oxigraph
 
-from govkg.backends import open_embedded, open_store
+from govkg.backends import open_embedded
 from govkg.build import DATASET_DUMP
 from govkg.catalogue import load_catalogue
 from govkg.cli import main
 from govkg.paths import bundled_layout
-from govkg.publish import publish
 
 CATALOGUE = load_catalogue(bundled_layout())
 
@@ -30,12 +29,7 @@ CATALOGUE = load_catalogue(bundled_layout())
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> Iterator[ServerInfo]:
     """An Oxigraph server of this module's own, holding the session's build."""
-    with oxigraph_server(tmp_path_factory.mktemp("cli-store")) as info:
-        store = open_store(info.spec)
-        try:
-            publish(store, build_dir)
-        finally:
-            store.close()
+    with published_oxigraph(tmp_path_factory.mktemp("cli-store"), build_dir) as info:
         yield info
 
 

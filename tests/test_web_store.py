@@ -29,7 +29,13 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import to_isomorphic
-from stores import ServerInfo, oxigraph_binary, oxigraph_server, virtuoso_server
+from stores import (
+    ServerInfo,
+    oxigraph_binary,
+    oxigraph_server,
+    published_oxigraph,
+    virtuoso_server,
+)
 from web_server import RunningServer, start_server, stop_server
 
 from govkg.backends import Store, open_store
@@ -90,12 +96,7 @@ LATE_SECONDS = 6.0
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory, build_dir: Path) -> Iterator[ServerInfo]:
     """An Oxigraph server holding the session's build, published by govkg."""
-    with oxigraph_server(tmp_path_factory.mktemp("store")) as info:
-        store = open_store(info.spec)
-        try:
-            publish(store, build_dir)
-        finally:
-            store.close()
+    with published_oxigraph(tmp_path_factory.mktemp("store"), build_dir) as info:
         yield info
 
 
