@@ -39,6 +39,7 @@ raises :class:`StoreTimeoutError`; a refused connection or a 5xx,
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -124,6 +125,17 @@ class _Record:
 
     state: RecordState
     merged: str | None
+
+    @functools.cached_property
+    def allowed(self) -> frozenset[str]:
+        """The graphs a query may read: govkg's and the merge."""
+        return frozenset(self.state.graphs) | ({self.merged} if self.merged else set())
+
+    @functools.cached_property
+    def default_dataset(self) -> tuple[list[str], list[str]]:
+        """The default and named graphs of a query that names none (rule 3)."""
+        own = sorted(self.state.graphs)
+        return ([self.merged] if self.merged else own or [NO_GRAPH]), own or [NO_GRAPH]
 
 
 def open_remote(spec: str) -> RemoteStore:
@@ -309,25 +321,21 @@ class RemoteStore:
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         record = self._record(limit)
-        own = record.state.graphs
-        allowed = set(own)
         if dataset.given:
-            default, named = dataset.default or (), dataset.named or ()
+            default_list = self._restrict(dataset.default or (), record.allowed)
+            named_list = self._restrict(dataset.named or (), record.allowed)
         elif clauses.given:
-            default, named = clauses.default, clauses.named
+            default_list = self._restrict(clauses.default, record.allowed)
+            named_list = self._restrict(clauses.named, record.allowed)
         else:
-            default = named = own
-            if record.merged is not None:
-                default = (record.merged,)
-                allowed.add(record.merged)
-        named_list = self._restrict(named, allowed)
+            default_list, named_list = record.default_dataset
         if self.kind == "virtuoso":  # its GRAPH <g> ignores named-graph-uri
             kept = set(named_list)
             text = restrict_graph_names(text, kept.__contains__, NO_GRAPH, base_iri)
-        return text, self._restrict(default, allowed), named_list
+        return text, default_list, named_list
 
     @staticmethod
-    def _restrict(graphs: tuple[str, ...], allowed: set[str]) -> list[str]:
+    def _restrict(graphs: tuple[str, ...], allowed: frozenset[str]) -> list[str]:
         kept: list[str] = []
         for graph in graphs:
             visible = (
@@ -343,13 +351,11 @@ class RemoteStore:
     def _post_query(
         self, text: str, default: list[str], named: list[str], asked: str, limit: float
     ) -> httpx.Response:
-        form = [("query", text)]
-        form += [("default-graph-uri", g) for g in default]
-        form += [("named-graph-uri", g) for g in named]
+        body = "query=" + urllib.parse.quote_plus(text) + _dataset_params(tuple(default), tuple(named))
         return self._send(
             "POST",
             self.spec.query_url,
-            data=form,
+            form=body.encode("ascii"),
             headers={"Accept": asked},
             auth=self._read_auth,
             timeout=limit,
@@ -464,7 +470,7 @@ class RemoteStore:
         response = self._send(
             "POST",
             self.spec.update_url,
-            data=[("update", text)],
+            form=("update=" + urllib.parse.quote_plus(text)).encode("ascii"),
             headers={"Accept": f"{_JSON}, */*;q=0.1"},
             auth=self._write_auth,
             timeout=WRITE_TIMEOUT,
@@ -578,15 +584,14 @@ class RemoteStore:
         timeout: float,
         retry: bool,
         params: dict[str, str] | None = None,
-        data: list[tuple[str, str]] | None = None,
+        form: bytes | None = None,
         content: Iterator[bytes] | None = None,
         accept_statuses: frozenset[int] = frozenset(),
     ) -> httpx.Response:
         """Send one request (reads retried), and return its response, checked and open."""
         pauses = RETRY_BACKOFF if retry else ()
         deadline = time.monotonic() + timeout
-        body = urllib.parse.urlencode(data).encode("ascii") if data is not None else None
-        if body is not None:
+        if form is not None:
             headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
         attempt = 0
         while True:
@@ -595,7 +600,7 @@ class RemoteStore:
                 method,
                 url,
                 params=params,
-                content=body if body is not None else content,
+                content=form if form is not None else content,
                 headers=headers,
                 timeout=httpx.Timeout(left, connect=min(self.connect_timeout, left)),
             )
@@ -686,6 +691,14 @@ def _first_line(response: httpx.Response) -> str:
         if line.strip():
             return " ".join(line.split())[:300]
     return response.reason_phrase or "no reason given"
+
+
+@functools.lru_cache(maxsize=64)
+def _dataset_params(default: tuple[str, ...], named: tuple[str, ...]) -> str:
+    """``&default-graph-uri=…&named-graph-uri=…``, form-encoded once per dataset (govkg's
+    84 graph names took half a millisecond to encode, on every query)."""
+    pairs = [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in named]
+    return "&" + urllib.parse.urlencode(pairs) if pairs else ""
 
 
 def _reason(exc: httpx.HTTPError) -> str:
