@@ -37,12 +37,14 @@ from govkg.backends.spec import parse_spec
 from govkg.backends.wire import split_dataset
 from govkg.errors import InputError, QueryError
 from govkg.namespaces import PUBLICATION_GRAPH
-from govkg.publication import PUBLICATION, record_update
+from govkg.publication import PUBLICATION, STAGING_PREFIX, record_update
 
 EX = "https://w3id.org/govkg/test/"
 G1, G2 = f"{EX}graph/one", f"{EX}graph/two"
 #: A graph of another dataset sharing the store: never visible through govkg.
 OTHER = "urn:someone-else:graph"
+#: A publish's staging graph (publication.STAGING_PREFIX): holds the other dataset's triple too.
+STAGING = f"{STAGING_PREFIX}0123456789abcdef:1"
 #: The graph holding the merge of govkg's graphs (the record's MERGED_GRAPH_PROPERTY).
 MERGED = "urn:govkg:test:merged"
 #: govkg's graphs (as a build's N-Quads dump holds them) and another dataset's. Literals are
@@ -91,6 +93,7 @@ def _publish(store: Store, tmp: Path) -> None:
     other = tmp / "other.nt"
     other.write_text(OTHER_DATA, encoding="utf-8")
     store.load(OTHER, other)
+    store.load(STAGING, other)
     merged = tmp / "merged.nt"
     merged.write_text("".join(sorted({x for lines in graphs.values() for x in lines})))
     store.load(MERGED, merged)
@@ -213,13 +216,45 @@ def test_bad_query_is_a_query_error(remote: Store) -> None:
         f"SELECT ?o FROM NAMED <{OTHER}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
         "PREFIX o: <urn:someone-else:> SELECT ?o FROM o:graph WHERE { ?s ?p ?o }",
         "BASE <urn:someone-else:> SELECT ?o FROM <graph> WHERE { ?s ?p ?o }",
+        f"SELECT ?o WHERE {{ GRAPH <{STAGING}> {{ ?s ?p ?o }} }}",
+        f"SELECT ?o FROM <{STAGING}> WHERE {{ ?s ?p ?o }}",
+        f"SELECT ?o FROM NAMED <{STAGING}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
     ],
 )
 def test_other_dataset_invisible(remote: Store, query: str) -> None:
-    """SPARQL 1.1 Query 13.2: FROM/FROM NAMED name graphs of the store; only govkg's are."""
+    """SPARQL 1.1 Query 13.2: FROM/FROM NAMED name graphs of the store; only govkg's are
+    (nor a publish's staging graphs: readers never see a half-published graph)."""
     values = {str(t) for t in remote.select(query).column("o")}
     assert "secret" not in values
     assert len(remote.select(f"SELECT ?o WHERE {{ GRAPH <{OTHER}> {{ ?s ?p ?o }} }}")) == 0
+
+
+def test_staging_graph_invisible_to_a_protocol_dataset_but_counted(remote: Store) -> None:
+    query = "SELECT ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    assert len(remote.select(query, Dataset(default=(STAGING,), named=(STAGING,)))) == 0
+    assert remote.count(STAGING) == 1  # publish counts its staging graphs by name
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT ?s WHERE { ?s ?p ?o . FILTER(bif:contains(?o, "x")) }',
+        "SELECT (sql:x() AS ?v) WHERE { }",
+        "PREFIX b: <http://www.openlinksw.com/schemas/bif#> SELECT (b:sleep(1) AS ?v) {}",
+        "SELECT (<http://www.openlinksw.com/schemas/bif#sleep>(1) AS ?v) WHERE { }",
+        "BASE <http://www.openlinksw.com/schemas/> SELECT (<sql#x>() AS ?v) WHERE { }",
+    ],
+)
+def test_virtuoso_builtins_refused(servers: dict[str, ServerInfo], query: str) -> None:
+    """Virtuoso runs SQL through bif: and sql: functions, however the query names them."""
+    store = open_store(servers["virtuoso"].spec)
+    try:
+        with pytest.raises(QueryError, match="bif:, sql:"):
+            store.select(query)
+        # the same words in a string or as a local name are no call
+        assert store.select('SELECT ?v WHERE { BIND("bif:sleep <sql:x>" AS ?v) }').column("v")
+    finally:
+        store.close()
 
 
 def test_protocol_dataset_restricted(remote: Store) -> None:
@@ -489,14 +524,18 @@ def test_virtuoso_canonical_forms(servers: dict[str, ServerInfo], tmp_path: Path
     file.write_text(
         '<urn:a> <urn:b> "01"^^<http://www.w3.org/2001/XMLSchema#integer> .\n', encoding="utf-8"
     )
-    store.load("urn:govkg:staging:lexical", file)
-    rows = store.select(
-        "SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
-        Dataset(default=(), named=("urn:govkg:staging:lexical",)),
-    )
-    assert [str(o) for o in rows.column("o")] == ["1"]
-    store.update("DROP SILENT GRAPH <urn:govkg:staging:lexical>")
-    store.close()
+    lexical = f"{EX}graph/lexical"
+    store.load(lexical, file)
+    _record(store, "test-build-lexical", [G1, G2, lexical])  # a fresh store: no cached record
+    try:
+        rows = store.select(
+            "SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }", Dataset(default=(), named=(lexical,))
+        )
+        assert [str(o) for o in rows.column("o")] == ["1"]
+    finally:
+        _record(store, "test-build", [G1, G2])
+        store.update(f"DROP SILENT GRAPH <{lexical}>")
+        store.close()
 
 
 def test_record_seen_by_a_second_instance(servers: dict[str, ServerInfo]) -> None:

@@ -20,9 +20,10 @@ after :data:`RECORD_TTL` seconds so replicas see a publish quickly). Every query
    record's :data:`MERGED_GRAPH_PROPERTY` when the publish wrote one (engines count a triple held by
    two graphs twice otherwise), else all of govkg's graphs.
 
-A graph that is not govkg's (nor the publication graph or a publish's staging graph, named
-explicitly) is replaced by :data:`NO_GRAPH`, an empty graph; an empty part of the dataset is
-that empty graph too. So another dataset sharing the store is never visible.
+A graph that is not govkg's (nor the publication graph, named explicitly) is replaced by
+:data:`NO_GRAPH`, an empty graph; an empty part of the dataset is that empty graph too. So
+another dataset sharing the store is never visible, nor a publish's staging graphs
+(:meth:`RemoteStore.count` alone reads a graph by any name: publish counts them so).
 
 HTTP client: one pooled keep-alive :class:`httpx.Client` per store, connect and read
 timeouts, environment proxies ignored (``trust_env=False``); reads (queries, counts, the
@@ -78,7 +79,7 @@ from govkg.backends.wire import (
 )
 from govkg.errors import GovkgError, QueryError
 from govkg.namespaces import PUBLICATION_GRAPH
-from govkg.publication import GKS, RECORD_QUERY, STAGING_PREFIX, RecordState, record_from
+from govkg.publication import GKS, RECORD_QUERY, RecordState, record_from
 from govkg.sparql_guard import scan
 
 #: The empty graph a query gets in place of a graph that is not govkg's.
@@ -107,6 +108,11 @@ LOAD_CHUNK = 1 << 20
 SERVERS = {"oxigraph": ("oxigraph",), "virtuoso": ("virtuoso",), "fuseki": ("fuseki", "jena")}
 #: Prefixes Virtuoso predeclares for its SQL built-ins, refused unless the query declares them.
 VIRTUOSO_BUILTIN_PREFIXES = frozenset({"bif", "sql"})
+#: Their namespaces: a query naming them by a prefix of its own or in full is refused too.
+VIRTUOSO_BUILTIN_NAMESPACES = (
+    "http://www.openlinksw.com/schemas/bif#",
+    "http://www.openlinksw.com/schemas/sql#",
+)
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 _NQUADS = "application/n-quads"
@@ -313,7 +319,10 @@ class RemoteStore:
     ) -> tuple[str, list[str], list[str]]:
         """The text to send and its protocol dataset (the module docstring's rule)."""
         clauses = split_dataset(query, base_iri)
-        if self.kind == "virtuoso" and clauses.undeclared & VIRTUOSO_BUILTIN_PREFIXES:
+        if self.kind == "virtuoso" and (
+            clauses.undeclared & VIRTUOSO_BUILTIN_PREFIXES
+            or any(iri.startswith(VIRTUOSO_BUILTIN_NAMESPACES) for iri in clauses.iris)
+        ):
             raise QueryError("Virtuoso's SQL built-ins (bif:, sql:) are not accepted")
         text = clauses.text if clauses.given else query
         if self.kind == "virtuoso":
@@ -338,11 +347,9 @@ class RemoteStore:
     def _restrict(graphs: tuple[str, ...], allowed: frozenset[str]) -> list[str]:
         kept: list[str] = []
         for graph in graphs:
-            visible = (
-                graph in allowed
-                or graph == str(PUBLICATION_GRAPH)
-                or graph.startswith(STAGING_PREFIX)
-            )
+            # the record is readable (it says what is served); a publish's staging graphs are
+            # not (readers never see a half-published graph): publish counts them by name
+            visible = graph in allowed or graph == str(PUBLICATION_GRAPH)
             name = graph if visible else NO_GRAPH
             if name not in kept:
                 kept.append(name)
@@ -351,7 +358,8 @@ class RemoteStore:
     def _post_query(
         self, text: str, default: list[str], named: list[str], asked: str, limit: float
     ) -> httpx.Response:
-        body = "query=" + urllib.parse.quote_plus(text) + _dataset_params(tuple(default), tuple(named))
+        graphs = _dataset_params(tuple(default), tuple(named))
+        body = "query=" + urllib.parse.quote_plus(text) + graphs
         return self._send(
             "POST",
             self.spec.query_url,

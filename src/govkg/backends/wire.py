@@ -110,6 +110,8 @@ class DatasetClauses:
     named: tuple[str, ...]
     #: Prefixes of prefixed names the query uses without declaring them.
     undeclared: frozenset[str] = frozenset()
+    #: IRIs the text writes in full or declares as a prefix's namespace (resolved).
+    iris: frozenset[str] = frozenset()
 
     @property
     def given(self) -> bool:
@@ -134,14 +136,19 @@ def split_dataset(text: str, base_iri: str | None = None) -> DatasetClauses:
     named: list[str] = []
     cuts: list[tuple[int, int]] = []
     undeclared: set[str] = set()
+    iris: set[str] = set()
     i = 0
     while i < len(found):
         token = found[i]
+        if token.kind == "iri":
+            iris.add(_resolve(token.text[1:-1], base))
         if token.kind == "pname" and token.text.split(":", 1)[0] not in prefixes:
             undeclared.add(token.text.split(":", 1)[0])
         word = token.text.upper() if token.kind == "word" else ""
         if word == "PREFIX" and i + 2 < len(found) and found[i + 2].kind == "iri":
-            prefixes[found[i + 1].text.rstrip(":")] = _resolve(found[i + 2].text[1:-1], base)
+            namespace = _resolve(found[i + 2].text[1:-1], base)
+            prefixes[found[i + 1].text.rstrip(":")] = namespace
+            iris.add(namespace)
             i += 3
             continue
         if word == "BASE" and i + 1 < len(found) and found[i + 1].kind == "iri":
@@ -163,7 +170,9 @@ def split_dataset(text: str, base_iri: str | None = None) -> DatasetClauses:
         i += 1
     for start, end in reversed(cuts):
         text = text[:start] + " " + text[end:]
-    return DatasetClauses(text, tuple(default), tuple(named), frozenset(undeclared))
+    return DatasetClauses(
+        text, tuple(default), tuple(named), frozenset(undeclared), frozenset(iris)
+    )
 
 
 #: The variable an ASK query asked as a SELECT projects (:func:`ask_as_select`).
