@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from rdflib import BNode, Graph, Literal
@@ -423,6 +424,64 @@ def test_stalled_server_times_out() -> None:
     assert time.monotonic() - started < 3
     store.close()
     stall.close()
+
+
+class _LateHeaders(http.server.BaseHTTPRequestHandler):
+    """Sends an answer's headers after ``delay`` seconds, then a few bytes of its body, then
+    nothing (each read within httpx's per-read timeout, the whole beyond the query's limit)."""
+
+    delay = 0.8
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if quote(str(PUBLICATION_GRAPH), safe="").encode() in body:  # the record: none
+            answer = b'{"head":{"vars":["p","o"]},"results":{"bindings":[]}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+            return
+        time.sleep(self.delay)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b'{"head":{"vars":["x"]},')
+        self.wfile.flush()
+        time.sleep(5)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_answer_ends_at_the_limit_not_twice_it() -> None:
+    """The hard time limit holds while the body is read: headers at 0.8 s of a 1 s limit,
+    then silence, is a timeout at 1 s (not at 1.8 s, when a per-read timeout would end)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LateHeaders)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    store = open_store(f"oxigraph:{url}")
+    try:
+        for read in (
+            lambda: store.select("SELECT * WHERE { ?s ?p ?o }", timeout=1.0),
+            lambda: b"".join(
+                store.stream(
+                    "SELECT * WHERE { ?s ?p ?o }",
+                    Accept(rows=("application/sparql-results+json",)),
+                    timeout=1.0,
+                ).chunks
+            ),
+        ):
+            started = time.monotonic()
+            with pytest.raises(StoreTimeoutError, match="did not answer within 1 s"):
+                read()
+            assert 0.8 <= time.monotonic() - started < 1.4
+    finally:
+        store.close()
+        server.shutdown()
+        server.server_close()
 
 
 def test_slow_query_times_out(servers: dict[str, ServerInfo]) -> None:

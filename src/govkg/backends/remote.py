@@ -41,8 +41,10 @@ raises :class:`StoreTimeoutError`; a refused connection or a 5xx,
 from __future__ import annotations
 
 import functools
+import heapq
 import os
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -371,7 +373,11 @@ class RemoteStore:
         )
 
     def _chunks(self, response: httpx.Response, deadline: float, limit: float) -> Iterator[bytes]:
-        """The answer's bytes, each read within the query's deadline."""
+        """The answer's bytes, all read by the query's deadline: a read still waiting then
+        is ended by :data:`WATCHDOG` (httpx's read timeout counts per read, so an engine
+        sending its headers just before the limit could otherwise hold a reader to twice it).
+        """
+        watch = WATCHDOG.watch(deadline, response)
         try:
             for chunk in response.iter_bytes():
                 if time.monotonic() > deadline:
@@ -380,6 +386,8 @@ class RemoteStore:
         except httpx.TimeoutException:
             raise self._timeout(limit) from None
         except httpx.TransportError as exc:
+            if watch.fired:
+                raise self._timeout(limit) from None
             raise StoreUnavailableError(
                 f"the {self.kind} store at {self.location} broke off its answer "
                 f"({type(exc).__name__})"
@@ -390,6 +398,7 @@ class RemoteStore:
                 f"({type(exc).__name__})"
             ) from None
         finally:
+            WATCHDOG.cancel(watch)
             response.close()
 
     # What the store holds ------------------------------------------------------------------
@@ -699,6 +708,81 @@ def _first_line(response: httpx.Response) -> str:
         if line.strip():
             return " ".join(line.split())[:300]
     return response.reason_phrase or "no reason given"
+
+
+class _Watch:
+    """One answer :class:`Watchdog` ends at its deadline."""
+
+    __slots__ = ("deadline", "fired", "response")
+
+    def __init__(self, deadline: float, response: httpx.Response):
+        self.deadline = deadline
+        self.response: httpx.Response | None = response
+        self.fired = False
+
+    def __lt__(self, other: _Watch) -> bool:
+        return self.deadline < other.deadline
+
+
+class Watchdog:
+    """Ends the reading of answers still open at their deadline: one daemon thread for all
+    stores, which shuts the answer's socket down (a blocked ``recv`` then returns at once,
+    where closing it from another thread would not wake it)."""
+
+    def __init__(self) -> None:
+        self._heap: list[_Watch] = []
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, response: httpx.Response) -> _Watch:
+        """Watch ``response`` until :meth:`cancel`, ending it at ``deadline``."""
+        entry = _Watch(deadline, response)
+        with self._wake:
+            heapq.heappush(self._heap, entry)
+            if self._thread is None or not self._thread.is_alive():  # also after a fork
+                self._thread = threading.Thread(target=self._run, name="govkg-watchdog")
+                self._thread.daemon = True
+                self._thread.start()
+            elif self._heap[0] is entry:
+                self._wake.notify()
+        return entry
+
+    def cancel(self, entry: _Watch) -> None:
+        """Stop watching (the entry leaves the heap when its deadline comes); once this
+        returns, the answer's connection is not shut down (it may go back to the pool)."""
+        with self._wake:
+            entry.response = None
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._heap and self._heap[0].response is None:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._wake.wait()
+                    continue
+                wait = self._heap[0].deadline - time.monotonic()
+                if wait > 0:
+                    self._wake.wait(wait)
+                    continue
+                entry = heapq.heappop(self._heap)
+                if entry.response is not None:
+                    entry.fired = True
+                    _shut_down(entry.response)
+
+
+def _shut_down(response: httpx.Response) -> None:
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:  # closed meanwhile
+            pass
+
+
+#: The process's one watchdog (:meth:`RemoteStore._chunks`).
+WATCHDOG = Watchdog()
 
 
 @functools.lru_cache(maxsize=64)
