@@ -133,6 +133,16 @@ def _query(server: RunningServer, query: str, accept: str) -> tuple[int, str, by
     return status, headers.get("content-type", ""), body
 
 
+def _post(server: RunningServer, query: str, accept: str) -> tuple[int, str, bytes]:
+    status, headers, body = server.request(
+        "POST",
+        "/sparql",
+        body=query.encode("utf-8"),
+        headers={"Accept": accept, "Content-Type": "application/sparql-query"},
+    )
+    return status, headers.get("content-type", ""), body
+
+
 def _comparable(media_type: str, body: bytes) -> object:
     """An answer in a form that compares equal when two answers mean the same."""
     bare = media_type.split(";")[0]
@@ -543,6 +553,50 @@ def test_a_new_publication_is_reported_then_switched_to_on_sighup(
                     with contextlib.suppress(OSError, http.client.HTTPException):
                         state = json.loads(server.request("GET", "/healthz")[2])
                 assert state["stale"] is False
+            finally:
+                stop_server(server)
+        finally:
+            store.close()
+
+
+def test_a_cached_answer_is_not_served_after_a_publication(tmp_path: Path, build_dir: Path) -> None:
+    """The result cache is keyed by the build the store holds: once its record names
+    another build, the same query is asked again (the previous build's answer is not kept)."""
+    from govkg.namespaces import PUBLICATION_GRAPH
+    from govkg.publication import GKS, PUBLICATION
+
+    query = "SELECT ?o WHERE { GRAPH ?g { <urn:govkg-test:s> <urn:govkg-test:p> ?o } }"
+    accept = "application/sparql-results+json"
+    with oxigraph_server(tmp_path / "engine") as engine:
+        store = open_store(engine.spec)
+        try:
+            publish(store, build_dir)
+            graph = store.graphs()[0]
+            server = start_server(
+                build_dir, tmp_path / "serve.log", "--store", engine.spec, workers=1
+            )
+            try:
+                for _ in range(2):  # the second is answered from the caches
+                    for ask in (_query, _post):
+                        status, _, body = ask(server, query, accept)
+                        assert status == 200 and json.loads(body)["results"]["bindings"] == []
+                store.update(
+                    f"INSERT DATA {{ GRAPH <{graph}> {{ "
+                    f'<urn:govkg-test:s> <urn:govkg-test:p> "new" }} }} ; '
+                    f"WITH <{PUBLICATION_GRAPH}> DELETE {{ <{PUBLICATION}> <{GKS.buildId}> ?b }} "
+                    f'INSERT {{ <{PUBLICATION}> <{GKS.buildId}> "next" }} '
+                    f"WHERE {{ <{PUBLICATION}> <{GKS.buildId}> ?b }}"
+                )
+                deadline = time.monotonic() + 10  # the record is read again after 2 s
+                for ask in (_query, _post):  # GET: the whole-answer cache; POST: the results'
+                    while True:
+                        status, _, body = ask(server, query, accept)
+                        bindings = json.loads(body)["results"]["bindings"]
+                        if bindings:
+                            break
+                        assert time.monotonic() < deadline, "a cached answer outlived the build"
+                        time.sleep(0.5)
+                    assert status == 200 and [b["o"]["value"] for b in bindings] == ["new"]
             finally:
                 stop_server(server)
         finally:

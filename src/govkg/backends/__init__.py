@@ -270,6 +270,12 @@ class Store(Protocol):
         counting them (``quads`` is then 0: a cheap probe, as ``/healthz`` makes)."""
         ...
 
+    def held_build(self) -> str | None:
+        """The build id :meth:`state` names, as last read: no request while a remote
+        store's record is younger than its time to live (2 s), so a caller may ask on
+        every query (the web result cache is keyed by it: a publish empties it)."""
+        ...
+
     def load(self, graph: str, path: Path) -> None:
         """Add an N-Triples file's triples to ``graph``."""
         ...

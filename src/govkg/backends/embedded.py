@@ -384,6 +384,10 @@ class EmbeddedStore:
             digest = hashlib.sha256(data).hexdigest()
         return StoreState(build_id, digest, tuple(self.graphs()), self.count() if quads else 0)
 
+    def held_build(self) -> str | None:
+        """The id of the build whose manifest is beside the first dump loaded."""
+        return self.state(quads=False).build_id
+
 
 class _Buffer(io.BytesIO):
     """An in-memory :class:`AnswerSink` (for :meth:`EmbeddedStore.stream`)."""

@@ -470,6 +470,10 @@ class RemoteStore:
             format_version=record.format_version,
         )
 
+    def held_build(self) -> str | None:
+        """The build the record names, read again after :data:`RECORD_TTL` seconds."""
+        return self._record_state().build_id
+
     # Writes --------------------------------------------------------------------------------
 
     def update(self, text: str) -> None:
@@ -734,6 +738,10 @@ class Watchdog:
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
 
+    def reset(self) -> None:
+        """Forget every watch, the thread and the lock (in a forked child)."""
+        self.__init__()  # type: ignore[misc]
+
     def watch(self, deadline: float, response: httpx.Response) -> _Watch:
         """Watch ``response`` until :meth:`cancel`, ending it at ``deadline``."""
         entry = _Watch(deadline, response)
@@ -783,6 +791,9 @@ def _shut_down(response: httpx.Response) -> None:
 
 #: The process's one watchdog (:meth:`RemoteStore._chunks`).
 WATCHDOG = Watchdog()
+# a forked child (a web worker) starts its own: the parent's thread is not copied, and its
+# lock may have been held at the fork
+os.register_at_fork(after_in_child=WATCHDOG.reset)
 
 
 @functools.lru_cache(maxsize=64)

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, current_app, request
 
 from govkg import __version__
-from govkg.backends import Quad, Store
+from govkg.backends import Quad, Store, StoreError
 from govkg.backends.embedded import EmbeddedStore
 from govkg.build import DATASET_DUMP
 from govkg.build_cache import read_manifest
@@ -162,16 +162,24 @@ class Site:
         """Evaluate a checked query under the time limit: in an evaluator process over the
         embedded store, from this thread over a remote store.
 
-        The served build never changes, so a complete answer of at most
-        ``RESULT_CACHE_ENTRY_BYTES`` is kept (LRU, ``RESULT_CACHE_BYTES`` in all per worker)
-        and the same request (query, dataset, formats, base IRI) is answered from memory.
+        A complete answer of at most ``RESULT_CACHE_ENTRY_BYTES`` is kept (LRU,
+        ``RESULT_CACHE_BYTES`` in all per worker) and the same request (query, dataset,
+        formats, base IRI) on the same build is answered from memory: the embedded store's
+        build never changes; a remote store's is the one its publication record names (read
+        again every 2 s), so after a publish no answer of the previous build is served.
         """
         evaluation = Evaluation.of(query, base_iri, tabular, graph)
         payload = evaluation.encode()
+        key: bytes | None = payload
+        if self.remote is not None:
+            try:
+                key = f"{self.remote.store.held_build()}\0".encode() + payload
+            except StoreError:  # the query below fails with the store's own error
+                key = None
         with self._cache_lock:
-            hit = self._results.get(payload)
-            if hit is not None:
-                self._results.move_to_end(payload)
+            hit = self._results.get(key) if key is not None else None
+            if key is not None and hit is not None:
+                self._results.move_to_end(key)
                 return Reply(media_type=hit[0], body=hit[1])
         if self.pool is not None:
             reply = self.pool.run(payload, self.config.query_timeout)
@@ -179,13 +187,13 @@ class Site:
         else:
             assert self.remote is not None
             reply = self.remote.run(evaluation, self.config.query_timeout)
-        if reply.spool is None and reply.size <= RESULT_CACHE_ENTRY_BYTES:
+        if key is not None and reply.spool is None and reply.size <= RESULT_CACHE_ENTRY_BYTES:
             with self._cache_lock:
-                self._results[payload] = (reply.media_type, reply.body)
-                self._result_bytes += len(reply.body) + len(payload)
+                self._results[key] = (reply.media_type, reply.body)
+                self._result_bytes += len(reply.body) + len(key)
                 while self._result_bytes > RESULT_CACHE_BYTES and self._results:
-                    old_payload, (_, old_body) = self._results.popitem(last=False)
-                    self._result_bytes -= len(old_body) + len(old_payload)
+                    old_key, (_, old_body) = self._results.popitem(last=False)
+                    self._result_bytes -= len(old_body) + len(old_key)
         return reply
 
     def view(self, iri: str) -> ResourceView | None:

@@ -180,6 +180,10 @@ class ProcessStore:
         """:meth:`govkg.backends.Store.state`."""
         return self._current().state(quads)
 
+    def held_build(self) -> str | None:
+        """:meth:`govkg.backends.Store.held_build`."""
+        return self._current().held_build()
+
     def load(self, graph: str, path: Path) -> None:
         """:meth:`govkg.backends.Store.load`."""
         self._current().load(graph, path)

@@ -259,7 +259,8 @@ class RemoteQueries:
             try:
                 answer = self._stream(evaluation, evaluation.accept, timeout)
             except NotAcceptableAnswerError as exc:
-                answer = self._stream(evaluation, _FALLBACK, timeout)
+                left = max(deadline - time.monotonic(), 0.001)
+                answer = self._stream(evaluation, _FALLBACK, left)
                 kinds = (
                     evaluation.accept.graph if answer.kind == "graph" else evaluation.accept.rows
                 )

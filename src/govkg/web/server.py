@@ -238,6 +238,8 @@ class _Live:
             access_log=self.options.access_log is not None,
             max_uploads=self.config.max_uploads,
             max_body_bytes=self.config.max_body_bytes,
+            # over a remote store a publish changes the answers: cached ones are the build's
+            generation=None if site.store.capabilities.in_process else site.store.held_build,
         )
         old, self._site, self._application = self._site, site, application
         if old is not None:

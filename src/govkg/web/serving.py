@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
+from govkg.errors import GovkgError
 from govkg.web.errors import ServiceBusyError
 
 #: Bodies up to this size are handed to the server whole (no thread is held while sending).
@@ -185,6 +186,10 @@ class Serving:
         access_log: Write one line per request to the ``govkg.access`` logger.
         max_uploads: Requests of one worker whose body may be arriving at once.
         max_body_bytes: The largest request body read (larger: 413, unread).
+        generation: What the answers depend on beyond the request (a remote store's build:
+            :meth:`govkg.backends.Store.held_build`), part of the cache key; when it raises
+            a :class:`GovkgError` (the store is down) the request is not answered from the
+            cache.
     """
 
     def __init__(
@@ -193,8 +198,10 @@ class Serving:
         access_log: bool = True,
         max_uploads: int = 8,
         max_body_bytes: int = 256 * 1024,
+        generation: Callable[[], str | None] | None = None,
     ):
         self.app = app
+        self.generation = generation
         self.access_log = access_log
         self.max_uploads = max_uploads
         self.max_body_bytes = max_body_bytes
@@ -220,6 +227,11 @@ class Serving:
                 _log_line(environ, refusal_status, len(text), started)
             return [text]
         key = self.cache.key(environ)
+        if key is not None and self.generation is not None:
+            try:
+                key = (*key, str(self.generation()))
+            except GovkgError:
+                key = None
         hit = self.cache.get(key) if key is not None else None
         if hit is not None:
             return self._whole(environ, start_response, hit[0], list(hit[1]), hit[2], started)
