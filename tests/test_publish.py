@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import shutil
 import threading
 import time
@@ -35,6 +36,7 @@ from govkg.publication import (
     GKS,
     PUBLICATION,
     STAGING_PREFIX,
+    Lease,
     RecordState,
     record_from,
     require_build,
@@ -141,6 +143,7 @@ def assert_holds(store: Store, info: ServerInfo, build: Path) -> None:
     graphs = raw_graphs(info)
     assert not [g for g in graphs if g.startswith(STAGING_PREFIX)]
     assert staging_graphs(store) == []
+    assert Lease(store).holders() == []  # released
 
 
 # Publishing ----------------------------------------------------------------------------------
@@ -272,8 +275,16 @@ def test_killed_publish_leaves_a_whole_build(
         assert done.returncode == -9, done.stderr
         switched = point == "publish:switched"
         assert_answers_whole(store, newer if switched else build_dir)
-        done = run_govkg("publish", "--store", server.spec, "--build-dir", str(newer))
+        # The killed publish's lease is live: the next publish is refused, in one line …
+        publish_args = ("publish", "--store", server.spec, "--build-dir", str(newer))
+        done = run_govkg(*publish_args)
+        assert done.returncode == 5, done.stderr
+        assert_busy_line(done.stderr, server)
+        assert_answers_whole(store, newer if switched else build_dir)
+        # … until an operator who knows it is dead takes the lease over.
+        done = run_govkg(*publish_args, "--break-lease")
         assert done.returncode == 0, done.stderr
+        assert "took the lease over from " in done.stderr
         assert done.stdout.startswith("unchanged" if switched else "published"), done.stdout
         assert_holds(store, server, newer)
     finally:
@@ -294,11 +305,26 @@ def test_killed_first_publish_then_completes(oxigraph: ServerInfo, build_dir: Pa
         assert done.returncode == -9, done.stderr
         with pytest.raises(StoreError, match="holds no govkg build"):
             require_build(store.state(), store.location)
-        done = run_govkg("publish", "--store", oxigraph.spec, "--build-dir", str(build_dir))
+        done = run_govkg(
+            "publish", "--store", oxigraph.spec, "--build-dir", str(build_dir), "--break-lease"
+        )
         assert done.returncode == 0, done.stderr
         assert_holds(store, oxigraph, build_dir)
     finally:
         store.close()
+
+
+def assert_busy_line(stderr: str, server: ServerInfo) -> None:
+    """A publish refused for a live lease said so in one line naming the store (never its
+    credentials), the holder and the expiry."""
+    lines = stderr.strip().splitlines()
+    assert len(lines) >= 1 and "Traceback" not in stderr, stderr
+    last = lines[-1]
+    assert last.startswith(f"govkg: error: the store at {server.url} is being published to by ")
+    assert re.search(r" pid \d+ until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", last), last
+    assert "--break-lease" in last
+    if server.password:
+        assert f":{server.password}@" not in stderr
 
 
 def assert_answers_whole(store: Store, build: Path) -> None:

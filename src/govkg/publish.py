@@ -2,7 +2,12 @@
 
 Readers of the store never see a half-published build:
 
-1. the build is verified against its manifest (:func:`govkg.build_cache.verify_build`);
+1. the build is verified against its manifest (:func:`govkg.build_cache.verify_build`) and
+   the store's publish lease is taken (:class:`govkg.publication.Lease`: one conditional
+   update, then a read-back; another publish holding it fails this one at once with
+   :class:`~govkg.publication.StoreBusyError`). Taking it is the publish's first write, so
+   wrong credentials fail here, before anything is staged. It is renewed while the publish
+   runs and released at its end; a killed publish's lease expires;
 2. its N-Quads dump is split, line by line, into one N-Triples file per named graph (and
    their RDF merge, :data:`~govkg.publication.MERGED_GRAPH`, when a triple is in two graphs);
 3. a graph whose SHA-256 and count the store already records stays where it is; each other
@@ -24,6 +29,8 @@ refuses it): its graphs are loaded straight under their names and the record, wr
 makes them a build (a killed first publish leaves graphs but no record; the next one drops
 them first). This halves the work of a first publish (Oxigraph server 0.5 applies an update's
 graph copy at about 5,000 triples a second).
+
+Only the lease holder drops staging graphs: those it finds noted are a dead publish's.
 
 Publishing the build a store already records (same manifest SHA-256, same counts) changes
 nothing. Graphs of other datasets in the store are never touched: only the graphs the old
@@ -53,7 +60,15 @@ from govkg.build_cache import DATASET_DUMP, MANIFEST, file_digest, verify_build
 from govkg.errors import DamagedBuildError
 from govkg.namespaces import ID, PUBLICATION_GRAPH
 from govkg.progress import Progress
-from govkg.publication import GKS, MERGED_GRAPH, STAGING_PREFIX, RecordState, record_update
+from govkg.publication import (
+    GKS,
+    LEASE_SECONDS,
+    MERGED_GRAPH,
+    STAGING_PREFIX,
+    Lease,
+    RecordState,
+    record_update,
+)
 
 #: Where a publish notes its staging graphs (in the publication graph) before loading them.
 STAGING_NOTE = URIRef(ID["publication/staging"])
@@ -120,60 +135,90 @@ class Split:
         return sum(f.triples for f in self.graphs.values())
 
 
-def publish(store: Store, build_dir: Path, progress: Progress | None = None) -> PublishResult:
+def publish(
+    store: Store,
+    build_dir: Path,
+    progress: Progress | None = None,
+    lease_seconds: float = LEASE_SECONDS,
+    break_lease: bool = False,
+) -> PublishResult:
     """Publish the build in ``build_dir`` into ``store`` (see the module's description).
 
     Args:
         store: A writable store.
         build_dir: A finished build folder (its ``manifest.json`` and ``govkg.nq``).
         progress: Where to report the steps (None: silent).
+        lease_seconds: How long the publish lease lasts unless renewed (it is renewed while
+            the publish runs; a killed publish's lease expires after this).
+        break_lease: Take the lease over even from a live holder (an operator who knows that
+            publish is dead).
 
     Returns:
         What was published, and whether anything changed.
 
     Raises:
         DamagedBuildError: the build fails verification (one line naming the file).
-        StoreError: the store refused or failed (one line naming its URL); the previous build
-            still answers.
+        StoreBusyError: another publish holds the store's lease, or this one lost it before
+            switching (exit 5; the previous build still answers).
+        StoreError: the store refused or failed (one line naming its URL; wrong credentials
+            fail at the lease, before anything is staged); the previous build still answers.
     """
     started = time.perf_counter()
     progress = progress or Progress(stream=None)
-    progress.total = progress.total or 5
+    progress.total = progress.total or 6
     if not store.capabilities.writable:
         raise StoreError(f"the store at {store.location} is read-only; publish needs to write")
     with progress.step("verify the build"):
         manifest = verify_build(build_dir)
         folder = build_dir.resolve()
         sha256 = file_digest(folder / MANIFEST)
+    lease = Lease(store, lease_seconds)
+    with progress.step("take the publish lease"):
+        lease.take(force=break_lease)
+        for broken in lease.broken:
+            progress.note(f"took the lease over from {broken.describe()}")
+    with lease:
+        outcome = _publish_leased(store, folder, manifest.build_id, sha256, lease, progress)
+    graphs, quads, changed = outcome
+    elapsed = time.perf_counter() - started
+    return PublishResult(manifest.build_id, sha256, graphs, quads, changed, elapsed)
+
+
+def _publish_leased(
+    store: Store, folder: Path, build_id: str, sha256: str, lease: Lease, progress: Progress
+) -> tuple[tuple[str, ...], int, bool]:
+    """Steps 2 to 4 of :func:`publish`, under its lease (checked before the staging graphs
+    of an earlier publish are dropped, before staging and before the switch).
+
+    Returns:
+        The build's graphs, its quads, and whether anything changed.
+    """
     with tempfile.TemporaryDirectory(prefix="govkg-publish-") as temporary:
         with progress.step("split the dump by graph"):
             split = split_dump(folder / DATASET_DUMP, Path(temporary))
             progress.note(f"{len(split.graphs)} graphs, {split.quads} quads")
         graphs = tuple(sorted(split.graphs))
-
-        def result(changed: bool) -> PublishResult:
-            elapsed = time.perf_counter() - started
-            return PublishResult(manifest.build_id, sha256, graphs, split.quads, changed, elapsed)
-
         with progress.step("read what the store holds"):
             current = store.state()
-            leftovers = staging_graphs(store)
             files = dict(split.graphs)
             if split.merged is not None:
                 files[str(MERGED_GRAPH)] = split.merged
             same = (
-                current.build_id == manifest.build_id
+                current.build_id == build_id
                 and current.manifest_sha256 == sha256
                 and set(current.graphs) == set(graphs)
                 and _counts(store, {g: g for g in files})
                 == {g: f.triples for g, f in files.items()}
             )
+            # Staging graphs noted now are a dead publish's: the live one holds the lease.
+            lease.check()
+            leftovers = staging_graphs(store)
             if leftovers:
                 progress.note(f"{len(leftovers)} staging graphs of an unfinished publish")
                 _drop_staging(store, leftovers)
         if same:
-            progress.note(f"the store already holds build {manifest.build_id[:12]}: unchanged")
-            return result(False)
+            progress.note(f"the store already holds build {build_id[:12]}: unchanged")
+            return graphs, split.quads, False
         # A store with no record at all serves no reader (serve --store refuses it): the
         # graphs go straight to their names (half-loaded ones of a killed first publish are
         # dropped first) and the record, written last, makes them a build.
@@ -191,7 +236,7 @@ def publish(store: Store, build_dir: Path, progress: Progress | None = None) -> 
             if kept:
                 progress.note(f"{len(kept)} graphs unchanged, left in place")
             names = {
-                graph: f"{STAGING_PREFIX}{manifest.build_id[:16]}:{n}"
+                graph: f"{STAGING_PREFIX}{build_id[:16]}:{n}"
                 for n, graph in enumerate(sorted(files))
                 if graph not in kept
             }
@@ -212,8 +257,9 @@ def publish(store: Store, build_dir: Path, progress: Progress | None = None) -> 
             operations = [
                 *(_replace(g, s) for g, s in names.items() if s != g),
                 *(f"DROP SILENT GRAPH <{g}>" for g in sorted(gone)),
-                record_update(manifest.build_id, sha256, graphs, issued, merged, digests),
+                record_update(build_id, sha256, graphs, issued, merged, digests),
             ]
+            lease.check()  # the last moment another publish could have taken over
             faults.point(FAULT_SWITCH)
             if store.capabilities.atomic_update:
                 store.update(" ;\n".join(operations))
@@ -224,7 +270,7 @@ def publish(store: Store, build_dir: Path, progress: Progress | None = None) -> 
             left = set(staging_graphs(store)) | {s for g, s in names.items() if s != g}
             if left:
                 _drop_staging(store, sorted(left))
-    return result(True)
+    return graphs, split.quads, True
 
 
 def _unchanged(

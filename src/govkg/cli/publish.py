@@ -13,6 +13,7 @@ from govkg.build import ensure_built
 from govkg.cli import common as cli_common
 from govkg.errors import InputError
 from govkg.progress import Progress
+from govkg.publication import LEASE_SECONDS
 from govkg.publish import publish
 
 #: The environment variable naming the store when ``--store`` is not given.
@@ -40,10 +41,27 @@ def register(
         "graph is staged under a temporary name, its count checked, then all are switched in "
         "one update with the record of the build. Publishing the build the store already "
         "holds changes nothing; a publish that fails or is killed leaves the previous build "
-        "answering. Builds first when no current build exists (unless --build-dir is given). "
-        "See docs/stores.md.",
+        "answering. One publish at a time per store: a publish takes the store's lease "
+        "first and fails at once while another publish holds it. Builds first when no current "
+        "build exists (unless --build-dir is given). See docs/stores.md.",
         epilog="Exit codes: 0 published or unchanged; 2 no store given, a damaged build, or "
-        "the store refused or failed (one line naming its URL).",
+        "the store refused or failed, wrong credentials included (one line naming its URL); "
+        "5 another publish holds the store's lease (its host, pid and expiry named), or this "
+        "publish lost it before switching.",
+    )
+    p.add_argument(
+        "--break-lease",
+        action="store_true",
+        help="take the store's publish lease over even while another publish holds it "
+        "(only when that publish is known to be dead: killed, or its host gone)",
+    )
+    p.add_argument(
+        "--lease-seconds",
+        type=_seconds,
+        default=LEASE_SECONDS,
+        metavar="SECONDS",
+        help=f"how long the lease lasts unless renewed (renewed while publishing; a killed "
+        f"publish's lease expires after this; default {LEASE_SECONDS:.0f})",
     )
     known = {o for action in (common._actions if common else []) for o in action.option_strings}
     if "--store" not in known:
@@ -59,6 +77,17 @@ def register(
         p.add_argument("--workspace", type=Path, default=None, help="the workspace to build")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(run=_publish)
+
+
+def _seconds(text: str) -> float:
+    """A positive number of seconds (``--lease-seconds``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -81,7 +110,13 @@ def _publish(args: argparse.Namespace) -> int:
             build_dir = ensure_built(
                 layout, cli_common.build_dir_for(args, layout), progress
             ).parent
-        result = publish(store, build_dir, Progress(stream=progress.stream))
+        result = publish(
+            store,
+            build_dir,
+            Progress(stream=progress.stream),
+            lease_seconds=args.lease_seconds,
+            break_lease=args.break_lease,
+        )
     finally:
         store.close()
     outcome = "unchanged" if not result.changed else "published"
