@@ -54,6 +54,10 @@ LEASE_WAIT = 60.0
 #: Triples of the builds the racing processes publish: enough that a publish holds the lease
 #: for seconds, far longer than the start-up jitter of two processes.
 RACE_TRIPLES = 150_000
+#: Seconds a publish holding a 2 s lease is watched before another tries (its lease would
+#: have expired by then without renewals; publishing RACE_TRIPLES over a smaller build takes
+#: about 13 s on Oxigraph server, 12 of them in the switch).
+RENEWED_PAST = 3.5
 
 
 @pytest.fixture
@@ -211,14 +215,18 @@ def test_two_publish_processes_one_wins(oxigraph: ServerInfo, tmp_path: Path) ->
 
 def test_publish_while_another_runs_is_refused(oxigraph: ServerInfo, tmp_path: Path) -> None:
     """A publish started while another holds the lease fails at once and touches nothing:
-    the running publish completes whole."""
+    the running publish, whose 2 s lease is renewed while it works (its switch alone takes
+    seconds), completes whole."""
     old = make_build(tmp_path / "old", synthetic_quads(8, 20_000, "old"))
     new = make_build(tmp_path / "new", synthetic_quads(8, RACE_TRIPLES, "new"))
     store = open_store(oxigraph.spec)
     try:
         publish(store, old)
-        running = start_publish("--store", oxigraph.spec, "--build-dir", str(new))
+        args = ("--store", oxigraph.spec, "--build-dir", str(new), "--lease-seconds", "2")
+        running = start_publish(*args)
         wait_for("the first publish holds the lease", lambda: live_leases(store))
+        time.sleep(RENEWED_PAST)  # longer than its lease: only renewals keep it
+        assert running.poll() is None, "the publish ended too soon to show its renewals"
         started = time.monotonic()
         done = run_govkg("publish", "--store", oxigraph.spec, "--build-dir", str(old))
         assert done.returncode == 5, done.stderr
