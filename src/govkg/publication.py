@@ -42,7 +42,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD, Namespace
 
 from govkg.backends import Dataset, Rows, Store, StoreError, StoreState, StoreUnavailableError
-from govkg.errors import ExitCode
+from govkg.errors import ExitCode, GovkgError
 from govkg.namespaces import BASE, ID, PUBLICATION_GRAPH
 
 #: The record's vocabulary (prefix ``gks:``).
@@ -216,8 +216,9 @@ LEASE_BACKOFF = 0.5
 LEASE_JOIN = 30.0
 
 _SCOPE = Dataset(default=(), named=(str(PUBLICATION_GRAPH),))
-#: The end of time, for an expiry that cannot be read (such a lease counts as live).
-_NEVER = datetime.max.replace(tzinfo=UTC)
+#: The start of time, for an expiry that cannot be read: such a lease counts as expired, as it
+#: does in the engine's own comparison (an error there leaves it out of the live ones).
+_UNREADABLE = datetime.min.replace(tzinfo=UTC)
 
 
 class StoreBusyError(StoreError):
@@ -247,8 +248,7 @@ class LeaseHolder:
 
     def describe(self) -> str:
         """``<holder> until <expiry>`` for a message."""
-        until = "an unreadable time" if self.expires == _NEVER else _stamp(self.expires)
-        return f"{self.holder} until {until}"
+        return f"{self.holder} until {_stamp(self.expires)}"
 
 
 def _pause() -> None:
@@ -275,7 +275,7 @@ def _read_time(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        return _NEVER
+        return _UNREADABLE
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -347,9 +347,10 @@ class Lease:
         found: dict[str, LeaseHolder] = {}
         for row in rows.dicts():
             if "lease" in row and "expires" in row:
+                holder = " ".join(row.get("holder", "").split()) or "an unnamed publish"
                 lease = LeaseHolder(
                     row["lease"],
-                    row.get("holder", "an unnamed publish"),
+                    holder,
                     _read_time(row["expires"]),
                 )
                 if lease.node not in found or lease.expires > found[lease.node].expires:
@@ -513,7 +514,7 @@ class Lease:
             except StoreBusyError as exc:
                 self._lost = exc
                 return
-            except StoreError:  # a passing failure: the next renewal, or check(), tells
+            except GovkgError:  # a passing failure: the next renewal, or check(), tells
                 continue
 
     # Helpers -----------------------------------------------------------------------------
