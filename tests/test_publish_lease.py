@@ -333,7 +333,7 @@ def test_a_lease_changes_nothing_readers_read(oxigraph: ServerInfo, build_dir: P
 # Credentials ---------------------------------------------------------------------------------
 
 
-def test_wrong_password_fails_before_staging_on_virtuoso(
+def test_wrong_or_no_password_fails_before_staging_on_virtuoso(
     virtuoso: ServerInfo, build_dir: Path
 ) -> None:
     """Virtuoso reads anonymously and writes with digest credentials: a wrong password fails
@@ -352,6 +352,24 @@ def test_wrong_password_fails_before_staging_on_virtuoso(
         assert lines[-1] == f"govkg: error: {expected}", done.stderr
         assert "Traceback" not in done.stderr and password not in done.stderr + done.stdout
         assert "stage" not in done.stderr  # it never got to staging
+        assert raw_graphs(virtuoso) == before
+        assert Lease(store).holders() == []
+        # No credentials at all: the same, naming where to give them.
+        anonymous = f"virtuoso:{virtuoso.url}"
+        done = run_govkg(
+            "publish",
+            "--store",
+            anonymous,
+            "--build-dir",
+            str(build_dir),
+            unset=["GOVKG_STORE_USER", "GOVKG_STORE_PASSWORD"],
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().splitlines()[-1] == (
+            f"govkg: error: the virtuoso store at {virtuoso.url} asks for credentials (give "
+            f"them in the URL's user part or GOVKG_STORE_USER / GOVKG_STORE_PASSWORD)"
+        )
+        assert "stage" not in done.stderr
         assert raw_graphs(virtuoso) == before
         assert Lease(store).holders() == []
     finally:
