@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html as html_module
 import io
+import logging
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -437,3 +438,29 @@ def test_a_workspace_framework_is_browsed_like_a_built_in_one(workspace_client):
     )
     rmf = client.get("/frameworks/nist-ai-rmf-1-0/govern-1-6").get_data(as_text=True)
     assert 'href="/frameworks/acme-ai-policy/use/1-1"' in rmf
+
+
+def test_warming_stops_at_its_budget_and_pages_are_made_on_request(
+    store: Store, build_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A large graph's hundreds of crosswalks are not all made before the server starts:
+    with no time to spend, warming makes none, and the page is made on its first request
+    with the same matrix as a warmed one."""
+    from govkg.web import EXTENSION
+    from govkg.web.crosswalks import warm
+
+    cold = create_app(WebConfig(build_dir=build_dir), store=store)
+    site = cold.extensions[EXTENSION]
+    with caplog.at_level(logging.INFO, logger="govkg.web.crosswalks"):
+        warm(site, budget=0.0)
+    assert "warmed 0 of " in caplog.text
+    assert not [key for key in site._kept if key[0] in ("crosswalk", "sssom")]
+    page = "/crosswalks/nist-ai-600-1/nist-ai-rmf-1-0"
+    warmed = create_app(WebConfig(build_dir=build_dir), store=store)
+    warm(warmed.extensions[EXTENSION])
+    assert [key for key in warmed.extensions[EXTENSION]._kept if key[0] == "crosswalk"]
+    try:
+        assert cold.test_client().get(page).get_data() == warmed.test_client().get(page).get_data()
+    finally:
+        for app in (cold, warmed):
+            app.extensions[EXTENSION].pool.close()

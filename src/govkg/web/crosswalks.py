@@ -16,8 +16,10 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import logging
 import math
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import yaml
@@ -29,6 +31,8 @@ from govkg.web import Site, current_site
 from govkg.web.browse_model import Element, Framework, MappingRow, MappingSet, Tree
 from govkg.web.errors import NotFoundError
 from govkg.web.frameworks import HTML, element_hrefs, framework, frameworks, href, sets, tree
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("crosswalks", __name__)
 #: Shades of a non-empty heatmap cell (CSS classes ``heat-1`` ... ``heat-4``, style.css).
@@ -167,18 +171,39 @@ def linked_pairs(site: Site) -> list[tuple[Framework, Framework, int]]:
     return site.kept(("browse-linked-pairs",), make)
 
 
-def warm(site: Site) -> None:
+#: Seconds :func:`warm` spends at most on mapping sets' SSSOM and crosswalk matrices: on a
+#: large graph (a generated 1M-triple one has 328 linked pairs at about 5 s each) the rest is
+#: made on first request, instead of holding the server's start for half an hour.
+WARM_SECONDS = 10.0
+
+
+def warm(site: Site, budget: float = WARM_SECONDS) -> None:
     """Compute what the browsing pages read (frameworks, trees, mapping sets and their SSSOM
     TSV, and the crosswalks the crosswalk list links, both ways: about a second on the shipped
-    graph), so that the server's forked workers share it and no reader waits for it."""
+    graph), so that the server's forked workers share it and no reader waits for it; the
+    SSSOM files and crosswalks for ``budget`` seconds at most."""
     element_hrefs(site)
     site.kept(("sssom-context",), lambda: _sssom_context(site))
+    jobs: list[Callable[[], object]] = []
     for chosen in sets(site):
         if chosen.mappings and chosen.graph:
-            site.kept(("sssom", chosen.key), functools.partial(_sssom, site, chosen))
+            make = functools.partial(_sssom, site, chosen)
+            jobs.append(functools.partial(site.kept, ("sssom", chosen.key), make))
     for a, b, _ in linked_pairs(site):
-        crosswalk(site, a.key, b.key)
-        crosswalk(site, b.key, a.key)
+        jobs.append(functools.partial(crosswalk, site, a.key, b.key))
+        jobs.append(functools.partial(crosswalk, site, b.key, a.key))
+    deadline = time.monotonic() + budget
+    for done, job in enumerate(jobs):
+        if time.monotonic() > deadline:
+            log.info(
+                "warmed %d of %d mapping-set and crosswalk pages in %g s; the others are made "
+                "on first request",
+                done,
+                len(jobs),
+                budget,
+            )
+            return
+        job()
 
 
 @bp.route("/crosswalks/")
