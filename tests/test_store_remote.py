@@ -544,6 +544,52 @@ def test_retries_for_reads_only() -> None:
         server.server_close()
 
 
+class _Deadlocked(http.server.BaseHTTPRequestHandler):
+    """Virtuoso's answer to a transaction that lost a deadlock (rolled back), to the first
+    update, and another 500 to any update whose text says ``fails``; counts updates."""
+
+    updates = 0
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        _Deadlocked.updates += 1
+        if _Deadlocked.updates == 1:
+            answer, status = b"Virtuoso 40001 Error SR172: Transaction deadlocked\n", 500
+        elif b"fails" in body:
+            answer, status = b"Virtuoso 42000 Error SP031: something else\n", 500
+        else:
+            answer, status = b"", 200
+        self.send_response(status)
+        self.send_header("Server", "Virtuoso/07.20.3240 (Linux)")
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_virtuoso_update_sent_again_after_a_deadlock_only() -> None:
+    """Virtuoso rolls back a transaction that lost a deadlock (40001, SR172): that update is
+    sent again; any other failure of an update is not."""
+    _Deadlocked.updates = 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Deadlocked)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    store = RemoteStore(parse_spec(f"virtuoso:http://dba:dba@{url[7:]}", {}))
+    try:
+        store.update("CLEAR SILENT GRAPH <urn:x>")
+        assert _Deadlocked.updates == 2
+        with pytest.raises(StoreUnavailableError, match="HTTP 500.: Virtuoso 42000"):
+            store.update("CLEAR SILENT GRAPH <urn:fails>")
+        assert _Deadlocked.updates == 3
+    finally:
+        store.close()
+        server.shutdown()
+        server.server_close()
+
+
 # Engine quirks, measured --------------------------------------------------------------------
 
 

@@ -102,6 +102,9 @@ WRITE_TIMEOUT = 3600.0
 RETRY_BACKOFF = (0.2, 0.5, 1.0)
 #: Statuses after which a read is tried again.
 RETRY_STATUSES = frozenset({502, 503, 504})
+#: Virtuoso's error codes of a transaction that lost a deadlock (answered 500; it was rolled
+#: back, so the request is sent again, an update too).
+VIRTUOSO_DEADLOCK = ("40001", "SR172")
 #: Bytes read of an error answer, for its first line.
 ERROR_BYTES = 4096
 #: Bytes per chunk read from a file being loaded.
@@ -609,8 +612,10 @@ class RemoteStore:
         content: Iterator[bytes] | None = None,
         accept_statuses: frozenset[int] = frozenset(),
     ) -> httpx.Response:
-        """Send one request (reads retried), and return its response, checked and open."""
-        pauses = RETRY_BACKOFF if retry else ()
+        """Send one request (reads retried; on Virtuoso a form request, query or update, also
+        when it lost a deadlock: the engine rolled it back), and return its response, checked
+        and open."""
+        pauses = RETRY_BACKOFF
         deadline = time.monotonic() + timeout
         if form is not None:
             headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
@@ -638,11 +643,21 @@ class RemoteStore:
                 raise StoreError(
                     f"the {self.kind} store at {self.location} failed ({type(exc).__name__})"
                 ) from None
+            again = retry
             if response is not None:
-                if response.status_code not in RETRY_STATUSES:
+                deadlock = response.status_code == 500 and self.kind == "virtuoso"
+                if response.status_code not in RETRY_STATUSES and not deadlock:
                     return self._check(response, url, accept_statuses)
                 failure = self._failure(response, url)
-            if attempt >= len(pauses) or time.monotonic() + pauses[attempt] >= deadline:
+                if deadlock:
+                    again = form is not None and any(
+                        code in failure.message for code in VIRTUOSO_DEADLOCK
+                    )
+            if (
+                not again
+                or attempt >= len(pauses)
+                or time.monotonic() + pauses[attempt] >= deadline
+            ):
                 raise failure
             time.sleep(pauses[attempt])
             attempt += 1
