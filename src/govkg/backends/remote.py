@@ -18,7 +18,8 @@ after :data:`RECORD_TTL` seconds so replicas see a publish quickly). Every query
    protocol's graphs instead of giving way to them);
 3. else the default graph is the merge of govkg's graphs and each of them is named: the
    record's :data:`MERGED_GRAPH_PROPERTY` when the publish wrote one (engines count a triple held by
-   two graphs twice otherwise), else all of govkg's graphs.
+   two graphs twice otherwise), else all of govkg's graphs; the named graphs are sent only
+   when the query has a ``GRAPH`` pattern (nothing else reads them).
 
 A graph that is not govkg's (nor the publication graph, named explicitly) is replaced by
 :data:`NO_GRAPH`, an empty graph; an empty part of the dataset is that empty graph too. So
@@ -343,6 +344,8 @@ class RemoteStore:
             named_list = self._restrict(clauses.named, record.allowed)
         else:
             default_list, named_list = record.default_dataset
+            if not clauses.reads_named_graphs:
+                named_list = []  # nothing reads them: 1 336 graph names were 100 kB a query
         if self.kind == "virtuoso":  # its GRAPH <g> ignores named-graph-uri
             kept = set(named_list)
             text = restrict_graph_names(text, kept.__contains__, NO_GRAPH, base_iri)

@@ -112,6 +112,8 @@ class DatasetClauses:
     undeclared: frozenset[str] = frozenset()
     #: IRIs the text writes in full or declares as a prefix's namespace (resolved).
     iris: frozenset[str] = frozenset()
+    #: Whether the text has a ``GRAPH`` pattern (else its named graphs do not matter).
+    reads_named_graphs: bool = True
 
     @property
     def given(self) -> bool:
@@ -137,6 +139,7 @@ def split_dataset(text: str, base_iri: str | None = None) -> DatasetClauses:
     cuts: list[tuple[int, int]] = []
     undeclared: set[str] = set()
     iris: set[str] = set()
+    graph_patterns = False
     i = 0
     while i < len(found):
         token = found[i]
@@ -155,6 +158,7 @@ def split_dataset(text: str, base_iri: str | None = None) -> DatasetClauses:
             base = _resolve(found[i + 1].text[1:-1], base)
             i += 2
             continue
+        graph_patterns = graph_patterns or word == "GRAPH"
         if word == "DEFINE":
             raise QueryError("engine pragmas (DEFINE) are not SPARQL and not accepted")
         if word == "FROM":
@@ -171,7 +175,7 @@ def split_dataset(text: str, base_iri: str | None = None) -> DatasetClauses:
     for start, end in reversed(cuts):
         text = text[:start] + " " + text[end:]
     return DatasetClauses(
-        text, tuple(default), tuple(named), frozenset(undeclared), frozenset(iris)
+        text, tuple(default), tuple(named), frozenset(undeclared), frozenset(iris), graph_patterns
     )
 
 
