@@ -218,6 +218,13 @@ def test_bad_query_is_a_query_error(remote: Store) -> None:
         "PREFIX o: <urn:someone-else:> SELECT ?o FROM o:graph WHERE { ?s ?p ?o }",
         "BASE <urn:someone-else:> SELECT ?o FROM <graph> WHERE { ?s ?p ?o }",
         f"SELECT ?o WHERE {{ GRAPH <{STAGING}> {{ ?s ?p ?o }} }}",
+        # a graph variable fixed to another dataset's graph before or after the pattern
+        f"SELECT ?o WHERE {{ VALUES ?g {{ <{OTHER}> }} GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"SELECT ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} VALUES ?g {{ <{OTHER}> }}",
+        f"SELECT ?o WHERE {{ BIND (<{OTHER}> AS ?g) GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"SELECT ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g = <{OTHER}>) }}",
+        f"SELECT ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (STR(?g) = '{OTHER}') }}",
+        f"SELECT ?o {{ {{ SELECT ?g {{ VALUES ?g {{ <{OTHER}> }} }} }} GRAPH ?g {{ ?s ?p ?o }} }}",
         f"SELECT ?o FROM <{STAGING}> WHERE {{ ?s ?p ?o }}",
         f"SELECT ?o FROM NAMED <{STAGING}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
     ],
