@@ -577,6 +577,24 @@ class _Deadlocked(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def test_virtuoso_compiler_error_is_the_engines_failure_not_unavailability(
+    servers: dict[str, ServerInfo],
+) -> None:
+    """Virtuoso answers 500 when its SQL compiler fails on a query (a trailing VALUES of a
+    variable not projected: SQ200): a StoreError (502), not StoreUnavailableError (503,
+    which says try again later)."""
+    store = open_store(servers["virtuoso"].spec)
+    query = "SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } } VALUES ?g { <urn:x> }"
+    try:
+        with pytest.raises(
+            StoreError, match=r"could not run the query \(HTTP 500\): .*SQ200"
+        ) as caught:
+            store.select(query)
+        assert not isinstance(caught.value, StoreUnavailableError)
+    finally:
+        store.close()
+
+
 def test_virtuoso_update_sent_again_after_a_deadlock_only() -> None:
     """Virtuoso rolls back a transaction that lost a deadlock (40001, SR172): that update is
     sent again; any other failure of an update is not."""
@@ -588,7 +606,7 @@ def test_virtuoso_update_sent_again_after_a_deadlock_only() -> None:
     try:
         store.update("CLEAR SILENT GRAPH <urn:x>")
         assert _Deadlocked.updates == 2
-        with pytest.raises(StoreUnavailableError, match="HTTP 500.: Virtuoso 42000"):
+        with pytest.raises(StoreError, match="could not run the query .HTTP 500.: Virtuoso 42000"):
             store.update("CLEAR SILENT GRAPH <urn:fails>")
         assert _Deadlocked.updates == 3
     finally:

@@ -106,6 +106,8 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 #: Virtuoso's error codes of a transaction that lost a deadlock (answered 500; it was rolled
 #: back, so the request is sent again, an update too).
 VIRTUOSO_DEADLOCK = ("40001", "SR172")
+#: Virtuoso's SPARQL (SP…) and SQL (SQ…) compiler errors, answered 500.
+_VIRTUOSO_COMPILER = re.compile(r"\bError S[PQ]\d{3}\b")
 #: Bytes read of an error answer, for its first line.
 ERROR_BYTES = 4096
 #: Bytes per chunk read from a file being loaded.
@@ -702,6 +704,9 @@ class RemoteStore:
             return StoreError(f"{self.location} is not a {self.kind} store: {path} is not found")
         if status == 406:
             return NotAcceptableAnswerError(f"{where} cannot serve the answer: {first}")
+        if status == 500 and self.kind == "virtuoso" and _VIRTUOSO_COMPILER.search(first):
+            # its SPARQL or SQL compiler failed on this query: the engine is up (502, not 503)
+            return StoreError(f"{where} could not run the query (HTTP {status}): {first}")
         if status >= 500:
             return StoreUnavailableError(f"{where} failed (HTTP {status}): {first}")
         return StoreError(f"{where} answered HTTP {status}: {first}")
