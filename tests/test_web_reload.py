@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from web_server import RunningServer, running
+from web_server import RunningServer, running, start_server, stop_server
 
 from govkg.build import DATASET_DUMP
 from govkg.build_cache import read_manifest
@@ -192,3 +192,26 @@ def test_a_damaged_build_is_never_served_after_sighup(build_copy, tmp_path):
         assert _wait(lambda: "Stopped old worker" in server.log_text(), RELOAD_WITHIN * 2)
         after = _health(server)
         assert after["quads"] == before["quads"], server.log_text()[-2000:]
+
+
+def test_bursts_of_signals_reload_then_stop_the_server(build_copy, tmp_path):
+    """Signals arriving while granian's main loop handles another (a burst of SIGHUPs, then
+    of SIGTERMs, as from a supervisor and a ``timeout`` wrapper both) reload and then stop
+    the server: its handlers once deadlocked the main process on the event they set."""
+    server = start_server(build_copy, tmp_path / "server.log", workers=1)
+    try:
+        for _ in range(5):
+            server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30  # workers are being replaced: a request may drop
+        status = 0
+        while status != 200 and time.monotonic() < deadline:
+            try:
+                status = server.request("GET", "/healthz")[0]
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.2)
+        assert status == 200 and server.process.poll() is None
+        for _ in range(5):
+            server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=30)
+    finally:
+        stop_server(server)

@@ -27,6 +27,7 @@ import math
 import multiprocessing
 import os
 import resource
+import threading
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -281,12 +282,30 @@ def serve(config: WebConfig, options: ServerOptions, progress: Progress | None =
     from granian.log import LogLevels
     from granian.server import Server
 
+    class SafeSignals(Server):  # type: ignore[misc, valid-type]
+        """granian's server with signal handlers that cannot deadlock it.
+
+        granian (2.8.9) sets a ``threading.Event`` in its SIGTERM/SIGINT/SIGHUP handlers; a
+        handler runs in the main thread, which may hold that event's lock at that moment
+        (its main loop waits on the event): seen once here, a SIGTERM left the main process
+        blocked forever on the lock, further signals stacking up behind it. The event is
+        set from a new thread instead, which waits for the lock like any other thread.
+        """
+
+        def signal_handler_interrupt(self, *args: object, **kwargs: object) -> None:
+            self.interrupt_signal = True
+            threading.Thread(target=self.main_loop_interrupt.set, daemon=True).start()
+
+        def signal_handler_reload(self, *args: object, **kwargs: object) -> None:
+            self.reload_signal = True
+            threading.Thread(target=self.main_loop_interrupt.set, daemon=True).start()
+
     log_config = _configure_logging(options.access_log)
     live = _Live(config, options)
     live.load(progress)
     threads = options.threads_for(config)
     workers = options.workers or default_workers()
-    server = Server(
+    server = SafeSignals(
         "govkg",
         address=options.host,
         port=options.port,
