@@ -230,7 +230,7 @@ def _publish_leased(
         )
         if fresh:
             names = {graph: graph for graph in files}
-            store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in sorted(files)))
+            _drop(store, sorted(files))
         else:
             kept = _unchanged(store, files, digests, {*current.graphs, str(MERGED_GRAPH)})
             if kept:
@@ -396,12 +396,21 @@ def staging_graphs(store: Store) -> list[str]:
 
 
 def _drop_staging(store: Store, graphs: list[str]) -> None:
-    """Drop staging graphs and their notes (one request)."""
-    operations = [f"DROP SILENT GRAPH <{g}>" for g in graphs]
-    operations.append(
-        f"DELETE WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{STAGING_NOTE}> ?p ?o }} }}"
-    )
-    store.update(" ;\n".join(operations))
+    """Drop staging graphs, then their notes."""
+    _drop(store, graphs)
+    store.update(f"DELETE WHERE {{ GRAPH <{PUBLICATION_GRAPH}> {{ <{STAGING_NOTE}> ?p ?o }} }}")
+
+
+#: Graphs dropped per update request: Virtuoso 7.2 refuses 1 336 DROPs in one request
+#: ("SQ156 Query too large"), and took 300.
+DROPS_PER_REQUEST = 100
+
+
+def _drop(store: Store, graphs: list[str]) -> None:
+    """Drop graphs (``DROP SILENT``), :data:`DROPS_PER_REQUEST` per request."""
+    for start in range(0, len(graphs), DROPS_PER_REQUEST):
+        chunk = graphs[start : start + DROPS_PER_REQUEST]
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in chunk))
 
 
 def split_dump(dump: Path, folder: Path) -> Split:
