@@ -20,8 +20,9 @@ every query POSTed with the graph holding the RDF merge of govkg's graphs as
 ``default-graph-uri`` (the one the publication record names, ``gks:mergedGraph``; for the
 embedded side, made in the in-memory Oxigraph with one INSERT) and, for a query with a GRAPH
 pattern, govkg's graphs as ``named-graph-uri`` (SPARQL 1.1 Protocol 2.1.4); the parameters
-are encoded once, outside the timed request, as govkg's store encodes them once. Asking for all graphs the engine's own way is
-not the same query: Oxigraph's ``union-default-graph``, a list of default graphs, and
+are encoded once, outside the timed request, as govkg's store encodes them once. Asking
+for all graphs the engine's own way is not the same query: Oxigraph's
+``union-default-graph``, a list of default graphs, and
 Virtuoso's default graph repeat a triple once per graph holding it (the shipped build has
 triples in up to four graphs: the crosswalk query gave 768 rows instead of 6), where SPARQL's
 merge holds it once.
