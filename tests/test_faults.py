@@ -31,7 +31,7 @@ from govkg.errors import DamagedBuildError, ExitCode, FolderLockedError
 from govkg.loading import load_sources
 from govkg.locking import build_lock_path, data_lock_path
 from govkg.paths import Layout
-from govkg.querying import open_backend, run_qc, run_query
+from govkg.querying import open_built, run_qc, run_query
 from govkg.results import rows
 from govkg.search_index import SEARCH_INDEX
 
@@ -231,7 +231,7 @@ def test_contradicting_imports_in_parallel_never_both_pass(layout: Layout, tmp_p
     assert sorted(codes) in ([0, 1], [0, 5]), codes
     written = [p.name for p in (checkout.data / "imported").glob("test-*.ttl")]
     assert len(written) == 1, written
-    store = open_backend(checkout, tmp_path / "co" / "build")
+    store = open_built(checkout, tmp_path / "co" / "build")
     assert all(result.passed for result in run_qc(checkout, store))
 
 
@@ -260,14 +260,14 @@ def test_a_damaged_dump_is_never_served(layout: Layout, build_dir: Path, tmp_pat
     target = tmp_path / "build"
     shutil.copytree(build_dir, target)
     quads = verify_build(target).quads
-    intact = open_backend(layout, build_dir)
+    intact = open_built(layout, build_dir)
     answers = {name: _cq(intact, name, layout) for name in WHOLE_GRAPH_QUERIES}
     assert all(answers.values()), answers
     _cut(target / DATASET_DUMP, how)
     with pytest.raises(DamagedBuildError) as damaged:
         verify_build(target)
     assert str(damaged.value).startswith(f"{(target / DATASET_DUMP).resolve()}: damaged build")
-    store = open_backend(layout, target)
+    store = open_built(layout, target)
     assert len(store) == quads == verify_build(target).quads
     assert {name: _cq(store, name, layout) for name in WHOLE_GRAPH_QUERIES} == answers
 

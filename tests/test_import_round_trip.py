@@ -33,7 +33,7 @@ from govkg.cli import main
 from govkg.errors import ExitCode
 from govkg.namespaces import SSSOM
 from govkg.paths import Layout, bundled_layout
-from govkg.querying import open_backend, run_qc
+from govkg.querying import open_built, run_qc
 from govkg.submission.vocabulary import (
     BUILTIN_PREFIXES,
     DATE,
@@ -205,7 +205,7 @@ def round_trip(workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -
         assert len(imported) == 1
         assert main(["build", "-q"]) == ExitCode.OK
         layout = _layout(workspace)
-        store = open_backend(layout, workspace.build)
+        store = open_built(layout, workspace.build)
         failed = [r.query.name for r in run_qc(layout, store) if not r.passed]
         assert failed == [], failed
         out = folder / "export"

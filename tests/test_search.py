@@ -75,7 +75,7 @@ def index(store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sq
 
 @pytest.fixture(scope="module")
 def app(store: Store, build_dir: Path) -> Iterator[Flask]:
-    app = create_app(WebConfig(build_dir=build_dir), backend=store)
+    app = create_app(WebConfig(build_dir=build_dir), store=store)
     yield app
     app.extensions["govkg"].pool.close()
 
@@ -349,7 +349,7 @@ def test_served_extra_data_is_searchable(build_dir: Path, tmp_path: Path) -> Non
     backend = EmbeddedStore()
     backend.load_dump(build_dir / DATASET_DUMP)
     backend.load_dump(extra)
-    app = create_app(WebConfig(build_dir=build_dir, data_files=(extra,)), backend=backend)
+    app = create_app(WebConfig(build_dir=build_dir, data_files=(extra,)), store=backend)
     try:
         document = app.test_client().get("/search?q=zorblax&format=json").get_json()
         found = {h["iri"]: h for h in document["hits"]}
@@ -385,7 +385,7 @@ def test_an_index_of_another_version_is_not_used(
     connection.close()
     backend = EmbeddedStore()
     backend.load_dump(folder / DATASET_DUMP)
-    app = create_app(WebConfig(build_dir=folder), backend=backend)
+    app = create_app(WebConfig(build_dir=folder), store=backend)
     try:
         made = index_path(app.extensions["govkg"])
         assert made != old and made.is_file()

@@ -20,7 +20,7 @@ from govkg.errors import InputError
 from govkg.loading import load_sources
 from govkg.namespaces import GK, SSSOM
 from govkg.paths import Layout
-from govkg.querying import open_backend, run_qc
+from govkg.querying import open_built, run_qc
 from govkg.submission.exporting import export_mapping_sets
 from govkg.submission.importing import GENERATED, ImportRefused, import_submission
 from govkg.submission.validate import Context, validate_file
@@ -255,7 +255,7 @@ def test_round_trip_export_validate_import_build_export(
         assert not done.replaced and done.mappings == item.mappings
         assert done.path == copy_layout.imported / f"{item.key}.ttl"
     build(copy_layout, copy_build)
-    store = open_backend(copy_layout, copy_build)
+    store = open_built(copy_layout, copy_build)
     failed = [r.query.name for r in run_qc(copy_layout, store) if not r.passed]
     assert not failed
     again = {e.key: e.text for e in export_mapping_sets(copy_layout, copy_build)}
@@ -319,5 +319,5 @@ def test_a_declared_extension_slot_is_imported_labelled_and_sourced(
     assert values == ["1", "2", "3", "3"]
     assert not [t for t in graph if any(isinstance(n, BNode) for n in t)]
     build(layout, build_dir)
-    store = open_backend(layout, build_dir)
+    store = open_built(layout, build_dir)
     assert [r.query.name for r in run_qc(layout, store) if not r.passed] == []

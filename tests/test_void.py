@@ -65,7 +65,7 @@ def test_build_meta_graph_and_served_void_agree(built: tuple[Path, BuildReport],
     dataset = Dataset()
     dataset.parse(build_dir / "govkg.nq", format="nquads")
     meta = dataset.graph(META_GRAPH)
-    app = create_app(WebConfig(build_dir=build_dir), backend=store)
+    app = create_app(WebConfig(build_dir=build_dir), store=store)
     try:
         served = Graph().parse(
             data=app.test_client().get("/.well-known/void").text, format="turtle"

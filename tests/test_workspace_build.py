@@ -23,7 +23,7 @@ from govkg.build import MANIFEST, REPORT, build, is_current, verify_build
 from govkg.cli import main
 from govkg.errors import ExitCode
 from govkg.paths import Layout, bundled_layout
-from govkg.querying import open_backend, run_qc, run_query
+from govkg.querying import open_built, run_qc, run_query
 from govkg.results import rows
 from govkg.search_index import SEARCH_INDEX
 from govkg.workspace import Workspace, init_workspace, load_workspace
@@ -183,7 +183,7 @@ def test_workspace_files_are_named_graphs_of_the_build(built_workspace: Workspac
     assert manifest["graphs"]["workspace/frameworks/demo-policy.ttl"] == str(framework_graph)
     assert "workspace/sources/demo.ttl" in manifest["files"]
     assert verify_build(workspace.build).quads > 11000
-    store = open_backend(_layout(workspace), workspace.build)
+    store = open_built(_layout(workspace), workspace.build)
     found = rows(
         run_query(
             store,
@@ -198,7 +198,7 @@ def test_the_workspace_passes_the_qc_queries_and_answers_named_queries(
     built_workspace: Workspace,
 ):
     layout = _layout(built_workspace)
-    store = open_backend(layout, built_workspace.build)
+    store = open_built(layout, built_workspace.build)
     assert [r.query.name for r in run_qc(layout, store) if not r.passed] == []
     text = (layout.queries / "list-framework-elements.rq").read_text(encoding="utf-8")
     text = text.replace("?_framework", f"<{NS}id/framework/demo-policy>")
@@ -380,7 +380,7 @@ def test_import_writes_a_mapping_set_into_the_workspace_and_the_build_takes_it(
     assert main(["build", "-q"]) == ExitCode.OK
     capsys.readouterr()
     layout = _layout(workspace)
-    store = open_backend(layout, workspace.build)
+    store = open_built(layout, workspace.build)
     found = rows(
         run_query(
             store,
@@ -460,7 +460,7 @@ def test_contradicting_imports_in_parallel_never_both_pass(workspace: Workspace,
     assert len(written) == 1, written
     layout = _layout(workspace)
     build(layout, workspace.build)
-    store = open_backend(layout, workspace.build)
+    store = open_built(layout, workspace.build)
     assert [r.query.name for r in run_qc(layout, store) if not r.passed] == []
 
 

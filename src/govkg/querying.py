@@ -50,13 +50,6 @@ def open_built(layout: Layout, build_dir: Path, progress: Progress | None = None
     return store
 
 
-def open_backend(
-    layout: Layout, build_dir: Path, progress: Progress | None = None
-) -> EmbeddedStore:
-    """Transitional name of :func:`open_built` (removed once its callers use that)."""
-    return open_built(layout, build_dir, progress)
-
-
 def answer_kind(text: str) -> AnswerKind:
     """The kind of answer a query gives, from its query form (a text with no known form is
     taken for a SELECT: the store then reports where it is malformed).

@@ -95,7 +95,7 @@ def render_table(answer: Rows | bool) -> str:
 
 
 def rows(answer: Rows | bool | list[object]) -> list[dict[str, str]]:
-    """Transitional: :meth:`Rows.dicts` of a SELECT answer (kept for the tests that read
+    """:meth:`Rows.dicts` of an answer that must be a SELECT's (as tests read
     ``rows(run_query(...))``).
 
     Raises:

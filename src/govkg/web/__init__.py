@@ -120,11 +120,6 @@ class Site:
         self._result_bytes = 0
         self._cache_lock = threading.Lock()
 
-    @property
-    def backend(self) -> Store:
-        """Transitional: the old name of :attr:`store` (until every page reads ``store``)."""
-        return self.store
-
     def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """Return the cached value of ``key``, made by ``make()`` on a miss (LRU, bounded).
 
@@ -278,8 +273,6 @@ def create_app(
     config: WebConfig | None = None,
     store: Store | None = None,
     progress: Progress | None = None,
-    *,
-    backend: Store | None = None,
 ) -> Flask:
     """Create the web app.
 
@@ -289,7 +282,6 @@ def create_app(
             (``config.store``: it must hold a govkg build), or else the embedded store loaded
             with the dataset ``config`` names (building the built-in graph first when missing).
         progress: Where build progress goes when a build is needed.
-        backend: Transitional: the old name of ``store``.
 
     Raises:
         StoreError: ``config.store`` is unreachable or holds no govkg build (one line).
@@ -300,7 +292,6 @@ def create_app(
         assert app.test_client().get("/healthz").status_code == 200
     """
     config = config or WebConfig.from_env()
-    store = store if store is not None else backend
     if store is None:
         store = open_dataset(config, progress)
     here = Path(__file__).parent
