@@ -33,7 +33,7 @@ from govkg.backends import (
     open_embedded,
     open_store,
 )
-from govkg.backends.remote import MERGED_GRAPH_PROPERTY, RemoteStore
+from govkg.backends.remote import MERGED_GRAPH_PROPERTY, RECORD_TTL, RemoteStore
 from govkg.backends.spec import parse_spec
 from govkg.backends.wire import split_dataset
 from govkg.errors import InputError, QueryError
@@ -683,3 +683,26 @@ def test_record_seen_by_a_second_instance(servers: dict[str, ServerInfo]) -> Non
         _record(first, "test-build", [G1, G2])
         first.close()
         second.close()
+
+
+def test_held_build_while_the_store_is_down(tmp_path: Path) -> None:
+    """The web keys its caches by the held build on every request: once the store stops
+    answering, the last build read is given (one failed read, then none for the record's
+    time to live), not a wait for the record's retries on each call."""
+    with oxigraph_server(tmp_path) as info:
+        store = open_store(info.spec)
+        try:
+            _record(store, "down-build", [G1])
+            assert store.held_build() == "down-build"
+            info.process.kill()
+            info.process.wait(10)
+            time.sleep(RECORD_TTL + 0.1)
+            assert store.held_build() == "down-build"  # the record was due: this read failed
+            started = time.monotonic()
+            for _ in range(20):
+                assert store.held_build() == "down-build"
+            assert time.monotonic() - started < 0.5
+            with pytest.raises(StoreUnavailableError):
+                store.select("SELECT * WHERE { ?s ?p ?o }")
+        finally:
+            store.close()

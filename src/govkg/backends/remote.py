@@ -479,8 +479,23 @@ class RemoteStore:
         )
 
     def held_build(self) -> str | None:
-        """The build the record names, read again after :data:`RECORD_TTL` seconds."""
-        return self._record_state().build_id
+        """The build the record names, read again after :data:`RECORD_TTL` seconds; while
+        the store cannot be read, the last build read, for another :data:`RECORD_TTL`
+        seconds (the web asks on every request, for its cache keys: a store that is down
+        must not make each request wait for the record's retries).
+
+        Raises:
+            StoreError: the record was never read and cannot be now.
+        """
+        try:
+            return self._record_state().build_id
+        except StoreError:
+            with self._lock:
+                cached = self._cached
+                if cached is None:
+                    raise
+                self._cached = (time.monotonic(), cached[1])
+            return cached[1].state.build_id
 
     # Writes --------------------------------------------------------------------------------
 
