@@ -192,25 +192,31 @@ def test_racing_for_the_lease_one_wins(kind: str, tmp_path: Path) -> None:
 # Publishes at once ---------------------------------------------------------------------------
 
 
+def race_publishes(server: ServerInfo, builds: list[Path]) -> None:
+    """Start one ``govkg publish`` per build at once: one exits 0, the other 5 with the busy
+    line; the store then holds the winner's build, whole."""
+    children = [
+        start_publish("--store", server.spec, "--build-dir", str(build)) for build in builds
+    ]
+    outcomes = [finish(child) for child in children]
+    codes = sorted(code for code, _, _ in outcomes)
+    assert codes == [0, 5], [(code, err[-500:]) for code, _, err in outcomes]
+    winner = next(n for n, (code, _, _) in enumerate(outcomes) if code == 0)
+    assert_busy_line(outcomes[1 - winner][2], server)
+    store = open_store(server.spec)
+    try:
+        assert_holds(store, server, builds[winner])
+    finally:
+        store.close()
+
+
 def test_two_publish_processes_one_wins(oxigraph: ServerInfo, tmp_path: Path) -> None:
     """Two ``govkg publish`` processes of two builds started together: one publishes, the
     other fails at once (exit 5, one line); the store holds the winner's build, whole."""
     builds = [
         make_build(tmp_path / name, synthetic_quads(8, RACE_TRIPLES, name)) for name in ("a", "b")
     ]
-    children = [
-        start_publish("--store", oxigraph.spec, "--build-dir", str(build)) for build in builds
-    ]
-    outcomes = [finish(child) for child in children]
-    codes = sorted(code for code, _, _ in outcomes)
-    assert codes == [0, 5], [(code, err[-500:]) for code, _, err in outcomes]
-    winner = next(n for n, (code, _, _) in enumerate(outcomes) if code == 0)
-    assert_busy_line(outcomes[1 - winner][2], oxigraph)
-    store = open_store(oxigraph.spec)
-    try:
-        assert_holds(store, oxigraph, builds[winner])
-    finally:
-        store.close()
+    race_publishes(oxigraph, builds)
 
 
 def test_publish_while_another_runs_is_refused(oxigraph: ServerInfo, tmp_path: Path) -> None:
@@ -378,20 +384,7 @@ def test_wrong_or_no_password_fails_before_staging_on_virtuoso(
 
 def test_two_publish_processes_one_wins_on_virtuoso(virtuoso: ServerInfo, tmp_path: Path) -> None:
     builds = [make_build(tmp_path / name, synthetic_quads(4, 30_000, name)) for name in "ab"]
-    children = [
-        start_publish("--store", virtuoso.spec, "--build-dir", str(build)) for build in builds
-    ]
-    outcomes = [finish(child) for child in children]
-    assert sorted(code for code, _, _ in outcomes) == [0, 5], [
-        (code, err[-500:]) for code, _, err in outcomes
-    ]
-    winner = next(n for n, (code, _, _) in enumerate(outcomes) if code == 0)
-    assert_busy_line(outcomes[1 - winner][2], virtuoso)
-    store = open_store(virtuoso.spec)
-    try:
-        assert_holds(store, virtuoso, builds[winner])
-    finally:
-        store.close()
+    race_publishes(virtuoso, builds)
 
 
 def test_lease_seconds_must_be_positive(build_dir: Path) -> None:
